@@ -1,0 +1,1 @@
+"""The catalogue: one spec per network of the seed lecture (TOML), and generated modules."""

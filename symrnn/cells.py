@@ -1,0 +1,183 @@
+"""Registry of recurrent cells, each written once as one step at time ``t``.
+
+A cell's ``step`` receives the namer (which knows the notation: column vectors ``W x`` or row
+batches ``X W``), a ``node`` callback that records ``var = expr`` in the graph, the time ``t``,
+the layer, the step's input (``None`` when the sequence shape gives no input at this step) and
+the previous state tuple; it returns the new state tuple (hidden state first).
+
+Cells: ``rnn`` (vanilla, any activation), ``lstm`` (D2L, gates i, f, o and candidate c),
+``gru-d2l`` (reset applied before the matmul) and ``gru-torch`` (PyTorch's reset-after variant
+with ``b_hn`` inside the reset product).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import ir
+from .spec import MLPSpec, RNNSpec
+
+
+class Namer:
+    """Names and shapes of every quantity, for one spec's notation and style."""
+
+    def __init__(self, spec: RNNSpec | MLPSpec):
+        self.spec = spec
+        self.row = getattr(spec, "notation", "column") == "row"
+        self.scalar = getattr(spec, "style", "vector") == "scalar"
+        self.nrows = spec.batch if self.row else 1
+        self.axis = "row" if self.row else "column"
+
+    def case(self, name: str) -> str:
+        """Row notation writes batched quantities with capitals (``H_t``, ``A_i``)."""
+        return name[0].upper() + name[1:] if self.row else name
+
+    def shape(self, size: int) -> ir.Shape:
+        return (self.nrows, size) if self.row else (size, 1)
+
+    def data(self, name: str, size: int, t: int) -> ir.Var:
+        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t))
+
+    def target(self, t: int) -> ir.Var:
+        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t))
+
+    def state(self, name: str, t: int, layer: int | None, size: int | None = None) -> ir.Var:
+        size = self.spec.hidden_size if size is None else size
+        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer)
+
+    def initial(self, name: str, layer: int | None) -> ir.Var:
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer)
+
+    def weight(self, src: str, dst: str, in_size: int, out_size: int, layer: int | None, name: str | None = None) -> ir.Var:
+        w = "w" if self.scalar else "W"
+        if name is None:
+            name = f"{w}_{src}{dst}" if self.row else f"{w}_{dst}{src}"
+        shape = (in_size, out_size) if self.row else (out_size, in_size)
+        return ir.Var(name, shape, "param", layer=layer)
+
+    def bias(self, dst: str, size: int, layer: int | None, name: str | None = None) -> ir.Var:
+        shape = (1, size) if self.row else (size, 1)
+        return ir.Var(name or f"b_{dst}", shape, "param", layer=layer)
+
+    def times(self, inp: ir.Expr, weight: ir.Var) -> ir.Expr:
+        return ir.matmul(inp, weight) if self.row else ir.matmul(weight, inp)
+
+    def lift(self, bias: ir.Var) -> ir.Expr:
+        return ir.broadcast(bias, self.nrows) if self.row else bias
+
+    def linear(self, terms, dst: str, out_size: int, layer: int | None, bias: bool | None = None) -> ir.Expr:
+        """``sum_i W_{dst,src_i} inp_i + b_dst`` in the spec's notation.
+
+        ``terms`` is a list of ``(input, src_letter, input_size)``.
+        """
+        parts = [self.times(inp, self.weight(src, dst, size, out_size, layer)) for inp, src, size in terms]
+        if self.spec.bias if bias is None else bias:
+            parts.append(self.lift(self.bias(dst, out_size, layer)))
+        return ir.add(*parts)
+
+    def loss_var(self) -> ir.Var:
+        return ir.Var("L", (1, 1), "loss")
+
+
+NodeFn = Callable[[ir.Var, ir.Expr], ir.Var]
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    state_names: tuple[str, ...]
+    gates: tuple[str, ...]
+    step: Callable[..., tuple[ir.Var, ...]]
+
+    def initial_state(self, namer: Namer, layer: int | None) -> tuple[ir.Var, ...]:
+        return tuple(namer.initial(n, layer) for n in self.state_names)
+
+
+def rnn_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+    """``h_t = f(W_hx x_t + W_hh h_{t-1} + b_h)``; the decoder uses ``s``, ``z`` and ``W_sz``."""
+    (h_prev,) = state
+    H = namer.spec.hidden_size
+    hs, xs, pre = ("s", "z", "u") if decoder else ("h", "x", "a")
+    terms = [] if inp is None else [(inp, xs, in_size)]
+    terms.append((h_prev, hs, H))
+    linear = namer.linear(terms, hs, H, layer)
+    act = namer.spec.activation
+    if act == "identity":
+        return (node(namer.state(hs, t, layer), linear),)
+    a = node(namer.state(pre, t, layer), linear)
+    return (node(namer.state(hs, t, layer), ir.Apply(act, a)),)
+
+
+def lstm_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+    """D2L's LSTM: gates ``I, F, O`` (sigmoid), candidate ``C~`` (tanh), ``C_t``, ``H_t``."""
+    h_prev, c_prev = state
+    H = namer.spec.hidden_size
+    acts = {}
+    for gate, fn in (("i", "sigmoid"), ("f", "sigmoid"), ("o", "sigmoid"), ("c", "tanh")):
+        terms = [] if inp is None else [(inp, "x", in_size)]
+        terms.append((h_prev, "h", H))
+        a = node(namer.state(f"a_{gate}", t, layer), namer.linear(terms, gate, H, layer))
+        name = "c_tilde" if gate == "c" else gate
+        acts[gate] = node(namer.state(name, t, layer), ir.Apply(fn, a))
+    c = node(namer.state("c", t, layer), ir.add(ir.hadamard(acts["f"], c_prev), ir.hadamard(acts["i"], acts["c"])))
+    h = node(namer.state("h", t, layer), ir.hadamard(acts["o"], ir.Apply("tanh", c)))
+    return (h, c)
+
+
+def gru_d2l_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+    """D2L's GRU: ``H~_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h)``."""
+    (h_prev,) = state
+    H = namer.spec.hidden_size
+    gates = {}
+    for gate in ("r", "z"):
+        terms = [] if inp is None else [(inp, "x", in_size)]
+        terms.append((h_prev, "h", H))
+        a = node(namer.state(f"a_{gate}", t, layer), namer.linear(terms, gate, H, layer))
+        gates[gate] = node(namer.state(gate, t, layer), ir.Apply("sigmoid", a))
+    terms = [] if inp is None else [(inp, "x", in_size)]
+    terms.append((ir.hadamard(gates["r"], h_prev), "h", H))
+    a = node(namer.state("a_h", t, layer), namer.linear(terms, "h", H, layer))
+    cand = node(namer.state("h_tilde", t, layer), ir.Apply("tanh", a))
+    z = gates["z"]
+    h = node(namer.state("h", t, layer), ir.add(ir.hadamard(z, h_prev), ir.hadamard(ir.one_minus(z), cand)))
+    return (h,)
+
+
+def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+    """PyTorch's GRU: ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))``."""
+    (h_prev,) = state
+    H = namer.spec.hidden_size
+    bias = namer.spec.bias
+
+    def part(src_inp, src, gate, size):
+        w = namer.weight(src, gate, size, H, layer, name=f"W_{src}{gate}")
+        terms = [namer.times(src_inp, w)]
+        if bias:
+            terms.append(namer.lift(namer.bias(gate, H, layer, name=f"b_{src}{gate}")))
+        return ir.add(*terms)
+
+    gates = {}
+    for gate in ("r", "z"):
+        terms = [] if inp is None else [part(inp, "i", gate, in_size)]
+        terms.append(part(h_prev, "h", gate, H))
+        a = node(namer.state(f"a_{gate}", t, layer), ir.add(*terms))
+        gates[gate] = node(namer.state(gate, t, layer), ir.Apply("sigmoid", a))
+    terms = [] if inp is None else [part(inp, "i", "n", in_size)]
+    terms.append(ir.hadamard(gates["r"], part(h_prev, "h", "n", H)))
+    a = node(namer.state("a_n", t, layer), ir.add(*terms))
+    n = node(namer.state("n", t, layer), ir.Apply("tanh", a))
+    z = gates["z"]
+    h = node(namer.state("h", t, layer), ir.add(ir.hadamard(ir.one_minus(z), n), ir.hadamard(z, h_prev)))
+    return (h,)
+
+
+CELLS: dict[str, Cell] = {
+    c.name: c
+    for c in (
+        Cell("rnn", ("h",), ("h",), rnn_step),
+        Cell("lstm", ("h", "c"), ("i", "f", "o", "c"), lstm_step),
+        Cell("gru-d2l", ("h",), ("r", "z", "h"), gru_d2l_step),
+        Cell("gru-torch", ("h",), ("r", "z", "n"), gru_torch_step),
+    )
+}

@@ -1,0 +1,7 @@
+"""Closed forms read off a derivation (filled in below)."""
+
+from __future__ import annotations
+
+
+def closed_forms(derivation):
+    return []

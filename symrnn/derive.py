@@ -1,0 +1,378 @@
+"""The reverse sweep: from an unrolled graph to labelled gradient equations.
+
+``derive(spec, steps)`` returns a :class:`Derivation` holding, in order,
+
+* the forward equations, generic (one per step-template quantity, at a generic ``t``) and
+  concrete (every node of the graph unrolled over ``steps``);
+* the adjoint equations ``dL/dv = ...``: the generic recurrence with its boundary cases
+  (``t = T``), and the concrete ones for every node, last node first;
+* the parameter gradients, as sums over ``t`` (generic) and as explicit sums (concrete);
+* closed forms (``closed_forms.py``).
+
+Each adjoint is the sum, over the node's consumers, of the consumer's definition pushed back
+through the formula sheet (``rules.backprop``); every equation records which node and which
+rules produced it. Generic equations are read off a concrete unroll of ``GENERIC_STEPS`` steps:
+the equation of ``h_n`` rewritten with indices relative to ``n`` (``h_{n+1} -> h_{t+1}``) is the
+same for every interior ``n``; steps where it differs become boundary cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+import sympy
+
+from . import ir
+from .graph import Graph, Node, unroll
+from .rules import backprop
+from .spec import Spec, with_steps
+
+GENERIC_STEPS = 5
+"""Steps unrolled to read off the generic equations: enough for an interior step and both ends."""
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs`` with its provenance.
+
+    ``label`` is stable and unique within a derivation (``adj:h:t``, ``adj:h:T``, ``grad:W_hh``,
+    ``adj:h:3``); generated code and reports cite it. ``condition`` says for which ``t`` a
+    generic equation holds (``1 <= t < T``); ``node`` is the graph quantity whose definition was
+    differentiated (or defined), ``rules`` the formula-sheet rules used.
+    """
+
+    label: str
+    lhs: ir.Expr
+    rhs: ir.Expr
+    kind: str
+    scope: str
+    condition: str = ""
+    node: str = ""
+    rules: tuple[str, ...] = ()
+    bounds: tuple[sympy.Expr, sympy.Expr] | None = None
+
+
+@dataclass(frozen=True)
+class Derivation:
+    spec: Spec
+    steps: int
+    graph: Graph
+    forward: tuple[Equation, ...]
+    adjoints: tuple[Equation, ...]
+    gradients: tuple[Equation, ...]
+    generic_forward: tuple[Equation, ...]
+    generic_adjoints: tuple[Equation, ...]
+    generic_gradients: tuple[Equation, ...]
+    closed_forms: tuple[Equation, ...] = field(default=())
+
+    def equations(self) -> tuple[Equation, ...]:
+        """Every equation, in reading order: generic, then concrete, then closed forms."""
+        return (
+            self.generic_forward
+            + self.generic_adjoints
+            + self.generic_gradients
+            + self.forward
+            + self.adjoints
+            + self.gradients
+            + self.closed_forms
+        )
+
+    def equation(self, label: str) -> Equation:
+        for eq in self.equations():
+            if eq.label == label:
+                return eq
+        raise KeyError(f"no equation labelled {label!r}")
+
+    @property
+    def params(self) -> tuple[ir.Var, ...]:
+        return self.graph.params
+
+    def gradient(self, name: str, layer: int | None = None, generic: bool = True) -> Equation:
+        """The gradient equation of parameter ``name`` (``W_hh``)."""
+        key = param_key(ir.Var(name, (1, 1), layer=layer))
+        for eq in self.generic_gradients if generic else self.gradients:
+            if eq.node == key:
+                return eq
+        raise KeyError(f"no parameter {key!r}; parameters: {', '.join(param_key(p) for p in self.params)}")
+
+    def _repr_latex_(self) -> str:
+        from .printing.document import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .printing.document import derivation_markdown
+
+        return derivation_markdown(self)
+
+
+def param_key(var: ir.Var) -> str:
+    """The key of a parameter in gradient dicts and JSON: ``W_hh`` or ``W_hh_l2``."""
+    return var.name if var.layer is None else f"{var.name}_l{var.layer}"
+
+
+def node_key(var: ir.Var) -> str:
+    """A plain, unique name of a concrete quantity: ``h_3``, ``h_l2_3``, ``out_o1``."""
+    parts = [var.name]
+    if var.layer is not None:
+        parts.append(f"l{var.layer}")
+    if var.time is not None:
+        parts.append(str(var.time))
+    return "_".join(parts)
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class _Contribution:
+    value: ir.Expr
+    rules: tuple[str, ...]
+    consumer: Node
+
+
+def _consumers(graph: Graph) -> dict[ir.Var, list[Node]]:
+    found: dict[ir.Var, list[Node]] = {}
+    for node in graph.nodes:
+        for var in ir.variables(node.expr):
+            found.setdefault(var, []).append(node)
+    return found
+
+
+def _time_order(node: Node) -> tuple:
+    """Consumers later in time first, so ``W_hh^T dL/dh_{t+1}`` leads as in D2L (9.7.14)."""
+    time = node.var.time
+    return (-(int(time) if time is not None else 10**9),)
+
+
+def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contribution]], dict[ir.Var, list[_Contribution]]]:
+    """Reverse-mode over the graph at matrix level.
+
+    Returns the adjoint of every node (as an expression of later adjoints), the contributions
+    that make each node's adjoint, and the contributions that make each parameter's gradient.
+    """
+    consumers = _consumers(graph)
+    order = {node.var: i for i, node in enumerate(graph.nodes)}
+    # An adjoint that is a constant (dL/dL = 1, dL/dE_o1 = 1) is written inline, as the seed does.
+    inline: dict[ir.Var, ir.Expr] = {graph.loss: ir.ones((1, 1))}
+    node_parts: dict[ir.Var, list[_Contribution]] = {}
+    rhs: dict[ir.Var, ir.Expr] = {graph.loss: ir.ones((1, 1))}
+
+    def contributions(var: ir.Var) -> list[_Contribution]:
+        parts = []
+        users = sorted(consumers.get(var, []), key=lambda n: (_time_order(n), order[n.var]))
+        for user in users:
+            g = inline.get(user.var, ir.Adjoint(user.var))
+            for value, names in backprop(user.expr, g, var, out=user.var):
+                parts.append(_Contribution(value, names, user))
+        return parts
+
+    for node in reversed(graph.nodes):
+        if node.var == graph.loss:
+            continue
+        parts = contributions(node.var)
+        node_parts[node.var] = parts
+        value = ir.add(*[p.value for p in parts]) if parts else ir.zeros(node.var.shape)
+        rhs[node.var] = value
+        if value.shape == (1, 1) and isinstance(value, ir.Const):
+            inline[node.var] = value
+    param_parts = {p: contributions(p) for p in graph.params}
+    return rhs, node_parts, param_parts
+
+
+# --------------------------------------------------------------------------- generic forms
+
+
+def _relative(expr: ir.Expr, n: int, anchor: sympy.Expr) -> ir.Expr:
+    """Rewrite concrete time indices ``m`` as ``anchor + (m - n)``."""
+
+    def leaf(node):
+        var = node.of if isinstance(node, ir.Adjoint) else node
+        if var.time is not None:
+            var = var.at(anchor + (int(var.time) - n))
+        return ir.Adjoint(var) if isinstance(node, ir.Adjoint) else var
+
+    return ir.map_leaves(expr, leaf)
+
+
+def _condition(lo: sympy.Expr, hi: sympy.Expr) -> str:
+    if lo == hi:
+        return f"t = {lo}"
+    return f"{lo} <= t <= {hi}"
+
+
+def _classes(times: list[int]) -> list[list[int]]:
+    """Split sorted times into maximal runs of consecutive integers."""
+    runs: list[list[int]] = []
+    for n in times:
+        if runs and runs[-1][-1] == n - 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def _bound(n: int, steps: int) -> sympy.Expr:
+    """A concrete step of the generic unroll as ``n`` (near the start) or ``T - k`` (near the end)."""
+    return sympy.Integer(n) if n <= 2 else ir.T_SYM - (steps - n)
+
+
+def _generalize(items: list[tuple[int, ir.Expr]], steps: int) -> list[tuple[sympy.Expr, sympy.Expr, ir.Expr, int]]:
+    """Group ``(time, concrete expr)`` pairs into generic cases ``(lo, hi, expr_at_t, first)``."""
+    by_form: dict[ir.Expr, list[int]] = {}
+    concrete: dict[int, ir.Expr] = {}
+    for n, expr in items:
+        by_form.setdefault(_relative(expr, n, ir.t_SYM), []).append(n)
+        concrete[n] = expr
+    cases = []
+    for form, times in by_form.items():
+        for run in _classes(sorted(times)):
+            lo, hi = run[0], run[-1]
+            if lo == hi:
+                anchor = ir.T_SYM if lo == steps else None
+                expr = _relative(concrete[lo], lo, anchor) if anchor is not None else concrete[lo]
+                bound = _bound(lo, steps) if lo == steps or lo <= 2 else sympy.Integer(lo)
+                cases.append((bound, bound, expr, lo))
+            else:
+                cases.append((_bound(lo, steps), _bound(hi, steps), form, lo))
+    cases.sort(key=lambda c: c[3])
+    return cases
+
+
+def _time_sum(items: list[tuple[int, ir.Expr]], steps: int) -> ir.Expr:
+    """Sum of time-indexed terms, folded into ``sum_t`` where a term repeats over a run of steps."""
+    parts = []
+    for lo, hi, form, _ in _generalize(items, steps):
+        if lo == hi:
+            parts.append(form)
+        else:
+            parts.append(ir.TimeSum(ir.t_SYM, lo, hi, form))
+    return ir.add(*parts)
+
+
+def _templates(nodes: Iterable[Node]) -> dict[tuple, list[Node]]:
+    found: dict[tuple, list[Node]] = {}
+    for node in nodes:
+        found.setdefault(node.template, []).append(node)
+    return found
+
+
+def _label_case(lo: sympy.Expr, hi: sympy.Expr) -> str:
+    if lo == hi:
+        return str(lo).replace(" ", "")
+    return "t"
+
+
+def _var_at(var: ir.Var, time: sympy.Expr | None) -> ir.Var:
+    return var if var.time is None else var.at(time)
+
+
+def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: str, adjoint: bool, parts_of=None) -> list[Equation]:
+    equations = []
+    for key, nodes in _templates(graph.nodes).items():
+        if adjoint and nodes[0].var == graph.loss:
+            continue
+        timed = [n for n in nodes if n.var.time is not None]
+        if not timed:
+            for node in nodes:
+                value = rhs_of(node)
+                if not adjoint:
+                    value = _fold_timeless(value, graph.steps)
+                equations.append(_equation(prefix, node.var, None, value, kind, "generic", "", adjoint, parts_of, node))
+            continue
+        items = [(int(n.var.time), rhs_of(n)) for n in timed]
+        for lo, hi, form, first in _generalize(items, graph.steps):
+            time = lo if lo == hi else ir.t_SYM
+            var = _var_at(timed[0].var, time)
+            cond = _condition(lo, hi)
+            source = next(n for n in timed if int(n.var.time) == first)
+            eq = _equation(prefix, var, _label_case(lo, hi), form, kind, "generic", cond, adjoint, parts_of, source)
+            equations.append(replace(eq, bounds=(lo, hi)))
+    return equations
+
+
+def _fold_timeless(expr: ir.Expr, steps: int) -> ir.Expr:
+    """``L = 1/T (l_1 + ... + l_5)`` becomes ``L = 1/T sum_t l_t``."""
+    if isinstance(expr, ir.Scale):
+        return ir.scale(expr.factor, _fold_timeless(expr.x, steps))
+    terms = expr.terms if isinstance(expr, ir.Add) else (expr,)
+    items = []
+    for term in terms:
+        times = {v.time for v in ir.variables(term) if v.time is not None}
+        if len(times) != 1:
+            return expr
+        items.append((int(next(iter(times))), term))
+    return _time_sum(items, steps)
+
+
+def _equation(prefix, var, case, value, kind, scope, cond, adjoint, parts_of, node) -> Equation:
+    name = var.name if var.layer is None else f"{var.name}_l{var.layer}"
+    label = f"{prefix}:{name}" + (f":{case}" if case is not None else "")
+    lhs = ir.Adjoint(var) if adjoint else var
+    rules: tuple[str, ...] = ()
+    if parts_of is not None:
+        rules = tuple(dict.fromkeys(r for p in parts_of(node) for r in p.rules))
+    provenance = node_key(node.var)
+    return Equation(label, lhs, value, kind, scope, cond, provenance, rules)
+
+
+def derive(spec: Spec, steps: int | None = None) -> Derivation:
+    """Derive every gradient equation of ``spec`` unrolled over ``steps`` steps."""
+    spec = with_steps(spec, steps)
+    graph = unroll(spec)
+    rhs, node_parts, param_parts = sweep(graph)
+    forward = tuple(_concrete_forward(graph))
+    adjoints = tuple(_concrete_adjoints(graph, rhs, node_parts))
+    gradients = tuple(_concrete_gradients(graph, param_parts))
+
+    gen_graph = graph if not spec.recurrent or spec.steps == GENERIC_STEPS else unroll(spec, GENERIC_STEPS)
+    if gen_graph is graph:
+        gen_rhs, gen_node_parts, gen_param_parts = rhs, node_parts, param_parts
+    else:
+        gen_rhs, gen_node_parts, gen_param_parts = sweep(gen_graph)
+    generic_forward = tuple(_generic_node_equations(gen_graph, lambda n: n.expr, "forward", "fwd", False))
+    generic_adjoints = tuple(
+        _generic_node_equations(gen_graph, lambda n: gen_rhs[n.var], "adjoint", "adj", True, lambda n: gen_node_parts[n.var])
+    )
+    generic_gradients = tuple(_generic_gradients(gen_graph, gen_param_parts))
+    derivation = Derivation(spec, graph.steps, graph, forward, adjoints, gradients, generic_forward, generic_adjoints, generic_gradients)
+    from .closed_forms import closed_forms
+
+    return Derivation(**{**derivation.__dict__, "closed_forms": tuple(closed_forms(derivation))})
+
+
+def _concrete_forward(graph: Graph) -> Iterable[Equation]:
+    for node in graph.nodes:
+        yield Equation(f"fwd:{node_key(node.var)}", node.var, node.expr, "loss" if node.var == graph.loss else "forward", "concrete", node=node_key(node.var))
+
+
+def _concrete_adjoints(graph: Graph, rhs, node_parts) -> Iterable[Equation]:
+    for node in reversed(graph.nodes):
+        if node.var == graph.loss:
+            continue
+        rules = tuple(dict.fromkeys(r for p in node_parts[node.var] for r in p.rules))
+        yield Equation(f"adj:{node_key(node.var)}", ir.Adjoint(node.var), rhs[node.var], "adjoint", "concrete", node=node_key(node.var), rules=rules)
+
+
+def _concrete_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
+    for param in graph.params:
+        parts = param_parts[param]
+        value = ir.add(*[p.value for p in parts]) if parts else ir.zeros(param.shape)
+        rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
+        key = param_key(param)
+        yield Equation(f"grad:{key}:{graph.steps}" if graph.spec.recurrent else f"grad:{key}", ir.Adjoint(param), value, "gradient", "concrete", node=key, rules=rules)
+
+
+def _generic_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
+    for param in graph.params:
+        parts = param_parts[param]
+        key = param_key(param)
+        rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
+        if not graph.spec.recurrent:
+            value = ir.add(*[p.value for p in parts]) if parts else ir.zeros(param.shape)
+        else:
+            timed = [(int(p.consumer.var.time), p.value) for p in parts if p.consumer.var.time is not None]
+            untimed = [p.value for p in parts if p.consumer.var.time is None]
+            value = ir.add(*([_time_sum(timed, graph.steps)] if timed else []), *untimed) if (timed or untimed) else ir.zeros(param.shape)
+        yield Equation(f"grad:{key}", ir.Adjoint(param), value, "gradient", "generic", node=key, rules=rules)

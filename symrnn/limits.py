@@ -1,0 +1,28 @@
+"""Size limits, in one place, so that every refusal names the same numbers."""
+
+from __future__ import annotations
+
+MAX_SIZE = 4096
+"""Largest layer size a spec may declare (the matrix-level derivation does not depend on it)."""
+
+MAX_STEPS = 1000
+"""Largest sequence length T for a matrix-level derivation."""
+
+MAX_LAYERS = 16
+"""Largest number of stacked recurrent layers."""
+
+MAX_BATCH = 4096
+"""Largest batch size a row-notation spec may declare."""
+
+PROVE_MAX_SIZE = 4
+"""Element-level proofs instantiate every entry: sizes above this are refused."""
+
+PROVE_MAX_STEPS = 6
+"""Element-level proofs instantiate every step: T above this is refused."""
+
+PROVE_MAX_SCALARS = 4000
+"""Element-level proofs refuse graphs with more scalar nodes than this."""
+
+EXPANDED_ORACLE_MAX_SCALARS = 120
+"""Graphs up to this many scalar nodes are also checked against sympy.diff of the fully
+inlined loss; larger ones use the element-level chain rule only (both are sympy.diff based)."""
