@@ -1,0 +1,28 @@
+"""symrnn: derive, prove, print and test the gradients of small recurrent networks.
+
+The pipeline reads as one function::
+
+    spec = catalogue.load("rnn-linear")
+    derivation = derive(spec, steps=3)      # matrix-level equations with provenance
+    report = prove(derivation)              # exact element-level proof against sympy.diff
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .catalogue import load as load_catalogue  # noqa: E402
+from .derive import Derivation, Equation, derive  # noqa: E402
+from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text  # noqa: E402
+
+__all__ = [
+    "Derivation",
+    "Equation",
+    "MLPSpec",
+    "RNNSpec",
+    "__version__",
+    "derive",
+    "load_catalogue",
+    "load_spec_file",
+    "load_spec_text",
+]

@@ -1,0 +1,46 @@
+"""The ``symrnn`` command line: a registry of subcommands (``symrnn/commands/``).
+
+A :class:`~symrnn.errors.SymrnnError` (bad spec, unknown name, limit) is printed on one line
+with exit status 2; no traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+from .commands import COMMANDS, load
+from .errors import SymrnnError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="symrnn", description="Symbolic derivation and verification of BPTT gradients.")
+    parser.add_argument("--version", action="version", version=f"symrnn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        module = load(name)
+        child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.register(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except SymrnnError as err:
+        print(f"symrnn: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symrnn: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
