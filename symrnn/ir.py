@@ -445,6 +445,10 @@ def matmul(left: Expr, right: Expr) -> Expr:
         return right
     if is_identity(right):
         return left
+    if isinstance(left, Neg):
+        return neg(matmul(left.x, right))
+    if isinstance(right, Neg):
+        return neg(matmul(left, right.x))
     if isinstance(left, Scale):
         return scale(left.factor, matmul(left.x, right))
     if isinstance(right, Scale):
@@ -520,6 +524,10 @@ def hadamard(left: Expr, right: Expr) -> Expr:
         return right
     if isinstance(right, Const) and right.value == 1 and not right.identity:
         return left
+    if isinstance(left, Neg):
+        return neg(hadamard(left.x, right))
+    if isinstance(right, Neg):
+        return neg(hadamard(left, right.x))
     if isinstance(left, Scale):
         return scale(left.factor, hadamard(left.x, right))
     if isinstance(right, Scale):

@@ -1,0 +1,103 @@
+"""The one place where identifiers become LaTeX and plain text.
+
+``W_hh`` -> ``\\mathbf{W}_{hh}``, ``h`` at ``t+1`` -> ``\\mathbf{h}_{t+1}``, ``A_i`` at ``t`` ->
+``\\mathbf{A}_{i,t}``, ``c_tilde`` -> ``\\tilde{\\mathbf{c}}``, ``Yhat`` -> ``\\hat{\\mathbf{Y}}``,
+layer 2 -> superscript ``^{(2)}``; the seed's scalar names keep their look (``out_h1`` ->
+``\\mathit{out}_{h1}``, ``w5`` -> ``w_{5}``). Quantities of shape 1 x 1 are not bold.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from . import ir
+
+_WORDS = ("out", "in", "target")
+_DECORATIONS = {"_tilde": r"\tilde", "hat": r"\hat"}
+
+
+_ORDER = {"T": 0, "t": 1, "k": 2, "j": 3, "i": 4}
+
+
+def _time_terms(time: sympy.Expr) -> list[tuple[int, str]]:
+    """``(coefficient, symbol)`` pairs of an affine time index, symbols in a fixed order, then
+    the constant (symbol ``""``)."""
+    expr = sympy.expand(sympy.sympify(time))
+    coeffs = expr.as_coefficients_dict()
+    terms = sorted(((int(c), str(s)) for s, c in coeffs.items() if s != 1), key=lambda p: (p[0] < 0, _ORDER.get(p[1], 9)))
+    const = int(coeffs.get(sympy.Integer(1), 0))
+    if const or not terms:
+        terms.append((const, ""))
+    return terms
+
+
+def time_text(time: sympy.Expr) -> str:
+    """A time index as compact text: ``t+1``, ``T-1``, ``T+t-i``, ``3``."""
+    expr = sympy.sympify(time)
+    affine = all(s.name in _ORDER for s in expr.free_symbols) and all(
+        sympy.Poly(expr, s).degree() <= 1 for s in expr.free_symbols
+    ) if expr.is_polynomial() else False
+    if not affine:
+        return sympy.sstr(expr).replace(" ", "")
+    out = ""
+    for coeff, sym in _time_terms(expr):
+        body = sym if coeff in (1, -1) and sym else f"{abs(coeff)}{sym}"
+        sign = "-" if coeff < 0 else "+"
+        out += (("-" if sign == "-" else "") + body) if not out else f"{sign}{body}"
+    return out
+
+
+def time_latex(time: sympy.Expr) -> str:
+    return time_text(time)
+
+
+def _split(name: str) -> tuple[str, str, str | None]:
+    """``(base, subscript, decoration)`` of an identifier."""
+    decoration = None
+    if name.endswith("_tilde"):
+        name, decoration = name[: -len("_tilde")], r"\tilde"
+    elif name.endswith("hat") and len(name) > 3:
+        name, decoration = name[: -len("hat")], r"\hat"
+    if "_" in name:
+        base, sub = name.split("_", 1)
+        return base, sub, decoration
+    match = re.fullmatch(r"([A-Za-z]+?)(\d+)", name)
+    if match:
+        return match.group(1), match.group(2), decoration
+    return name, "", decoration
+
+
+def var_latex(var: ir.Var, bold: bool | None = None) -> str:
+    base, sub, decoration = _split(var.name)
+    if bold is None:
+        bold = var.shape != (1, 1)
+    if base in _WORDS:
+        core = rf"\mathit{{{base}}}"
+    elif bold:
+        core = rf"\mathbf{{{base}}}"
+    else:
+        core = base
+    if decoration:
+        core = rf"{decoration}{{{core}}}"
+    subs = [s for s in (sub, time_latex(var.time) if var.time is not None else "") if s]
+    text = core + (f"_{{{','.join(subs)}}}" if subs else "")
+    if var.layer is not None:
+        text += rf"^{{({var.layer})}}"
+    return text
+
+
+def adjoint_latex(var: ir.Var) -> str:
+    return rf"\frac{{\partial L}}{{\partial {var_latex(var)}}}"
+
+
+def var_plain(var: ir.Var) -> str:
+    text = var.name if var.layer is None else f"{var.name}_l{var.layer}"
+    if var.time is not None:
+        text += f"[{time_text(var.time)}]"
+    return text
+
+
+def adjoint_plain(var: ir.Var) -> str:
+    return "dL_d" + var_plain(var)

@@ -1,0 +1,148 @@
+"""LaTeX printer of matrix expressions: one ``_print_<Op>`` method per op of ``symrnn.ir``.
+
+Each method is pinned by a one-line test in ``tests/test_printing.py``. Parentheses come from
+precedence: a child binding more loosely than its parent needs is wrapped in ``\\left(\\right)``.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .. import ir
+from ..activations import activation
+from ..naming import adjoint_latex, time_latex, var_latex
+
+SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
+
+
+def _precedence(expr: ir.Expr) -> int:
+    if isinstance(expr, (ir.Add, ir.Neg, ir.OneMinus)):
+        return SUM
+    if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct, ir.Loss)):
+        return SCALE
+    if isinstance(expr, (ir.MatMul, ir.Hadamard, ir.SumRows)):
+        return PRODUCT
+    if isinstance(expr, (ir.Transpose, ir.MatPow)):
+        return POSTFIX
+    return ATOM
+
+
+class LatexPrinter:
+    """``LatexPrinter().doprint(expr)``; dispatch on the op's class name."""
+
+    def doprint(self, expr: ir.Expr) -> str:
+        method = getattr(self, f"_print_{type(expr).__name__}", None)
+        if method is None:
+            raise TypeError(f"no LaTeX printer for {type(expr).__name__}; add _print_{type(expr).__name__}")
+        return method(expr)
+
+    def wrap(self, expr: ir.Expr, level: int, avoid: tuple[type, ...] = ()) -> str:
+        text = self.doprint(expr)
+        return rf"\left({text}\right)" if _precedence(expr) < level or isinstance(expr, avoid) else text
+
+    def _print_Var(self, e: ir.Var) -> str:
+        return var_latex(e)
+
+    def _print_Adjoint(self, e: ir.Adjoint) -> str:
+        return adjoint_latex(e.of)
+
+    def _print_Const(self, e: ir.Const) -> str:
+        if e.identity:
+            return r"\mathbf{I}"
+        if e.shape == (1, 1):
+            return str(e.value)
+        return r"\mathbf{1}" if e.value == 1 else r"\mathbf{0}" if e.value == 0 else rf"{e.value}\,\mathbf{{1}}"
+
+    def _print_MatMul(self, e: ir.MatMul) -> str:
+        return f"{self.wrap(e.left, PRODUCT, (ir.Hadamard,))} {self.wrap(e.right, PRODUCT + 1, (ir.Hadamard,))}"
+
+    def _print_Add(self, e: ir.Add) -> str:
+        out = self.doprint(e.terms[0])
+        for term in e.terms[1:]:
+            if isinstance(term, ir.Neg):
+                out += f" - {self.wrap(term.x, SUM + 1)}"
+            else:
+                out += f" + {self.doprint(term)}"
+        return out
+
+    def _print_Neg(self, e: ir.Neg) -> str:
+        return f"-{self.wrap(e.x, SUM + 1)}"
+
+    def _print_Scale(self, e: ir.Scale) -> str:
+        factor = sympy.latex(e.factor)
+        if e.factor.could_extract_minus_sign():
+            factor = f"\\left({factor}\\right)"
+        return f"{factor} {self.wrap(e.x, SCALE + 1)}"
+
+    def _print_Transpose(self, e: ir.Transpose) -> str:
+        return f"{self.wrap(e.x, ATOM)}^{{\\top}}"
+
+    def _print_Hadamard(self, e: ir.Hadamard) -> str:
+        return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} \\odot {self.wrap(e.right, PRODUCT + 1, (ir.MatMul,))}"
+
+    def _print_OneMinus(self, e: ir.OneMinus) -> str:
+        return f"1 - {self.wrap(e.x, SUM + 1)}"
+
+    def _print_Apply(self, e: ir.Apply) -> str:
+        return f"{activation(e.fn).latex}\\left({self.doprint(e.x)}\\right)"
+
+    def _print_DerivApply(self, e: ir.DerivApply) -> str:
+        return f"{activation(e.fn).latex}'\\left({self.doprint(e.x)}\\right)"
+
+    def _print_Softmax(self, e: ir.Softmax) -> str:
+        return f"\\operatorname{{softmax}}\\left({self.doprint(e.x)}\\right)"
+
+    def _print_Broadcast(self, e: ir.Broadcast) -> str:
+        return self.doprint(e.x)
+
+    def _print_SumRows(self, e: ir.SumRows) -> str:
+        return f"\\mathbf{{1}}^{{\\top}} {self.wrap(e.x, PRODUCT + 1)}"
+
+    def _print_Diag(self, e: ir.Diag) -> str:
+        return f"\\operatorname{{diag}}\\left({self.doprint(e.x)}\\right)"
+
+    def _print_MatPow(self, e: ir.MatPow) -> str:
+        return f"{self.wrap(e.x, ATOM)}^{{{time_latex(e.exponent)}}}"
+
+    def _print_Loss(self, e: ir.Loss) -> str:
+        pred, target = self.doprint(e.pred), self.doprint(e.target)
+        if e.kind == "half_sq":
+            if e.seed_form:
+                return f"\\frac{{1}}{{2}} \\left({target} - {pred}\\right)^{{2}}"
+            if e.shape == (1, 1) and e.pred.shape == (1, 1):
+                return f"\\frac{{1}}{{2}} \\left({pred} - {target}\\right)^{{2}}"
+            return f"\\frac{{1}}{{2}} \\left\\lVert {pred} - {target} \\right\\rVert^{{2}}"
+        return f"-\\mathbf{{1}}^{{\\top}} \\left({target} \\odot \\log \\operatorname{{softmax}}\\left({pred}\\right)\\right) \\mathbf{{1}}"
+
+    def _print_TimeSum(self, e: ir.TimeSum) -> str:
+        return f"\\sum_{{{e.index}={time_latex(e.lo)}}}^{{{time_latex(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
+
+    def _print_TimeProduct(self, e: ir.TimeProduct) -> str:
+        return f"\\prod_{{{e.index}={time_latex(e.lo)}}}^{{{time_latex(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
+
+
+_PRINTER = LatexPrinter()
+
+
+def latex(expr: ir.Expr) -> str:
+    """The LaTeX of an ir expression."""
+    return _PRINTER.doprint(expr)
+
+
+def condition_latex(bounds) -> str:
+    """``t = T`` or ``1 \\le t \\le T - 1`` from an equation's ``bounds``."""
+    if bounds is None:
+        return ""
+    lo, hi = bounds
+    if lo == hi:
+        return f"t = {time_latex(lo)}"
+    return f"{time_latex(lo)} \\le t \\le {time_latex(hi)}"
+
+
+def equation_latex(eq) -> str:
+    """``lhs = rhs`` of a derivation equation, with its condition when it has one."""
+    text = f"{latex(eq.lhs)} = {latex(eq.rhs)}"
+    cond = condition_latex(eq.bounds)
+    if cond:
+        text += f" \\qquad ({cond})"
+    return text
