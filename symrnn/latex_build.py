@@ -30,9 +30,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from .errors import SymrnnError
 
@@ -50,7 +50,7 @@ INSTALL_HINT = (
 class LatexBuildError(SymrnnError):
     """A LaTeX build failed: errors in the log, undefined references, or the time limit."""
 
-    def __init__(self, result: "BuildResult"):
+    def __init__(self, result: BuildResult):
         self.result = result
         super().__init__(result.summary())
 
@@ -236,4 +236,4 @@ def build_pdf(
     return result
 
 
-__all__ = ["BuildResult", "LatexBuildError", "build_pdf", "build_environment", "parse_log", "tex_available"]
+__all__ = ["BuildResult", "LatexBuildError", "build_environment", "build_pdf", "parse_log", "tex_available"]

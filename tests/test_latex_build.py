@@ -21,20 +21,17 @@ def test_command_line_and_environment_are_locked_down():
 
 
 def test_parse_log_finds_errors_and_undefined_references():
-    log = "\n".join(
-        [
-            "(./r.tex",
-            "./r.tex:12: Undefined control sequence.",
-            "l.12 \\foo",
-            "! Missing $ inserted.",
-            "<inserted text>",
-            "l.40 a_b",
-            "LaTeX Warning: Reference `eq:adj:h:t' on page 2 undefined on input line 7.",
-            "LaTeX Warning: Reference `eq:adj:h:t' on page 3 undefined on input line 9.",
-            "LaTeX Warning: Citation `d2l' on page 1 undefined on input line 3.",
-            "!  ==> Fatal error occurred, no output PDF file produced!",
-        ]
-    )
+    log = """(./r.tex
+./r.tex:12: Undefined control sequence.
+l.12 \\foo
+! Missing $ inserted.
+<inserted text>
+l.40 a_b
+LaTeX Warning: Reference `eq:adj:h:t' on page 2 undefined on input line 7.
+LaTeX Warning: Reference `eq:adj:h:t' on page 3 undefined on input line 9.
+LaTeX Warning: Citation `d2l' on page 1 undefined on input line 3.
+!  ==> Fatal error occurred, no output PDF file produced!
+"""
     errors, undefined = parse_log(log)
     assert errors == ("./r.tex:12: Undefined control sequence. l.12 \\foo", "! Missing $ inserted. l.40 a_b")
     assert undefined == ("eq:adj:h:t", "d2l")
