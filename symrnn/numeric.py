@@ -20,7 +20,7 @@ quantity outside its time range (``x_0``) raises :class:`EvaluationError`.
 
 from __future__ import annotations
 
-import time as _time
+import time as _clock
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
@@ -372,7 +372,7 @@ def evaluate(expr: ir.Expr, inst: Instance, adjoints: dict | None = None, bindin
 
 def _ev(expr: ir.Expr, ctx: _Ctx, b: dict) -> np.ndarray:
     ctx.count += 1
-    if ctx.deadline is not None and ctx.count % 64 == 0 and _time.monotonic() > ctx.deadline:
+    if ctx.deadline is not None and ctx.count % 64 == 0 and _clock.monotonic() > ctx.deadline:
         raise LimitError("evaluation took longer than the time limit")
     fn = _OPS.get(type(expr))
     if fn is None:

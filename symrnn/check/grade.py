@@ -1,0 +1,3 @@
+"""placeholder"""
+def grade_csv(*a, **k): raise NotImplementedError
+def grade_rows(*a, **k): raise NotImplementedError

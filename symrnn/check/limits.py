@@ -1,0 +1,48 @@
+"""Limits on typed answers and on checking, in one place, each with its rejection message.
+
+Every limit is checked before the expensive step it protects: length, characters, commands
+and bracket depth before lark runs; tree depth before the tree is walked; exponents and sizes
+while building; evaluation time cooperatively inside the evaluator (``numeric.evaluate``).
+"""
+
+from __future__ import annotations
+
+from ..errors import LimitError
+
+MAX_LENGTH = 2000
+"""Longest answer, in characters."""
+
+MAX_DEPTH = 40
+"""Deepest nesting of brackets in an answer."""
+
+MAX_TREE_DEPTH = 120
+"""Deepest parse tree (long chains of unary minus, postfix operators)."""
+
+MAX_NODES = 3000
+"""Largest parse tree, in nodes."""
+
+MAX_NUMBER_DIGITS = 12
+"""Longest number literal."""
+
+MAX_EXPONENT = 64
+"""Largest constant in an exponent or time index (``(W^T)^{T-i}`` is fine; ``W^{99999}`` is not)."""
+
+MAX_ELEMENTWISE_POWER = 8
+"""Largest elementwise power (``h_t^2``)."""
+
+MAX_CHECK_SIZE = 64
+"""Largest layer size, batch or sequence length a check evaluates at."""
+
+TIME_LIMIT = 10.0
+"""Seconds one check may spend evaluating before it is refused."""
+
+MEMORY_LIMIT = 2 * 1024**3
+"""Bytes of address space a grading worker process may use (set with ``resource``)."""
+
+
+def refuse(message: str) -> LimitError:
+    return LimitError(message)
+
+
+__all__ = ["LimitError", "MAX_LENGTH", "MAX_DEPTH", "MAX_TREE_DEPTH", "MAX_NODES", "MAX_NUMBER_DIGITS", "MAX_EXPONENT",
+           "MAX_ELEMENTWISE_POWER", "MAX_CHECK_SIZE", "TIME_LIMIT", "MEMORY_LIMIT", "refuse"]

@@ -1,0 +1,327 @@
+"""The verdict on a typed gradient: read as ..., correct or wrong, counterexample, mistake.
+
+``check_answer(spec, grad, text)`` runs, in order (a chain of answer tests, as in STACK):
+
+1. read the answer (grammar, symbols, shapes); a problem here gives status ``invalid`` with the
+   column, and no verdict;
+2. echo it back in LaTeX ("read as ...");
+3. compare its value with the derivation's on every setting of ``evaluate.Problem`` (exact or
+   50-digit, float64 at ``T`` and ``T + 1``, non-square sizes);
+4. if it differs: a counterexample (the values, both results, the entries that differ) and the
+   mutants of ``mutations.py`` it equals on the float settings. One match names the mistake with
+   its student feedback and teacher note; several matches from different mistakes are reported
+   as coinciding, without a guess.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .. import ir, numeric
+from ..errors import LimitError, SymrnnError
+from ..mistakes import MISTAKES
+from ..printing.latex import latex
+from ..printing.plain import plain
+from . import limits
+from .evaluate import Problem, Setting, agree, close, deadline_from, evaluate_answer, problem, resolve_spec
+from .mutations import Mutant, candidates
+from .parse import AnswerError
+from .shapes import read
+
+MUTANT_SETTINGS = ("float", "float T+1")
+
+
+@dataclass
+class Counterexample:
+    setting: str
+    sizes: str
+    values: dict  # name -> nested list (parameters, leaves, and the adjoints the answer uses)
+    expected: list
+    got: list
+    differ: list  # [[row, col], ...] of the entries that differ (empty when the shapes differ)
+    note: str = ""
+
+
+@dataclass
+class Verdict:
+    spec: str
+    grad: str
+    answer: str
+    status: str  # correct | wrong | invalid
+    read_as: str = ""
+    read_as_plain: str = ""
+    message: str = ""
+    score: float = 0.0
+    mistakes: list = field(default_factory=list)  # ids of the matching mistakes
+    feedback: str = ""
+    teacher_note: str = ""
+    detail: str = ""
+    counterexample: Counterexample | None = None
+    checks: list = field(default_factory=list)  # the settings checked, in order
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    @property
+    def mistake(self) -> str:
+        return self.mistakes[0] if len(self.mistakes) == 1 else ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def to_text(self) -> str:
+        lines = [f"answer:   {self.answer}"]
+        if self.read_as:
+            lines.append(f"read as:  {self.read_as}")
+        lines.append(f"verdict:  {self.status}")
+        if self.message:
+            lines.append(f"message:  {self.message}")
+        if self.mistakes:
+            names = ", ".join(f"{MISTAKES[m].number}. {MISTAKES[m].title} ({m})" for m in self.mistakes)
+            lines.append(f"mistake:  {names}")
+        if self.detail:
+            lines.append(f"where:    {self.detail}")
+        if self.feedback:
+            lines.append(f"feedback: {self.feedback}")
+        if self.teacher_note:
+            lines.append(f"teacher:  {self.teacher_note}")
+        ce = self.counterexample
+        if ce is not None:
+            lines.append(f"counterexample ({ce.setting}: {ce.sizes}):")
+            for name in sorted(ce.values):
+                lines.append(f"  {name} = {_fmt(ce.values[name])}")
+            lines.append(f"  expected {self.grad} = {_fmt(ce.expected)}")
+            lines.append(f"  your answer gives  = {_fmt(ce.got)}")
+            if ce.differ:
+                lines.append("  entries that differ: " + ", ".join(f"({r + 1},{c + 1})" for r, c in ce.differ))
+            if ce.note:
+                lines.append(f"  {ce.note}")
+        if self.checks:
+            lines.append("checked on: " + "; ".join(self.checks))
+        return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    return json.dumps(value)
+
+
+def _to_list(x: np.ndarray) -> list:
+    def one(v):
+        if isinstance(v, Fraction):
+            return str(v) if v.denominator != 1 else int(v.numerator)
+        return float(v)
+
+    return [[one(v) for v in row] for row in np.asarray(x)]
+
+
+# --------------------------------------------------------------------------- mutants
+
+
+@dataclass
+class MutantValues:
+    mutant: Mutant
+    values: dict  # setting name -> the mutant's gradient
+    adjoints: dict  # setting name -> the adjoints of the mutated recurrence (None: the true ones)
+
+
+_MUTANT_CACHE: dict = {}
+
+
+def mutant_table(prob: Problem) -> list[MutantValues]:
+    """The mutants of a problem that differ from the truth, with their values (cached)."""
+    key = (prob.spec, prob.grad)
+    if key in _MUTANT_CACHE:
+        return _MUTANT_CACHE[key]
+    out = []
+    labels = {eq.label: eq for eq in prob.derivation.generic_adjoints}
+    for m in candidates(prob.derivation, prob.equation):
+        values, adjoints = {}, {}
+        try:
+            for name in MUTANT_SETTINGS:
+                setting = prob.settings.get(name)
+                if setting is None:
+                    continue
+                values[name], adjoints[name] = mutant_value(m, setting, labels)
+        except (SymrnnError, ValueError, ArithmeticError, KeyError):
+            continue
+        if all(agree(values[n], prob.settings[n].truth, "float") for n in values):
+            continue
+        out.append(MutantValues(m, values, adjoints))
+    _MUTANT_CACHE[key] = out
+    return out
+
+
+def mutant_value(m: Mutant, setting: Setting, labels: dict) -> tuple[np.ndarray, dict | None]:
+    """The mutant's gradient on a setting, and the adjoints its recurrence gives (None: true)."""
+    inst = setting.instance
+    if m.adjoints:
+        changed = dict(m.adjoints)
+        eqs = [labels[label] if label not in changed else _with_rhs(labels[label], changed[label]) for label in labels]
+        adj = numeric.generic_sweep(inst, eqs)
+    else:
+        adj = None
+    return numeric.evaluate(m.gradient, inst, adjoints=adj), adj
+
+
+def _with_rhs(eq, rhs):
+    from dataclasses import replace
+
+    return replace(eq, rhs=rhs)
+
+
+# --------------------------------------------------------------------------- the chain
+
+
+def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.TIME_LIMIT) -> Verdict:
+    """The verdict on ``text`` as the gradient of parameter ``grad`` of ``spec`` (name or Spec)."""
+    spec = resolve_spec(spec)
+    prob = problem(spec, grad)
+    verdict = Verdict(spec.name, grad, text if isinstance(text, str) else repr(text), "invalid")
+    deadline = deadline_from(time_limit)
+    try:
+        expr = read(text, prob.table, prob.shape)
+    except AnswerError as err:
+        verdict.message = str(err)
+        return verdict
+    verdict.read_as = latex(expr)
+    verdict.read_as_plain = plain(expr)
+    try:
+        return _judge(prob, expr, text, verdict, deadline)
+    except LimitError as err:
+        verdict.status = "invalid"
+        verdict.message = f"refused: {err}"
+        return verdict
+    except numeric.EvaluationError as err:
+        verdict.status = "invalid"
+        verdict.message = f"cannot evaluate the answer: {err}"
+        return verdict
+
+
+def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) -> Verdict:
+    values: dict[str, np.ndarray] = {}
+    failure = None
+    exact = prob.exact_setting(numeric.rational_ok([expr]))
+    order = [exact] + [prob.settings[n] for n in ("float", "float T+1", "sizes") if n in prob.settings]
+    for setting in order:
+        verdict.checks.append(f"{setting.name} ({setting.sizes})")
+        if setting.name == "sizes":
+            try:
+                sized = read(text, setting.table, setting.truth.shape)
+            except AnswerError as err:
+                if failure is None:
+                    failure = (setting, None, f"at these sizes the answer does not fit: {err.problem}")
+                continue
+        else:
+            sized = expr
+        got = evaluate_answer(sized, setting, deadline)
+        values[setting.name] = got
+        if got.shape != setting.truth.shape:
+            if failure is None:
+                failure = (setting, got, f"the answer has shape {got.shape[0]}x{got.shape[1]}, the gradient "
+                                         f"{setting.truth.shape[0]}x{setting.truth.shape[1]}")
+            continue
+        if not np.all(close(got, setting.truth, setting.name if setting.name in ("exact", "mp") else "float")) and failure is None:
+            failure = (setting, got, "")
+        if failure is not None:
+            break
+    if failure is None:
+        verdict.status = "correct"
+        verdict.score = 1.0
+        verdict.feedback = "Correct."
+        return verdict
+    verdict.status = "wrong"
+    setting, got, note = failure
+    verdict.counterexample = _counterexample(prob, setting, expr, got, note)
+    verdict.message = note or "the answer differs from the gradient"
+    for name in MUTANT_SETTINGS:
+        if name in prob.settings and name not in values:
+            try:
+                values[name] = evaluate_answer(expr, prob.settings[name], deadline)
+            except (numeric.EvaluationError, SymrnnError):
+                pass
+    _diagnose(prob, expr, values, verdict, deadline)
+    return verdict
+
+
+def _diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadline) -> None:
+    """Match the answer against every mutant.
+
+    In the world of a mutant, an adjoint symbol the answer uses (``dL/dh_{t+1}``) stands for
+    the adjoint the mistaken recurrence gives: so an answer that expands one step of a
+    mistaken recurrence matches that mistake, as does one that writes it out fully.
+    """
+    names = [n for n in MUTANT_SETTINGS if n in prob.settings]
+    if not all(n in values for n in names):
+        return
+    matches = []
+    for mv in mutant_table(prob):
+        ok = True
+        for n in names:
+            if mv.adjoints.get(n) is None:
+                mine = values[n]
+            else:
+                try:
+                    mine = numeric.evaluate(expr, prob.settings[n].instance, adjoints=mv.adjoints[n], deadline=deadline)
+                except numeric.EvaluationError:
+                    ok = False
+                    break
+            if not agree(mine, mv.values[n], "float"):
+                ok = False
+                break
+        if ok:
+            matches.append(mv)
+    if not matches:
+        verdict.feedback = "Not correct, and not one of the known mistakes: compare with the counterexample."
+        verdict.teacher_note = "No catalogued mistake reproduces this answer."
+        return
+    ids = list(dict.fromkeys(mv.mutant.mistake for mv in matches))
+    verdict.mistakes = ids
+    first = matches[0].mutant
+    if len(ids) == 1:
+        m = MISTAKES[ids[0]]
+        verdict.feedback = m.feedback
+        verdict.teacher_note = m.teacher_note
+        verdict.detail = f"{first.where}: {first.detail}"
+    else:
+        titles = " and ".join(f"'{MISTAKES[i].title}'" for i in ids)
+        verdict.feedback = (f"On this problem the mistakes {titles} give the same result, so symrnn cannot tell which "
+                            "one was made: " + " / ".join(MISTAKES[i].feedback for i in ids))
+        verdict.teacher_note = "Coinciding mistakes: " + "; ".join(f"{i}: {MISTAKES[i].teacher_note}" for i in ids)
+        verdict.detail = "; ".join(f"{mv.mutant.mistake} at {mv.mutant.where}: {mv.mutant.detail}" for mv in matches[:4])
+
+
+def _counterexample(prob: Problem, setting: Setting, expr: ir.Expr, got, note: str) -> Counterexample:
+    inst = setting.instance
+    values = {}
+    for key, value in numeric.leaf_values(inst).items():
+        values[_key_name(key)] = _to_list(value)
+    for adj in ir.adjoints(expr):
+        var = adj.of
+        for (name, layer, t), value in sorted(inst.adjoints.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)):
+            if name == var.name and layer == var.layer:
+                values["dL/d" + _key_name((name, layer, t))] = _to_list(value)
+    differ = []
+    got_list = _to_list(got) if got is not None else []
+    if got is not None and got.shape == setting.truth.shape:
+        mask = ~close(got, setting.truth, setting.name if setting.name in ("exact", "mp") else "float")
+        differ = [[int(r), int(c)] for r, c in zip(*np.nonzero(mask))]
+    return Counterexample(setting.name, setting.sizes, values, _to_list(setting.truth), got_list, differ, note)
+
+
+def _key_name(key) -> str:
+    name, layer, t = key
+    text = name if layer is None else f"{name}_l{layer}"
+    return text if t is None else f"{text}[{t}]"
+
+
+def check_text(spec, grad: str, text: str, fmt: str = "text") -> str:
+    verdict = check_answer(spec, grad, text)
+    return verdict.to_json() if fmt == "json" else verdict.to_text()
