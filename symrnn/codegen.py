@@ -23,7 +23,6 @@ is the sum over the batch of each example's loss, which is the derivation's loss
 
 from __future__ import annotations
 
-import keyword
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -44,9 +43,6 @@ from .printing.numpy_code import (
     time_code,
 )
 from .spec import Spec
-
-AMBIGUOUS = {"I", "O", "l"}
-"""Names ruff calls ambiguous (E741); the maths uses them (LSTM gates), so the line says noqa."""
 
 _LARGE = 10**6
 
@@ -545,13 +541,8 @@ def _plain_ref(var: ir.Var, adjoint: bool) -> ir.Expr:
     return ir.Adjoint(var) if adjoint else var
 
 
-def _noqa(name: str, line: str) -> str:
-    return f"{line}  # noqa: E741" if name in AMBIGUOUS else line
-
-
 def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
     params = [f'{param_key(v)} = _param(params, "{param_key(v)}", {v.shape}, dtype)' for v in p.graph.params]
-    params = [_noqa(param_key(v), line) for v, line in zip(p.graph.params, params)]
 
     def get(leaf: Leaf) -> str:
         where = "inputs" if leaf.role != "target" else "targets"
@@ -573,13 +564,13 @@ def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
             "initial": f'_initial({where}, "{leaf.key}", T, B, {leaf.width}, dtype)',
             "static": f'_static({where}, "{leaf.key}", B, {leaf.width}, dtype)',
         }[leaf.form]
-        return _noqa(leaf.name, f"{leaf.name} = {args}")
+        return f"{leaf.name} = {args}"
 
     input_lines = [load(leaf) for leaf in inputs]
     target_lines = [load(leaf) for leaf in targets]
     provided = {leaf.name for leaf in inputs}
-    allocs = [_noqa(n, f"{n} = np.zeros((T + 2, B, {w}), dtype)") for n, w in p.arrays(False) if n not in provided]
-    adj_allocs = [_noqa(n, f"{n} = np.zeros((T + 2, B, {w}), dtype)") for n, w in p.arrays(True) if n not in _inline_names(p)]
+    allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(False) if n not in provided]
+    adj_allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(True) if n not in _inline_names(p)]
     return tuple(params), size, tuple(input_lines), tuple(target_lines), tuple(allocs), tuple(adj_allocs)
 
 
@@ -656,7 +647,7 @@ def _environment() -> jinja2.Environment:
 def render(program: Program) -> str:
     """The module source: the template only arranges the printed statements."""
     template = _environment().get_template("module.py.j2")
-    text = template.render(p=program, ambiguous=AMBIGUOUS, kwlist=keyword.kwlist)
+    text = template.render(p=program)
     return text
 
 

@@ -8,6 +8,10 @@ COMMANDS: tuple[str, ...] = (
     "catalogue",
     "derive",
     "prove",
+    "check",
+    "grade",
+    "codegen",
+    "verify",
 )
 
 

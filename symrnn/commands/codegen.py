@@ -1,0 +1,65 @@
+"""``symrnn codegen SPEC [-o FILE]``: the NumPy module of a spec's gradients.
+
+``symrnn codegen --all [--check]`` regenerates (or checks) the committed modules of the whole
+catalogue under ``derivations/`` (``gru-torch`` -> ``derivations/gru_torch.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SymrnnError
+
+NAME = "codegen"
+HELP = "generate the NumPy module (forward loop + reversed loop) of a spec's gradients"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", nargs="?", help="a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: standard output)")
+    parser.add_argument("--steps", type=int, help="ignored: generated code takes any number of steps at run time")
+    parser.add_argument("--all", action="store_true", help="regenerate every catalogue module under derivations/")
+    parser.add_argument("--check", action="store_true", help="with --all: only report stale modules (exit 1 if any)")
+    parser.add_argument("--dir", metavar="DIR", help="with --all: write into DIR instead of the catalogue folder")
+
+
+def regenerate_all(directory: Path | None = None, check: bool = False) -> list[str]:
+    """Write (or compare) every catalogue module; returns the names of stale or rewritten files."""
+    from .. import catalogue
+    from ..codegen import generate, golden_dir, module_name
+
+    directory = Path(directory) if directory else golden_dir()
+    changed = []
+    for name in catalogue.names():
+        path = directory / f"{module_name(name)}.py"
+        source = generate(catalogue.load(name))
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != source:
+            changed.append(path.name)
+            if not check:
+                path.write_text(source, encoding="utf-8")
+    return changed
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import catalogue
+    from ..codegen import generate
+
+    if args.all:
+        changed = regenerate_all(Path(args.dir) if args.dir else None, check=args.check)
+        verb = "stale" if args.check else "written"
+        for name in changed:
+            print(f"{verb}: {name}")
+        if not changed:
+            print("every catalogue module is up to date")
+        return 1 if (args.check and changed) else 0
+    if not args.spec:
+        raise SymrnnError("name a spec (catalogue name or .toml file), or pass --all")
+    source = generate(catalogue.resolve(args.spec))
+    if args.output:
+        Path(args.output).write_text(source, encoding="utf-8")
+    else:
+        sys.stdout.write(source)
+    return 0

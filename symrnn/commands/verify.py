@@ -1,0 +1,29 @@
+"""``symrnn verify SPEC [--steps T]``: the generated module against autograd, torch.nn and finite differences."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "verify"
+HELP = "check the generated NumPy gradients against autograd, torch.nn and finite differences"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", help="a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file")
+    parser.add_argument("--steps", type=int, help="sequence length T (default: the spec's own)")
+    parser.add_argument("--batch", type=int, default=2, help="batch size of the drawn data (default: 2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn data (default: 0)")
+    parser.add_argument("--no-torch", action="store_true", help="skip the torch.nn comparison")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import catalogue
+    from ..errors import SymrnnError
+    from ..verify import verify
+
+    if args.batch < 1:
+        raise SymrnnError("--batch must be at least 1")
+    report = verify(catalogue.resolve(args.spec), steps=args.steps, batch=args.batch, seed=args.seed,
+                    use_torch=not args.no_torch)
+    print(report.table())
+    return 0 if report.passed else 1

@@ -1,0 +1,115 @@
+"""Numeric verification of a generated module against independent oracles.
+
+For one spec: generate the NumPy module, import it from a real file, draw parameters, inputs and
+targets (float64), and compare its gradients with
+
+* ``autograd``   HIPS autograd over the forward pass written from the spec (``oracles.reference``);
+* ``torch.nn``   ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` + ``nn.Linear`` through ``torch_map``
+  (float64, CPU), where a torch module exists;
+* ``finite diff`` central differences of the generated module's own forward loss, which checks the
+  reversed loop against the forward loop independently of any autodiff.
+
+The error of a parameter is ``max |g - o| / max(max |g|, max |o|)`` (0 when both vanish).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .codegen import compile_spec
+from .oracles import central_differences, reference_gradients
+from .oracles.reference import draw
+from .spec import Spec, with_steps
+from .torch_map import torch_support
+
+ORACLES = ("autograd", "torch.nn", "finite diff")
+TOLERANCES = {"autograd": 1e-8, "torch.nn": 1e-8, "finite diff": 1e-6}
+
+
+def relative_error(value, reference) -> float:
+    value, reference = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
+    if value.shape != reference.shape:
+        return float("inf")
+    scale = max(float(np.max(np.abs(value), initial=0.0)), float(np.max(np.abs(reference), initial=0.0)))
+    if scale == 0.0:
+        return 0.0
+    return float(np.max(np.abs(value - reference))) / scale
+
+
+@dataclass(frozen=True)
+class Report:
+    spec: Spec
+    steps: int
+    batch: int
+    seed: int
+    rows: tuple[tuple[str, dict[str, float | None]], ...]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(
+            err is not None and err <= TOLERANCES[oracle]
+            for _, errors in self.rows
+            for oracle, err in errors.items()
+            if oracle not in self.notes
+        )
+
+    def table(self) -> str:
+        head = f"symrnn verify {self.spec.name}: T = {self.steps}, batch = {self.batch}, seed = {self.seed}, float64"
+        width = max(12, *(len(name) for name, _ in self.rows)) + 2
+        lines = [head, "", "parameter".ljust(width) + "".join(o.rjust(14) for o in ORACLES)]
+        for name, errors in self.rows:
+            cells = []
+            for oracle in ORACLES:
+                err = errors.get(oracle)
+                cells.append(("n/a" if err is None else f"{err:.2e}").rjust(14))
+            lines.append(name.ljust(width) + "".join(cells))
+        lines.append("tolerance".ljust(width) + "".join(f"{TOLERANCES[o]:.0e}".rjust(14) for o in ORACLES))
+        for oracle, note in sorted(self.notes.items()):
+            lines.append(f"note: {oracle} not compared: {note}")
+        verdict = "PASS" if self.passed else "FAIL"
+        lines.append(f"verdict: {verdict} ({'every' if self.passed else 'not every'} gradient within tolerance of every oracle)")
+        return "\n".join(lines)
+
+
+def verify(spec: Spec, steps: int | None = None, batch: int = 2, seed: int = 0, use_torch: bool = True) -> Report:
+    """Generate, import and check the module of ``spec`` against every available oracle."""
+    spec = with_steps(spec, steps)
+    T = spec.steps if spec.recurrent else 1
+    rng = np.random.default_rng(seed)
+    params, inputs, targets = draw(spec, batch, T, rng, initial_state=spec.recurrent)
+    with tempfile.TemporaryDirectory() as tmp:
+        module = compile_spec(spec, tmp)
+        loss, grads = module.gradients(params, inputs, targets, steps=T if spec.recurrent else None)
+
+        def own_loss(p):
+            return module.forward(p, inputs, targets, steps=T if spec.recurrent else None)["L"]
+
+        fd = central_differences(own_loss, params)
+    results: dict[str, tuple[float, dict]] = {"finite diff": (float(own_loss(params)), fd)}
+    ref_loss, ref = reference_gradients(spec, params, inputs, targets, T if spec.recurrent else None)
+    results["autograd"] = (ref_loss, ref)
+    notes: dict[str, str] = {}
+    reason = torch_support(spec) if use_torch else "disabled"
+    if reason is None:
+        try:
+            from .torch_map import torch_gradients
+        except ImportError:  # pragma: no cover - torch_map imports torch lazily
+            reason = "torch is not installed"
+        else:
+            try:
+                t_loss, t_grads, _ = torch_gradients(spec, params, inputs, targets, T)
+                results["torch.nn"] = (t_loss, t_grads)
+            except ModuleNotFoundError:
+                reason = "torch is not installed"
+    if reason is not None:
+        notes["torch.nn"] = reason
+    rows = []
+    for key in sorted(grads):
+        rows.append((key, {o: relative_error(grads[key], results[o][1][key]) if o in results and key in results[o][1] else None
+                           for o in ORACLES if o not in notes}))
+    rows.append(("(loss)", {o: relative_error(loss, results[o][0]) for o in ORACLES if o in results}))
+    return Report(spec, T, batch, seed, tuple(rows), notes)
