@@ -1,0 +1,83 @@
+"""An exam: ``variants`` versions, each asking one variant of every chosen family.
+
+Version ``k`` asks, for each family, the variant drawn from ``variant_seed(seed, family, k)``.
+Within one exam no two versions get the same variant of a family (a duplicate is redrawn with
+the next attempt number, deterministically), as long as the family has enough distinct variants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from .. import __version__
+from ..errors import UnknownName
+from .families import FAMILIES, ORDER
+from .model import Problem
+from .registry import variant_seed
+
+MAX_VARIANTS = 10_000
+REDRAWS = 20
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def points(self) -> int:
+        return sum(p.points for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Exam:
+    seed: int
+    families: tuple[str, ...]
+    versions: tuple[Version, ...]
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """What every output records: the seed and the tool and library versions."""
+        return {"seed": str(self.seed), "symrnn": __version__, "numpy": np.__version__, "sympy": sympy.__version__}
+
+    @property
+    def provenance(self) -> str:
+        m = self.meta
+        return f"symrnn {m['symrnn']}, NumPy {m['numpy']}, SymPy {m['sympy']}; seed {m['seed']}"
+
+
+def resolve_families(names: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The families to ask, in lecture order; all of them when ``names`` is empty."""
+    if not names:
+        return ORDER
+    unknown = sorted(set(names) - set(FAMILIES))
+    if unknown:
+        raise UnknownName(f"no exam family {unknown[0]!r}; known: {', '.join(ORDER)}")
+    return tuple(n for n in ORDER if n in set(names))
+
+
+def build_exam(families: list[str] | tuple[str, ...] | None = None, variants: int = 1, seed: int = 0) -> Exam:
+    """Draw ``variants`` versions of the exam with seed ``seed``."""
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise UnknownName(f"--variants must be between 1 and {MAX_VARIANTS}, got {variants}")
+    names = resolve_families(families)
+    columns = {name: _variants(name, variants, seed) for name in names}
+    versions = tuple(Version(k + 1, tuple(columns[name][k] for name in names)) for k in range(variants))
+    return Exam(int(seed), names, versions)
+
+
+def _variants(name: str, count: int, seed: int) -> list[Problem]:
+    family = FAMILIES[name]
+    seen: set = set()
+    out = []
+    for k in range(count):
+        for attempt in range(REDRAWS):
+            problem = family.generate(variant_seed(seed, name, k, attempt))
+            if problem.fingerprint not in seen:
+                break
+        seen.add(problem.fingerprint)
+        out.append(problem)
+    return out

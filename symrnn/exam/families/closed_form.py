@@ -1,0 +1,104 @@
+"""The linear RNN's closed form (D2L 9.7.15): choose the expanded power sum, complete it.
+
+``dL/dh_t = sum_{i=t}^{T} (W_hh^T)^{T-i} W_qh^T dL/do_{T+t-i}``. The options are built as
+matrix expressions (``symrnn.ir``) and printed by ``symrnn.printing.latex``; each wrong option
+is one mutation from the mistakes list.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy
+
+from ... import ir
+from ..model import Answer, Choice, Part, diagnosed, display, numerical, rich
+from ..numeric import latex
+from ..registry import Draft, Family
+from ._draw import pick, retry, shuffled
+
+H, Q = 2, 2
+W_hh = ir.Var("W_hh", (H, H), "param")
+W_qh = ir.Var("W_qh", (Q, H), "param")
+i = ir.INDEX_SYMBOLS["i"]
+LENGTHS = (3, 4, 5, 6)
+
+
+def power_sum(T: int, t: int, *, shift: int = 0, transpose: bool = True, start: int = 0, paired_with_i: bool = False) -> ir.Expr:
+    """The sum of 9.7.15 for a concrete ``t`` (``T`` stays a symbol), or one of its mutations."""
+    T = ir.T_SYM
+    W = ir.transpose(W_hh) if transpose else W_hh
+    V = ir.transpose(W_qh) if transpose else W_qh
+    k = i if paired_with_i else T + t - i
+    out = ir.Adjoint(ir.Var("o", (Q, 1), "node", sympy.sympify(k)))
+    body = ir.matmul(ir.matmul(ir.MatPow(W, T - i + shift), V), out)
+    return ir.TimeSum(i, sympy.Integer(t + start), T, body)
+
+
+@lru_cache(maxsize=64)
+def _options(T: int, t: int) -> tuple[Choice, ...]:
+    def math(expr: ir.Expr) -> tuple:
+        return rich(f"${latex(expr)}$")
+
+    return (
+        Choice(math(power_sum(T, t)), correct=True),
+        Choice(math(power_sum(T, t, shift=1)), mistake="off_by_one"),
+        Choice(math(power_sum(T, t, transpose=False)), mistake="missing_transpose"),
+        Choice(math(power_sum(T, t, start=-1)) if t > 1 else math(power_sum(T, t, shift=-1)), mistake="off_by_one"),
+        Choice(math(power_sum(T, t, paired_with_i=True)), mistake="wrong_signal_pairing"),
+    )
+
+
+def _draw_once(rng) -> Draft:
+    T = pick(rng, LENGTHS)
+    t = int(rng.integers(1, T))  # 1 <= t < T: a real sum
+    k = int(rng.integers(t + 1, T + 1))  # t < k <= T: a power of at least 1, never a zero answer
+    choices = shuffled(rng, _options(T, t))
+    parts = (
+        Part(rich(f"Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T > {t}$?"),
+             Answer("choice", 2, choices=choices)),
+        Part(rich(f"Now $T = {T}$. In that sum, to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
+                  f"$\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$?"),
+             numerical(k - t, 0, 1, [diagnosed(k - t + 1, "off_by_one"), diagnosed(k - t - 1, "off_by_one"),
+                                     diagnosed(T - k, note="Counted from the end of the sequence: the output k reaches h_t through k - t steps.")],
+                       integer=True, exact=k - t)),
+        Part(rich(f"How many terms does the sum for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?"),
+             numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note="Only the outputs at steps t..T depend on h_t.")],
+                       integer=True, exact=T - t + 1)),
+    )
+    statement = rich(
+        "For the linear RNN of D2L 9.7 (no bias, identity activation), $\\mathbf{h}_t = \\mathbf{W}_{hx}\\mathbf{x}_t + "
+        "\\mathbf{W}_{hh}\\mathbf{h}_{t-1}$, $\\mathbf{o}_t = \\mathbf{W}_{qh}\\mathbf{h}_t$, the recurrence "
+        "$\\partial L/\\partial \\mathbf{h}_T = \\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_T$ and "
+        "$\\partial L/\\partial \\mathbf{h}_t = \\mathbf{W}_{hh}^{\\top} \\partial L/\\partial \\mathbf{h}_{t+1} + "
+        "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_t$ can be expanded into a sum of powers of "
+        "$\\mathbf{W}_{hh}^{\\top}$.",
+    )
+    correct = power_sum(T, t)
+    unrolled = [f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s}}}}} &= \\mathbf{{W}}_{{hh}}^{{\\top}} "
+                f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s + 1}}}}} + \\mathbf{{W}}_{{qh}}^{{\\top}} "
+                f"\\frac{{\\partial L}}{{\\partial \\mathbf{{o}}_{{{s}}}}}" for s in range(t, min(t + 2, T))]
+    solution = rich(
+        f"Unroll the recurrence from $t = {t}$:",
+        display(*unrolled),
+        "Substituting each line into the one above, the output at step $k$ reaches $\\mathbf{h}_t$ through "
+        "$k - t$ factors $\\mathbf{W}_{hh}^{\\top}$. With $i = T + t - k$, so that $k - t = T - i$:",
+        display(f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{t}}}}} &= {latex(correct)}"),
+        f"The term with $\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$ has the power $k - t = {k - t}$; "
+        f"the sum runs over $i = {t}, \\dots, {T}$: ${T - t + 1}$ terms.",
+    )
+    correct_at = next(n for n, c in enumerate(choices) if c.correct)
+    return Draft(statement, parts, solution, (("T", T), ("t", t), ("k", k), ("order", tuple(c.mistake for c in choices)), ("correct_at", correct_at)))
+
+
+def draw(rng) -> Draft:
+    return retry(_draw_once, rng)
+
+
+FAMILY = Family(
+    name="closed-form",
+    title="The linear RNN's closed form",
+    topic="D2L 9.7.15: the expanded power sum of dL/dh_t for the linear RNN",
+    draw=draw,
+    space=sum((T - t) for T in LENGTHS for t in range(1, T)) * 120,
+)

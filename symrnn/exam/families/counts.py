@@ -1,0 +1,83 @@
+"""Parameter counts of (deep) RNN, LSTM and GRU layers, as PyTorch counts them.
+
+A PyTorch recurrent layer ``l`` has ``G`` gate blocks (RNN 1, GRU 3, LSTM 4), each with an input
+weight (``H x in_l``), a recurrent weight (``H x H``) and *two* bias vectors (``b_ih``, ``b_hh``),
+so ``G (H in_l + H H + 2 H)`` parameters, where ``in_1 = d`` and ``in_l = H`` for the layers
+above. An optional linear output layer adds ``q H + q``.
+"""
+
+from __future__ import annotations
+
+from ..model import Part, diagnosed, display, numerical, rich
+from ..registry import Draft, Family
+from ._draw import pick, retry
+
+GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+CELLS = tuple(sorted(GATES))
+INPUTS = (1, 2, 3, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128)
+HIDDEN = (2, 3, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256)
+LAYERS = (1, 2, 3)
+OUTPUTS = (0, 1, 2, 5, 10)
+
+
+def layer_params(gates: int, inputs: int, hidden: int, biases: int = 2) -> int:
+    return gates * (hidden * inputs + hidden * hidden + biases * hidden)
+
+
+def count(cell: str, d: int, h: int, layers: int, q: int, *, gates: int | None = None, biases: int = 2, deep_input: int | None = None) -> int:
+    """Parameters of the stack (and its output layer when ``q``); keyword arguments model mistakes."""
+    g = GATES[cell] if gates is None else gates
+    total = layer_params(g, d, h, biases)
+    total += (layers - 1) * layer_params(g, h if deep_input is None else deep_input, h, biases)
+    return total + (q * h + q if q else 0)
+
+
+def _draw_once(rng) -> Draft:
+    cell, d, h = pick(rng, CELLS), pick(rng, INPUTS), pick(rng, HIDDEN)
+    layers, q = pick(rng, LAYERS), pick(rng, OUTPUTS)
+    G = GATES[cell]
+    total = count(cell, d, h, layers, q)
+    other_gates = {"RNN": 3, "GRU": 4, "LSTM": 3}[cell]
+    wrong = [
+        diagnosed(count(cell, d, h, layers, q, biases=1),
+                  note="One bias vector per gate block: PyTorch keeps two, b_ih and b_hh (only their sum matters, but both are parameters)."),
+        diagnosed(count(cell, d, h, layers, q, gates=other_gates),
+                  note=f"Wrong number of gate blocks: RNN has 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o); {other_gates} was used."),
+    ]
+    if layers > 1:
+        wrong.append(diagnosed(count(cell, d, h, layers, q, deep_input=d),
+                               note="Layers above the first take the hidden state of the layer below (size H) as input, not x (size d)."))
+    if q:
+        wrong.append(diagnosed(count(cell, d, h, layers, 0), note="The output layer's weights and bias were left out."))
+    stack = f"{layers} stacked layers" if layers > 1 else "one layer"
+    head = f", followed by a linear output layer with $q = {q}$ outputs" if q else " (no output layer)"
+    statement = rich(f"A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}{head}.")
+    parts = (Part(rich("How many trainable parameters does the model have (weights and biases, as PyTorch stores them)?"),
+                  numerical(total, 0, 2, wrong, integer=True, exact=total)),)
+    lines = [f"\\text{{layer 1}} &: {G}\\,({h} \\cdot {d} + {h} \\cdot {h} + 2 \\cdot {h}) = {layer_params(G, d, h)}"]
+    if layers > 1:
+        lines.append(f"\\text{{layers 2..{layers}}} &: {layers - 1} \\cdot {G}\\,({h} \\cdot {h} + {h} \\cdot {h} + 2 \\cdot {h}) "
+                     f"= {(layers - 1) * layer_params(G, h, h)}")
+    if q:
+        lines.append(f"\\text{{output layer}} &: {q} \\cdot {h} + {q} = {q * h + q}")
+    lines.append(f"\\text{{total}} &= {total}")
+    solution = rich(
+        f"Each layer has $G = {G}$ gate block(s) (RNN 1, GRU 3, LSTM 4); each block has an input weight "
+        "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
+        "The first layer's input is $\\mathbf{x}$ (size $d$); the layers above read the hidden state below (size $H$).",
+        display(*lines),
+    )
+    return Draft(statement, parts, solution, (("cell", cell), ("d", d), ("H", h), ("layers", layers), ("q", q)))
+
+
+def draw(rng) -> Draft:
+    return retry(_draw_once, rng)
+
+
+FAMILY = Family(
+    name="param-count",
+    title="Counting parameters",
+    topic="Parameters of RNN, GRU and LSTM layers, deep (stacked) networks and an output layer",
+    draw=draw,
+    space=len(CELLS) * len(INPUTS) * len(HIDDEN) * len(LAYERS) * len(OUTPUTS),
+)

@@ -1,0 +1,75 @@
+"""Derivation questions whose answer is a formula: one generic BPTT equation of a catalogue
+network (its adjoint recurrence or a parameter's gradient).
+
+The key is the derivation's own equation printed by ``symrnn.printing.latex``. The answers are
+graded by hand (an essay question in Moodle with the key and the mistakes to look for in the
+grader information); no automatic formula checker is wired in yet (see the exam README note).
+"""
+
+from __future__ import annotations
+
+from ... import catalogue
+from ...mistakes import MISTAKES
+from ..model import Answer, Part, display, rich
+from ..numeric import condition_latex, derivation, equation_latex, latex
+from ..registry import Draft, Family
+from ._draw import pick, retry
+
+RECURRENCE = ("missing_recurrent_term", "missing_transpose", "diag_wrong_side", "wrong_activation_derivative")
+WEIGHT = ("shared_weights_not_summed", "missing_transpose", "wrong_signal_pairing", "row_column_mixed")
+QUESTIONS = (
+    ("rnn-linear", "adj:h:t", RECURRENCE),
+    ("rnn-linear", "adj:h:T", ("missing_transpose", "missing_mean")),
+    ("rnn-linear", "grad:W_hh", WEIGHT),
+    ("rnn-linear", "grad:W_hx", WEIGHT),
+    ("rnn-tanh", "adj:a:t", ("wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("rnn-tanh", "adj:h:t", RECURRENCE),
+    ("rnn-tanh", "grad:W_hh", WEIGHT),
+    ("rnn-tanh", "grad:b_h", ("bias_not_summed", "shared_weights_not_summed")),
+    ("lstm", "adj:C:t", ("lstm_cell_path_dropped", "wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("lstm", "adj:F:t", ("wrong_signal_pairing", "elementwise_matmul_confused")),
+    ("lstm", "grad:W_hf", WEIGHT),
+    ("gru-d2l", "adj:Z:t", ("sign_error", "elementwise_matmul_confused")),
+    ("gru-d2l", "adj:H_tilde:t", ("elementwise_matmul_confused",)),
+    ("gru-d2l", "grad:W_hz", WEIGHT),
+)
+NOTATION = {
+    "column": "Column notation: one example, column vectors.",
+    "row": "Row notation (D2L): a batch of examples as the rows of $\\mathbf{X}_t$, the bias added to every row.",
+}
+
+
+def _draw_once(rng) -> Draft:
+    spec_name, label, watch = pick(rng, QUESTIONS)
+    spec = catalogue.load(spec_name)
+    d = derivation(spec)
+    eq = d.equation(label)
+    model = tuple(f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in d.generic_forward)
+    when = f" for ${condition_latex(eq.bounds)}$" if eq.bounds is not None else ""
+    statement = rich(
+        f"{spec.title}. {NOTATION[spec.notation]} The network is",
+        display(*model),
+    )
+    notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note}" for m in watch)
+    answer = Answer("formula", 3, formula=equation_latex(eq),
+                    note=f"Accept any equivalent form. Look for: {notes}")
+    parts = (Part(rich(f"Derive ${latex(eq.lhs)}${when}, in terms of quantities of the forward pass and of other adjoints."), answer),)
+    solution = rich(
+        "Each consumer of the quantity sends back its adjoint through the formula-sheet rule of its operation "
+        "(transposed weights, elementwise derivatives), and shared weights sum their contributions over time:",
+        display(equation_latex(eq)),
+    )
+    return Draft(statement, parts, solution, (("spec", spec_name), ("label", label)))
+
+
+def draw(rng) -> Draft:
+    return retry(_draw_once, rng)
+
+
+FAMILY = Family(
+    name="derive-formula",
+    title="Derive a BPTT equation",
+    topic="Generic BPTT equations of the catalogue networks (formula answers)",
+    draw=draw,
+    space=len(QUESTIONS),
+)

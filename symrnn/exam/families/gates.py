@@ -1,0 +1,166 @@
+"""One step of an LSTM or a GRU (D2L notation, one unit): forward values and one gate's gradient.
+
+The worked solution evaluates the derivation of the catalogue specs ``lstm`` and ``gru-d2l``
+(reduced to one unit, one example, one step) by hand; the gradient starts from a given
+``dL/dH_1``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import sympy
+
+from ... import catalogue, ir
+from ..model import Part, diagnosed, display, numerical, rich
+from ..numeric import compute, derivation, exact_values, key_of, latex, shown_number
+from ..registry import Draft, Family
+from ._draw import Redraw, pick, retry, value
+
+FORWARD_PLACES, BACKWARD_PLACES = 4, 5
+
+
+def _scalar(name: str):
+    return replace(catalogue.load(name), input_size=1, hidden_size=1, output_size=1, batch=1, steps=1)
+
+
+@dataclass(frozen=True)
+class Cell:
+    spec_name: str
+    title: str
+    gates: tuple[str, ...]          # the gate letters of the pre-activations A_<g>
+    states: tuple[str, ...]         # initial states besides H_0
+    first: str                      # the intermediate asked in part (a)
+    gate_names: dict
+
+
+CELLS = {
+    "lstm": Cell("lstm", "an LSTM cell", ("i", "f", "o", "c"), ("C_0",), "C_1",
+                 {"i": "input gate", "f": "forget gate", "o": "output gate"}),
+    "gru-d2l": Cell("gru-d2l", "a GRU cell (D2L: reset applied before the product with the weight)", ("r", "z", "h"), (),
+                    "H_tilde_1", {"r": "reset gate", "z": "update gate"}),
+}
+ASKED_GATES = {"lstm": ("i", "f", "o"), "gru-d2l": ("r", "z")}
+
+
+def _places(eq) -> int:
+    return FORWARD_PLACES if eq.kind in ("forward", "loss") else BACKWARD_PLACES
+
+
+def _wrong(cell: str, gate: str, v: dict) -> tuple[list, list, list]:
+    """Diagnosed wrong values for parts (a), (b), (c): each a mutation of the hand computation."""
+    g = v["d:H_1"]
+    if cell == "lstm":
+        first = [diagnosed(v["I_1"] * v["C_0"] + v["F_1"] * v["C_tilde_1"], note="Gates swapped: the forget gate multiplies the old cell C_{t-1}, the input gate the candidate.")]
+        second = [diagnosed(v["O_1"] * v["C_1"], note="tanh missing: H_t = O_t * tanh(C_t), not O_t * C_t.")]
+        dC_wrong = g * v["O_1"] * (1 - v["C_1"] ** 2)
+        gate_value = {"i": v["I_1"], "f": v["F_1"], "o": v["O_1"]}[gate]
+        upstream = {"i": v["C_tilde_1"], "f": v["C_0"]}
+        third = [diagnosed(v[f"d:A_{gate}_1"] / (gate_value * (1 - gate_value)),
+                           note="Gate's sigmoid derivative missing: dL/dA = dL/dgate * gate * (1 - gate).")]
+        if gate in upstream:
+            third.append(diagnosed(dC_wrong * upstream[gate] * gate_value * (1 - gate_value), "wrong_activation_derivative"))
+            other = {"i": v["C_0"], "f": v["C_tilde_1"]}[gate]
+            third.append(diagnosed(v["d:C_1"] * other * gate_value * (1 - gate_value), "wrong_signal_pairing"))
+        else:
+            third.append(diagnosed(g * v["C_1"] * gate_value * (1 - gate_value), note="tanh missing: dH/dO = tanh(C_t), not C_t."))
+        return first, second, third
+    first = [diagnosed(math.tanh(v["X_1"] * v["W_xh"] + v["H_0"] * v["W_hh"] + v["b_h"]),
+                       note="Reset gate ignored: the candidate uses R_t * H_{t-1}.")]
+    second = [diagnosed((1 - v["Z_1"]) * v["H_0"] + v["Z_1"] * v["H_tilde_1"],
+                        note="Update gate roles swapped: in D2L, H_t = Z_t * H_{t-1} + (1 - Z_t) * candidate.")]
+    if gate == "z":
+        third = [diagnosed(-v["d:A_z_1"], note="Sign of dH/dZ: it is H_{t-1} - candidate, not candidate - H_{t-1}."),
+                 diagnosed(v["d:Z_1"], note="Gate's sigmoid derivative missing: dL/dA_z = dL/dZ * Z (1 - Z).")]
+    else:
+        r_ = v["R_1"]
+        wrong_dAh = v["d:H_tilde_1"] * (1 - v["A_h_1"] ** 2)
+        third = [diagnosed(wrong_dAh * v["W_hh"] * v["H_0"] * r_ * (1 - r_), "wrong_activation_derivative"),
+                 diagnosed(v["d:R_1"], note="Gate's sigmoid derivative missing: dL/dA_r = dL/dR * R (1 - R).")]
+    return first, second, third
+
+
+def _draw_once(rng) -> Draft:
+    cell_name = pick(rng, tuple(sorted(CELLS)))
+    cell = CELLS[cell_name]
+    gate = pick(rng, ASKED_GATES[cell_name])
+    spec = _scalar(cell.spec_name)
+    givens = {"X_1": value(rng, -1.0, 1.0, 1, away=0.2), "H_0": value(rng, -0.9, 0.9, 1, away=0.2)}
+    for state in cell.states:
+        givens[state] = value(rng, -1.0, 1.0, 1, away=0.2)
+    for g in cell.gates:
+        givens[f"W_x{g}"] = value(rng, -1.0, 1.0, 1, away=0.1)
+        givens[f"W_h{g}"] = value(rng, -1.0, 1.0, 1, away=0.1)
+        givens[f"b_{g}"] = value(rng, -0.5, 0.5, 1)
+    givens["d:H_1"] = value(rng, -1.0, 1.0, 1, away=0.2)
+    d = derivation(spec)
+    forward = tuple(eq for eq in d.forward if eq.label not in ("fwd:Yhat_1", "fwd:L"))
+    backward = tuple(eq for eq in d.adjoints if eq.label not in ("adj:Yhat_1", "adj:H_1"))
+    v, steps = compute(forward + backward, givens, _places)
+    exact = exact_values(forward + backward, givens)
+    answer_key = f"d:A_{gate}_1"
+    if abs(v[answer_key]) < 0.003 or abs(v["H_1"]) < 0.01 or abs(v[cell.first]) < 0.01:
+        raise Redraw
+    first, second, third = _wrong(cell_name, gate, v)
+    gate_title = cell.gate_names[gate]
+    first_tex = latex(next(eq.lhs for eq in d.forward if eq.label == f"fwd:{cell.first}"))
+    parts = (
+        Part(rich(f"${first_tex}$;"), numerical(v[cell.first], FORWARD_PLACES, 1, first, exact=exact[cell.first])),
+        Part(rich("$H_{1}$;"), numerical(v["H_1"], FORWARD_PLACES, 1, second, exact=exact["H_1"])),
+        Part(rich(f"$\\partial L/\\partial A_{{{gate},1}}$, the gradient at the pre-activation of the {gate_title}, "
+                  f"given $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$."),
+             numerical(v[answer_key], BACKWARD_PLACES, 2, third, rel=0.02, exact=exact[answer_key])),
+    )
+    generic = tuple(eq for eq in derivation(_scalar(cell.spec_name)).forward if eq.label not in ("fwd:Yhat_1", "fwd:L"))
+    ws = [",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in (f"W_x{g}", f"W_h{g}", f"b_{g}")) for g in cell.gates]
+    inputs = ",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in ("X_1", "H_0") + cell.states)
+    statement = rich(
+        f"One step ($t = 1$) of {cell.title} with one unit and one example:",
+        display(*(f"{latex(eq.lhs)} &= {latex(eq.rhs)}" for eq in generic)),
+        "with",
+        display(inputs, *ws),
+        "Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute",
+    )
+    needed = _chain(d, answer_key)
+    solution = rich(
+        "Forward pass:",
+        display(*(s.line() for s in steps if s.label.startswith("fwd:"))),
+        f"Backward pass from $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$ to the {gate_title}:",
+        display(*(s.line() for s in steps if s.label in needed)),
+    )
+    return Draft(statement, parts, solution, (("cell", cell_name), ("gate", gate)) + tuple(sorted(givens.items())),
+                 bounded=tuple((k, v[k], 0.0, 1.0) for k in ("I_1", "F_1", "O_1", "R_1", "Z_1") if k in v))
+
+
+def _chain(d, key: str) -> set[str]:
+    """Labels of the adjoint equations the answer ``key`` depends on (transitively)."""
+    by_key = {key_of(eq.lhs): eq for eq in d.adjoints}
+    needed, todo = set(), [key]
+    while todo:
+        eq = by_key.get(todo.pop())
+        if eq is None or eq.label in needed or eq.label in ("adj:Yhat_1", "adj:H_1"):
+            continue
+        needed.add(eq.label)
+        todo.extend(key_of(a) for a in ir.adjoints(eq.rhs))
+    return needed
+
+
+def latex_name(key: str) -> str:
+    """LaTeX of a given's key: ``W_xi`` (a parameter) or ``X_1`` (a quantity at a time)."""
+    name, _, time = key.rpartition("_")
+    if key.startswith(("W_", "b_")):
+        return latex(ir.Var(key, (1, 1)))
+    return latex(ir.Var(name, (1, 1), time=sympy.Integer(int(time))))
+
+
+def draw(rng) -> Draft:
+    return retry(_draw_once, rng)
+
+
+FAMILY = Family(
+    name="gate-step",
+    title="One step of an LSTM or a GRU",
+    topic="LSTM and GRU (D2L): one forward step and the gradient at one gate",
+    draw=draw,
+)
