@@ -42,7 +42,7 @@ from .printing.numpy_code import (
     name_code,
     time_code,
 )
-from .spec import Spec
+from .spec import Spec, with_steps
 
 _LARGE = 10**6
 
@@ -652,7 +652,13 @@ def render(program: Program) -> str:
 
 
 def generate(spec: Spec) -> str:
-    """NumPy source of the gradients of ``spec``: ``derive -> plan -> render``."""
+    """NumPy source of the gradients of ``spec``: ``derive -> plan -> render``.
+
+    Only the generic equations are used, and derive reads them off a ``GENERIC_STEPS`` unroll:
+    deriving at that length directly does the sweep once. The spec's own ``steps`` plays no part.
+    """
+    if spec.recurrent:
+        spec = with_steps(spec, GENERIC_STEPS)
     return render(plan(derive(spec)))
 
 
