@@ -275,12 +275,15 @@ def backward(inst: Instance) -> None:
         inst.adjoints[key_of(var, t)] = evaluate(eq.rhs, inst)
 
 
-def generic_sweep(inst: Instance, generic_adjoints: tuple[Equation, ...] | list[Equation]) -> dict[Key, np.ndarray]:
+def generic_sweep(inst: Instance, generic_adjoints, changed: frozenset | set | None = None) -> dict[Key, np.ndarray]:
     """Adjoints of every node computed from (possibly mutated) generic adjoint equations.
 
     For each concrete node, last first, the generic equation of its template whose bounds
     contain its time is instantiated at that time. With the derivation's own generic
     equations this reproduces :attr:`Instance.adjoints` (a test checks it).
+
+    ``changed``: labels of the equations that differ from the derivation's; when given, a node
+    whose equation is unchanged and whose inputs are unchanged keeps its true adjoint (fast).
     """
     graph = inst.derivation.graph
     T = inst.T
@@ -289,15 +292,38 @@ def generic_sweep(inst: Instance, generic_adjoints: tuple[Equation, ...] | list[
         var = eq.lhs.of
         by_template.setdefault((var.name, var.layer), []).append(eq)
     adj: dict[Key, np.ndarray] = {key_of(graph.loss, None): inst.arithmetic.full((1, 1), 1)}
+    dirty: set = set()
     for node in reversed(graph.nodes):
         var = node.var
         if var == graph.loss:
             continue
         n = None if var.time is None else int(var.time)
+        key = key_of(var, n)
         eq = _pick(by_template.get((var.name, var.layer), []), n, T)
         bindings = {} if n is None else {ir.t_SYM: n}
-        adj[key_of(var, n)] = evaluate(eq.rhs, inst, adjoints=adj, bindings=bindings)
+        if changed is not None and eq.label not in changed:
+            inputs = _adjoint_inputs(inst, eq, n)
+            if not (inputs & dirty):
+                adj[key] = inst.adjoints[key]
+                continue
+        adj[key] = evaluate(eq.rhs, inst, adjoints=adj, bindings=bindings)
+        dirty.add(key)
     return adj
+
+
+def _adjoint_inputs(inst: Instance, eq: Equation, n: int | None) -> frozenset:
+    """Keys of the adjoints ``eq`` reads when instantiated at step ``n`` (cached per instance)."""
+    cache = inst.__dict__.setdefault("_inputs", {})
+    ck = (eq.label, n)
+    found = cache.get(ck)
+    if found is None:
+        b = {} if n is None else {ir.t_SYM: n}
+        keys = set()
+        for a in ir.adjoints(eq.rhs):
+            t = None if a.of.time is None else _int_of(a.of.time, inst.T, b)
+            keys.add(key_of(a.of, t))
+        found = cache[ck] = frozenset(keys)
+    return found
 
 
 def _pick(eqs: list[Equation], n: int | None, T: int) -> Equation:
@@ -306,8 +332,8 @@ def _pick(eqs: list[Equation], n: int | None, T: int) -> Equation:
             if n is None:
                 return eq
             continue
-        lo = int(sympy.sympify(eq.bounds[0]).subs(ir.T_SYM, T))
-        hi = int(sympy.sympify(eq.bounds[1]).subs(ir.T_SYM, T))
+        lo = _int_of(eq.bounds[0], T, {})
+        hi = _int_of(eq.bounds[1], T, {})
         if lo <= n <= hi:
             return eq
     raise EvaluationError(f"no generic adjoint equation covers step {n}")
@@ -328,23 +354,41 @@ class _Ctx:
         self.count = 0
 
 
-_INT_CACHE: dict = {}
+_LINEAR: dict = {}
+
+
+def _linear(expr) -> tuple | None:
+    """``expr`` as ``(const, ((symbol, coeff), ...))`` when it is affine with integer coefficients."""
+    found = _LINEAR.get(expr)
+    if found is None:
+        e = sympy.expand(sympy.sympify(expr))
+        coeffs = e.as_coefficients_dict()
+        ok = all(c.is_Integer for c in coeffs.values()) and all(s == 1 or s.is_Symbol for s in coeffs)
+        found = (int(coeffs.get(sympy.Integer(1), 0)), tuple((s, int(c)) for s, c in coeffs.items() if s != 1)) if ok else False
+        if len(_LINEAR) > 100000:
+            _LINEAR.clear()
+        _LINEAR[expr] = found
+    return found or None
 
 
 def _int_of(expr, T: int, bindings: dict) -> int:
     """A time index or exponent as an int, at ``T`` and the bound indices."""
     if isinstance(expr, int):
         return expr
-    key = (expr, T, tuple(sorted((str(k), v) for k, v in bindings.items())))
-    found = _INT_CACHE.get(key)
-    if found is not None:
-        return found
+    lin = _linear(expr)
+    if lin is not None:
+        total = lin[0]
+        for sym, coeff in lin[1]:
+            if sym == ir.T_SYM:
+                total += coeff * T
+            elif sym in bindings:
+                total += coeff * bindings[sym]
+            else:
+                raise EvaluationError(f"index {expr} is not a whole number here (free index: {sym})")
+        return total
     value = sympy.sympify(expr).subs({ir.T_SYM: T, **bindings})
     if not value.is_Integer:
         raise EvaluationError(f"index {expr} is not a whole number here (free index: {sorted(map(str, value.free_symbols))})")
-    if len(_INT_CACHE) > 100000:
-        _INT_CACHE.clear()
-    _INT_CACHE[key] = int(value)
     return int(value)
 
 

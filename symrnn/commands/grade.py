@@ -1,0 +1,44 @@
+"""``symrnn grade SPEC FILE.csv [-o OUT.csv]``: grade a class's typed gradients in parallel."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SymrnnError
+
+NAME = "grade"
+HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result row per submission"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", help="a catalogue name or a .toml spec file")
+    parser.add_argument("csv", help="the submissions: a CSV with a header 'id,grad,answer' ('grad' optional with --grad)")
+    parser.add_argument("-o", "--output", help="write the results here (default: standard output)")
+    parser.add_argument("--grad", help="the parameter asked, for a CSV without a 'grad' column")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
+    parser.add_argument("--time-limit", type=float, default=None, help="seconds per answer (default 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..check import limits
+    from ..check.grade import grade_rows, read_csv, write_csv
+
+    path = Path(args.csv)
+    if not path.is_file():
+        raise SymrnnError(f"no such file: {args.csv}")
+    rows = read_csv(path.read_text(encoding="utf-8"))
+    results = grade_rows(args.spec, rows, grad=args.grad, workers=args.workers,
+                         time_limit=args.time_limit or limits.TIME_LIMIT)
+    text = write_csv(results)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        print(f"graded {len(results)} submissions: {summary}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
