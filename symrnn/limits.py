@@ -23,6 +23,6 @@ PROVE_MAX_STEPS = 6
 PROVE_MAX_SCALARS = 4000
 """Element-level proofs refuse graphs with more scalar nodes than this."""
 
-EXPANDED_ORACLE_MAX_SCALARS = 120
+EXPANDED_ORACLE_MAX_SCALARS = 50
 """Graphs up to this many scalar nodes are also checked against sympy.diff of the fully
 inlined loss; larger ones use the element-level chain rule only (both are sympy.diff based)."""

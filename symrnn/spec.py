@@ -285,8 +285,10 @@ def load_spec_file(path: str | Path) -> Spec:
 
 def with_steps(spec: Spec, steps: int | None) -> Spec:
     """The same spec unrolled over ``steps`` time steps (validated)."""
-    if steps is None or not spec.recurrent:
-        if steps is not None:
-            _check_int(steps, "steps", 1, 1)
+    if steps is None:
+        return spec
+    if not spec.recurrent:
+        if steps != 1:
+            raise SpecError("steps", f"an MLP has no time axis; omit --steps (got {steps})")
         return spec
     return replace(spec, steps=steps)
