@@ -1,0 +1,247 @@
+"""Generated modules: golden files, determinism, structure, layout, dtypes, stability, tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from codegen_support import CATALOGUE, assert_grads_close, compiled
+
+from symrnn import __version__, catalogue
+from symrnn.codegen import generate, golden_dir, load_module, module_name
+from symrnn.commands import codegen as codegen_command
+from symrnn.derive import derive
+from symrnn.oracles import reference_gradients
+from symrnn.oracles.reference import draw
+
+GOLDEN = golden_dir()
+
+
+def _golden_path(name: str) -> Path:
+    return GOLDEN / f"{module_name(name)}.py"
+
+
+# --------------------------------------------------------------------------- golden modules
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_committed_module_is_fresh(name):
+    path = _golden_path(name)
+    assert path.exists(), f"{path.name} missing: run `symrnn codegen --all`"
+    assert path.read_text(encoding="utf-8") == generate(catalogue.load(name)), (
+        f"{path.name} is stale: regenerate with `symrnn codegen --all`"
+    )
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+@pytest.mark.parametrize("B, T", [(1, 2), (4, 5)])
+def test_committed_module_runs_and_matches_autograd(name, B, T):
+    spec = catalogue.load(name)
+    module = load_module(_golden_path(name), f"golden_{module_name(name)}")
+    params, inputs, targets = draw(spec, B, T, np.random.default_rng(B * 10 + T), initial_state=spec.recurrent)
+    steps = T if spec.recurrent else None
+    loss, grads = module.gradients(params, inputs, targets, steps=steps)
+    ref_loss, ref = reference_gradients(spec, params, inputs, targets, steps)
+    assert loss == pytest.approx(ref_loss, rel=1e-10)
+    assert_grads_close(grads, ref, 1e-8, name)
+
+
+def test_codegen_all_check_reports_stale_modules(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    codegen_command.register(parser)
+    assert codegen_command.run(parser.parse_args(["--all", "--check", "--dir", str(tmp_path)])) == 1
+    assert codegen_command.run(parser.parse_args(["--all", "--dir", str(tmp_path)])) == 0
+    assert codegen_command.run(parser.parse_args(["--all", "--check", "--dir", str(tmp_path)])) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{module_name(n)}.py" for n in CATALOGUE)
+    capsys.readouterr()
+
+
+def test_codegen_command_writes_the_generated_source(tmp_path):
+    parser = argparse.ArgumentParser()
+    codegen_command.register(parser)
+    out = tmp_path / "lstm_module.py"
+    assert codegen_command.run(parser.parse_args(["lstm", "-o", str(out), "--steps", "9"])) == 0
+    assert out.read_text(encoding="utf-8") == generate(catalogue.load("lstm"))
+
+
+# --------------------------------------------------------------------------- determinism and text
+
+
+def test_output_is_byte_identical_across_processes():
+    code = "import sys; from symrnn import catalogue; from symrnn.codegen import generate; sys.stdout.write(generate(catalogue.load('gru-torch')))"
+    texts = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        texts.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout)
+    texts.add(generate(catalogue.load("gru-torch")))
+    assert len(texts) == 1
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_provenance_header_without_timestamps(name):
+    text = _golden_path(name).read_text(encoding="utf-8")
+    head = text[:600]
+    assert f"symrnn {__version__}" in head and f"spec {name}" in head
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_imports_only_numpy(name):
+    tree = ast.parse(_golden_path(name).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported == {"numpy"}
+
+
+def test_generated_modules_are_clean_under_ruff():
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a test dependency (pip install -e .[test])"
+    paths = [str(_golden_path(n)) for n in CATALOGUE]
+    for extra in ([], ["--isolated"]):
+        result = subprocess.run([ruff, "check", *extra, *paths], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+_LABEL = re.compile(r"#\s+((?:fwd|adj|grad):[^\s]+)\s*$")
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_every_statement_cites_an_equation_of_the_derivation(name):
+    """One statement per forward node and adjoint contribution, each citing a real label; every
+    generic equation (bar the inline constants dL/dE = 1) is implemented somewhere."""
+    spec = catalogue.load(name)
+    d = derive(spec)
+    labels = {e.label for e in d.generic_forward + d.generic_adjoints + d.generic_gradients}
+    text = _golden_path(name).read_text(encoding="utf-8")
+    body = text[text.index("def gradients"):]
+    setup = re.compile(r"_param\(|_sizes\(|= _(sequence|initial|one_step|static)\(|np\.zeros\(\(T \+ 2|^(inputs|targets|dtype|grads|B) = ")
+    cited = set()
+    for line in body.splitlines()[2:]:
+        stripped = line.strip()
+        if not re.search(r" [-+]?= ", stripped) or stripped.startswith(("for ", "if ", "elif ", "return")):
+            continue
+        match = _LABEL.search(stripped)
+        if match:
+            cited.add(match.group(1))
+        else:
+            assert setup.search(stripped), f"statement without a label: {stripped}"
+    assert cited <= labels, cited - labels
+    inline = {e.label for e in d.generic_adjoints if type(e.rhs).__name__ == "Const"}
+    assert labels - inline <= cited, (labels - inline) - cited
+
+
+@pytest.mark.parametrize("name", [n for n in CATALOGUE if catalogue.load(n).recurrent])
+def test_recurrent_modules_loop_over_time(name):
+    text = _golden_path(name).read_text(encoding="utf-8")
+    assert "for t in range(1, T + 1):" in text and "for t in range(T, 0, -1):" in text
+    assert "(B, T, " in text  # the layout is documented
+
+
+def test_boundary_case_is_a_branch_of_the_reversed_loop():
+    text = _golden_path("rnn-tanh").read_text(encoding="utf-8")
+    assert "if t == T:\n            d_h[T] = d_o[T] @ W_qh  # adj:h:T" in text
+    assert "d_h[t] = d_a[t + 1] @ W_hh  # adj:h:t\n            d_h[t] += d_o[t] @ W_qh  # adj:h:t" in text
+
+
+# --------------------------------------------------------------------------- run-time behaviour
+
+
+@pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru-torch", "gru-d2l", "deep-rnn"])
+def test_float32_in_float32_out(name):
+    spec = catalogue.load(name)
+    module = compiled(spec)
+    params, inputs, targets = draw(spec, 3, 4, np.random.default_rng(0))
+    _, grads64 = module.gradients(params, inputs, targets)
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    loss32, grads32 = module.gradients(p32, {k: v.astype(np.float32) for k, v in inputs.items()},
+                                       {k: v.astype(np.float32) for k, v in targets.items()})
+    assert np.asarray(loss32).dtype == np.float32
+    for key in grads64:
+        assert grads32[key].dtype == np.float32
+        np.testing.assert_allclose(grads32[key], grads64[key], rtol=2e-3, atol=2e-4)
+
+
+@pytest.mark.parametrize("name, loss", [("rnn-tanh", "softmax_ce"), ("lstm", "softmax_ce"), ("gru-torch", "half_sq"),
+                                        ("gru-d2l", "softmax_ce"), ("mlp-2-2-2", None)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_no_overflow_for_large_inputs(name, loss, dtype):
+    spec = catalogue.load(name)
+    if loss:
+        spec = dataclasses.replace(spec, loss=loss)
+    module = compiled(spec)
+    params, inputs, targets = draw(spec, 2, 3, np.random.default_rng(1), scale=30.0)
+    inputs = {k: (v * 1e3).astype(dtype) for k, v in inputs.items()}
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    targets = {k: v.astype(dtype) for k, v in targets.items()}
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        loss_value, grads = module.gradients(params, inputs, targets, steps=3 if spec.recurrent else None)
+    assert np.asarray(loss_value).dtype == dtype
+    assert np.isfinite(loss_value) and all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+def test_batch_and_steps_are_free_at_run_time():
+    spec = catalogue.load("lstm")
+    module = compiled(spec)
+    for B, T in [(1, 1), (5, 2), (2, 9)]:
+        params, inputs, targets = draw(spec, B, T, np.random.default_rng(B + T))
+        out = module.forward(params, inputs, targets)
+        assert out["Yhat"].shape == (B, T, spec.output_size)
+        _, ref = reference_gradients(spec, params, inputs, targets, T)
+        assert_grads_close(module.gradients(params, inputs, targets)[1], ref, 1e-8, f"B={B} T={T}")
+
+
+def test_bare_arrays_for_the_main_input_and_target():
+    spec = catalogue.load("rnn-tanh")
+    module = compiled(spec)
+    params, inputs, targets = draw(spec, 2, 3, np.random.default_rng(2))
+    assert module.gradients(params, inputs["x"], targets["y"])[0] == module.gradients(params, inputs, targets)[0]
+
+
+def test_many_to_one_and_one_to_many_layouts():
+    base = catalogue.load("rnn-tanh")
+    m2o = compiled(dataclasses.replace(base, shape="many-to-one"))
+    assert m2o.TARGETS == {"y": "last"}
+    o2m = compiled(dataclasses.replace(base, shape="one-to-many"))
+    assert o2m.INPUTS["x"] == "first"
+    params, inputs, _ = draw(dataclasses.replace(base, shape="one-to-many"), 2, 4, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="steps"):
+        o2m.forward(params, inputs)
+    assert o2m.forward(params, inputs, steps=4)["o"].shape == (2, 4, 2)
+
+
+def test_tracebacks_point_at_real_lines(tmp_path):
+    path = tmp_path / "rnn_tanh.py"
+    path.write_text(generate(catalogue.load("rnn-tanh")), encoding="utf-8")
+    module = load_module(path, "traceback_probe")
+    params, inputs, targets = draw(catalogue.load("rnn-tanh"), 2, 3, np.random.default_rng(0))
+    params["W_hh"] = np.zeros((3, 3))
+    with pytest.raises(ValueError) as info:
+        module.gradients(params, inputs, targets)
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename == str(path)]
+    assert frames and all(f.line for f in frames)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all(lines[f.lineno - 1].strip() == f.line for f in frames)
+
+
+def test_wrong_parameter_shape_names_the_parameter():
+    module = compiled(catalogue.load("gru-torch"))
+    params, inputs, targets = draw(catalogue.load("gru-torch"), 2, 3, np.random.default_rng(0))
+    params["b_hn"] = params["b_hn"].T
+    with pytest.raises(ValueError, match="b_hn"):
+        module.gradients(params, inputs, targets)
