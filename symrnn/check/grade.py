@@ -75,12 +75,13 @@ def _grade_batch(items: list) -> list[dict]:
 
 def grade_rows(spec, rows: Iterable[dict], grad: str | None = None, executor: Executor | None = None,
                workers: int | None = None, time_limit: float = limits.TIME_LIMIT, batch: int = 8,
-               memory_limit: int | None = limits.MEMORY_LIMIT) -> list[dict]:
+               memory_limit: int | None = limits.MEMORY_LIMIT, budget: float | None = None) -> list[dict]:
     """Grade dict rows (``answer``, optional ``id`` and ``grad``); one result per row, in order.
 
     ``executor``: any ``concurrent.futures.Executor`` (default: a process pool over every core,
-    shut down at the end). ``time_limit``: seconds per answer; a batch not done within
-    ``time_limit * len(batch) + 30`` seconds after its turn gives ``timeout`` rows.
+    shut down at the end). ``time_limit``: seconds per answer (enforced inside the check);
+    ``budget``: seconds for the whole run, by default ``(time_limit * batch + 30)`` per round of
+    batches over the workers; rows not done by then get ``timeout``.
     """
     from .evaluate import resolve_spec
 
@@ -106,8 +107,9 @@ def grade_rows(spec, rows: Iterable[dict], grad: str | None = None, executor: Ex
         for b in batches:
             futures[executor.submit(_grade_batch, [items[i] for i in b])] = b
         n_workers = workers or os.cpu_count() or 1
-        budget = time_limit * batch + 30
-        deadline = time.monotonic() + budget * (len(batches) / n_workers + 1)
+        if budget is None:
+            budget = (time_limit * batch + 30) * (len(batches) / n_workers + 1)
+        deadline = time.monotonic() + budget
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()))

@@ -25,6 +25,7 @@ GRAMMAR = r"""
      | PLUS term             -> pos
      | bigop term            -> big
      | product bigop term    -> coef_big
+     | product MULOP bigop term -> coef_big_op
      | product
 
 ?product: product MULOP factor   -> binop
@@ -34,6 +35,7 @@ GRAMMAR = r"""
 
 ?factor: factor "_" subarg       -> sub_
        | factor "^" suparg       -> sup
+       | factor POW suparg       -> sup
        | factor TICK             -> tick
        | factor "[" idx "]"      -> index
        | atom
@@ -69,12 +71,14 @@ suparg: NAME                     -> suparg_simple
       | "{" TOP "}"              -> suparg_top
       | "{" LPAR NUMBER RPAR "}" -> suparg_layer
       | "{" idx "}"              -> suparg_idx
+      | LPAR idx RPAR            -> suparg_paren
 
 idx: MINUS? iterm ((PLUS | MINUS) iterm)*
 iterm: NUMBER                    -> iterm_num
      | NAME                      -> iterm_name
      | NUMBER NAME               -> iterm_coef
 
+POW.3: "**"
 PLUS: "+"
 MINUS: "-"
 SLASH: "/"

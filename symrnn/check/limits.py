@@ -27,6 +27,9 @@ MAX_NUMBER_DIGITS = 12
 MAX_EXPONENT = 64
 """Largest constant in an exponent or time index (``(W^T)^{T-i}`` is fine; ``W^{99999}`` is not)."""
 
+MAX_SCALAR = 10**12
+"""Largest number a power of numbers may produce (``9^{9}`` is fine; ``9**9**9**9`` is not)."""
+
 MAX_ELEMENTWISE_POWER = 8
 """Largest elementwise power (``h_t^2``)."""
 
@@ -45,4 +48,4 @@ def refuse(message: str) -> LimitError:
 
 
 __all__ = ["LimitError", "MAX_LENGTH", "MAX_DEPTH", "MAX_TREE_DEPTH", "MAX_NODES", "MAX_NUMBER_DIGITS", "MAX_EXPONENT",
-           "MAX_ELEMENTWISE_POWER", "MAX_CHECK_SIZE", "TIME_LIMIT", "MEMORY_LIMIT", "refuse"]
+           "MAX_ELEMENTWISE_POWER", "MAX_SCALAR", "MAX_CHECK_SIZE", "TIME_LIMIT", "MEMORY_LIMIT", "refuse"]

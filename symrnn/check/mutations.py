@@ -80,7 +80,28 @@ def _sites(ctx: Context, edit, mistake: str, describe, include_grad: bool = True
     if include_adjoints:
         for eq in ctx.adjoints:
             for new, old, rep in _variants(eq.rhs, edit):
-                yield Mutant(mistake, eq.label, describe(old, rep), ((eq.label, new),), ctx.grad.rhs)
+                changes = ((eq.label, new),) + _same_edit_in_siblings(ctx, eq, old, rep)
+                yield Mutant(mistake, ", ".join(label for label, _ in changes), describe(old, rep), changes, ctx.grad.rhs)
+
+
+def _same_edit_in_siblings(ctx: Context, eq: Equation, old: ir.Expr, rep: ir.Expr) -> tuple:
+    """A mistake made in ``dL/dh_t`` is made in its boundary case ``dL/dh_T`` too."""
+    var = eq.lhs.of
+    if var.time != ir.t_SYM:
+        return ()
+    out = []
+    for sib in ctx.adjoints:
+        svar = sib.lhs.of
+        if sib is eq or (svar.name, svar.layer) != (var.name, var.layer) or svar.time is None:
+            continue
+        mapping = {ir.t_SYM: svar.time}
+        try:
+            new = ir.substitute(sib.rhs, {ir.retime(old, mapping): ir.retime(rep, mapping)})
+        except ShapeError:
+            continue
+        if new != sib.rhs:
+            out.append((sib.label, new))
+    return tuple(out)
 
 
 def _show(e: ir.Expr) -> str:

@@ -15,6 +15,7 @@ A row vector added to a matrix with as many columns is broadcast over its rows (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy
 from lark import Token, Tree
@@ -270,7 +271,8 @@ class Builder:
 
     def r_number(self, node):
         tok = node.children[0]
-        return Scalar(sympy.Rational(tok.value))
+        frac = Fraction(tok.value)  # digits and one dot, checked by the grammar: no sympify
+        return Scalar(sympy.Rational(frac.numerator, frac.denominator))
 
     def r_name(self, node):
         tok = node.children[0]
@@ -419,7 +421,7 @@ class Builder:
         return self.transpose(value, node.children[1])
 
     def r_sup(self, node):
-        target, arg = node.children
+        target, arg = node.children[0], node.children[-1]
         if arg.data == "suparg_layer":
             value = self.value(target)
             layer_tok = arg.children[1]
@@ -440,6 +442,8 @@ class Builder:
                 exponent = index_symbol(tok.value)
             else:
                 exponent = sympy.Integer(self._small_int(tok))
+        elif arg.data == "suparg_paren":
+            exponent = self.r_idx(arg.children[1])
         else:  # suparg_idx
             exponent = self.r_idx(arg.children[0])
             if exponent == ir.T_SYM and not isinstance(self.resolve(value, target), Scalar):
@@ -465,7 +469,11 @@ class Builder:
         if isinstance(value, Scalar):
             if not exponent.is_Integer:
                 raise AnswerError("a number can only be raised to a whole power", self.text, col)
-            return Scalar(value.value ** exponent)
+            result = value.value ** exponent
+            for part in sympy.fraction(sympy.factor_terms(result.subs(ir.T_SYM, 1))):
+                if part.is_Number and abs(part) > limits.MAX_SCALAR:
+                    raise AnswerLimit(f"the number {value.value}^{exponent} has more digits than the limit ({limits.MAX_SCALAR})", self.text, col)
+            return Scalar(result)
         if isinstance(value, Ones):
             raise AnswerError("cannot raise a vector of ones to a power", self.text, col)
         if value.rows == value.cols and value.rows > 1 and self._weights_only(value):
@@ -618,6 +626,11 @@ class Builder:
         coef = self.matrix(coef_t)
         return self.multiply(coef, self.big(bigop, body), "matmul", bigop)
 
+    def r_coef_big_op(self, node):
+        coef_t, op, bigop, body = node.children
+        kind = "matmul" if op.value in MATMUL_OPS else "hadamard"
+        return self.multiply(self.matrix(coef_t), self.big(bigop, body), kind, op)
+
     def big(self, bigop, body_t):
         op_tok = bigop.children[0]
         kind = "prod" if "prod" in op_tok.value or op_tok.value == "\u220f" else "sum"
@@ -671,5 +684,7 @@ def read(text: str, table: SymbolTable, shape: tuple[int, int] | None = None) ->
     if isinstance(value, Scalar):
         if value.value == 0 and shape is not None:
             return ir.zeros(shape)
+        if shape == (1, 1) and value.value.is_Rational:
+            return ir.scale(value.value, ir.ones((1, 1)))
         raise AnswerError(f"the answer is the number {value.value}, not a matrix")
     return value
