@@ -74,7 +74,9 @@ def _variants(name: str, count: int, seed: int) -> list[Problem]:
     seen: set = set()
     out = []
     for k in range(count):
-        for attempt in range(REDRAWS):
+        # Redraw duplicates only while the family still has unseen variants to give.
+        attempts = REDRAWS if family.space is None or len(seen) < family.space else 1
+        for attempt in range(attempts):
             problem = family.generate(variant_seed(seed, name, k, attempt))
             if problem.fingerprint not in seen:
                 break

@@ -158,7 +158,8 @@ class Answer:
     that it lies within the tolerance of ``value`` (a draw where rounding as displayed moves the
     answer by more than the tolerance is degenerate). ``masked`` are diagnosed wrong values that
     fall within the tolerance of the key: a student making that mistake would get full credit
-    (a degenerate draw, which families reject and the stress test reports).
+    (a degenerate draw, which families reject and the stress test reports). ``checker`` is
+    ``(spec, parameter)`` when a formula answer can be graded by ``symrnn check`` / ``symrnn grade``.
     """
 
     kind: str
@@ -173,6 +174,7 @@ class Answer:
     note: str = ""
     exact: float | None = None
     masked: tuple[Diagnosis, ...] = ()
+    checker: tuple[str, str] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -26,9 +26,31 @@ from ..printing.latex import LatexPrinter
 from ..spec import Spec
 from .model import fmt, r
 
-# Every variant of a family prints the same equations: print each once (the printers are pure).
-latex = lru_cache(maxsize=8192)(_printing.latex)
-equation_latex = lru_cache(maxsize=1024)(_printing.equation_latex)
+
+def memo_by_identity(fn):
+    """Memoise a pure function of one immutable object by the object's identity.
+
+    Every variant of a family prints and evaluates the same equations of one cached derivation;
+    hashing their expression trees on every call would cost more than the work itself. The
+    cache keeps a reference to each argument, so an identity is never reused for another object.
+    """
+    table: dict[int, tuple[object, object]] = {}
+
+    def wrapper(arg):
+        hit = table.get(id(arg))
+        if hit is not None and hit[0] is arg:
+            return hit[1]
+        value = fn(arg)
+        table[id(arg)] = (arg, value)
+        return value
+
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+latex = memo_by_identity(_printing.latex)
+equation_latex = memo_by_identity(_printing.equation_latex)
 condition_latex = _printing.condition_latex
 
 
@@ -156,14 +178,129 @@ class Step:
     value: float
     shown: str
 
-    def line(self, with_symbolic: bool = True) -> str:
-        """``lhs &= symbolic = substituted = value`` (the substitution is left out when it is the
-        value itself)."""
-        parts = [self.symbolic] if with_symbolic else []
-        if self.substituted not in (self.shown, f"({self.shown})") and self.substituted not in parts:
-            parts.append(self.substituted)
-        parts.append(self.shown)
-        return f"{self.lhs} &= " + " = ".join(parts)
+    def line(self) -> str:
+        """``lhs &= symbolic \\\\ &= substituted = value``: two aligned rows of a display (the
+        substitution is left out when it is the value itself)."""
+        numbers = [self.shown]
+        if self.substituted and self.substituted not in (self.shown, f"({self.shown})"):
+            numbers.insert(0, self.substituted)
+        return f"{self.lhs} &= {self.symbolic} \\\\ &= " + " = ".join(numbers)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """An equation prepared once for every variant: its key, its printed forms, a closure that
+    evaluates its right-hand side, and a substitution template (quantities as placeholders)."""
+
+    label: str
+    kind: str
+    key: str
+    lhs: str
+    rhs: str
+    template: tuple[str, ...]
+    evaluate: Callable[[Mapping[str, float]], float]
+
+    def substitute(self, shown: Mapping[str, str]) -> str:
+        """The right-hand side with the displayed numbers (negatives in parentheses)."""
+        out = []
+        for n, piece in enumerate(self.template):
+            if n % 2 == 0:
+                out.append(piece)
+            elif piece.startswith("="):
+                out.append(shown[piece[1:]])
+            else:
+                text = shown[piece]
+                out.append(f"({text})" if text.startswith("-") else text)
+        return "".join(out)
+
+
+class _TemplatePrinter(NumberPrinter):
+    """Prints placeholders ``\\x00key\\x00`` (``\\x00=key\\x00``: never parenthesised)."""
+
+    def __init__(self, steps: int):
+        super().__init__({}, steps)
+
+    def _number(self, key: str) -> str:
+        return f"\x00{key}\x00"
+
+    def _print_Apply(self, e: ir.Apply) -> str:
+        inner = f"\x00={key_of(e.x)}\x00" if isinstance(e.x, (ir.Var, ir.Adjoint)) else self.doprint(e.x)
+        return f"{activation(e.fn).latex}\\left({inner}\\right)"
+
+
+def _closure(e: ir.Expr, steps: int) -> Callable[[Mapping[str, float]], float]:
+    op = CLOSURES.get(type(e))
+    if op is None:
+        raise TypeError(f"no scalar evaluation for {type(e).__name__}; add it to CLOSURES")
+    return op(e, steps)
+
+
+def _sum(e: ir.Add, steps: int):
+    parts = [_closure(t, steps) for t in e.terms]
+    return lambda v: math.fsum(p(v) for p in parts)
+
+
+def _binary(e, steps: int):
+    left, right = _closure(e.children()[0], steps), _closure(e.children()[1], steps)
+    return lambda v: left(v) * right(v)
+
+
+def _unary(fn):
+    def make(e, steps: int):
+        inner = _closure(e.children()[0], steps)
+        return lambda v: fn(inner(v))
+    return make
+
+
+def _leaf(e, steps: int):
+    k = key_of(e)
+    return lambda v: v[k]
+
+
+def _scale(e: ir.Scale, steps: int):
+    factor, inner = _factor_value(e.factor, steps), _closure(e.x, steps)
+    return lambda v: factor * inner(v)
+
+
+def _apply(e: ir.Apply, steps: int):
+    fn, inner = ACTIVATION_VALUES[e.fn], _closure(e.x, steps)
+    return lambda v: fn(inner(v))
+
+
+def _half_sq(e: ir.Loss, steps: int):
+    if e.kind != "half_sq":
+        raise TypeError(f"no scalar evaluation for loss {e.kind!r}")
+    pred, target = _closure(e.pred, steps), _closure(e.target, steps)
+    return lambda v: 0.5 * (pred(v) - target(v)) ** 2
+
+
+def _const(e: ir.Const, steps: int):
+    value = 1.0 if e.identity else float(e.value)
+    return lambda v: value
+
+
+CLOSURES: dict[type, Callable] = {
+    ir.Var: _leaf, ir.Adjoint: _leaf, ir.Const: _const, ir.MatMul: _binary, ir.Hadamard: _binary,
+    ir.Add: _sum, ir.Neg: _unary(lambda x: -x), ir.Scale: _scale, ir.Transpose: _unary(lambda x: x),
+    ir.OneMinus: _unary(lambda x: 1.0 - x), ir.Apply: _apply, ir.Broadcast: _unary(lambda x: x),
+    ir.SumRows: _unary(lambda x: x), ir.Loss: _half_sq,
+}
+"""Evaluation of a 1 x 1 expression compiled into closures, one entry per op (as SCALAR_OPS)."""
+
+
+_COMPILED: dict[tuple[int, int], tuple[Equation, Compiled]] = {}
+
+
+def compiled(eq: Equation, steps: int = 1) -> Compiled:
+    """``eq`` prepared for hand computation (memoised by identity, see :func:`memo_by_identity`)."""
+    hit = _COMPILED.get((id(eq), steps))
+    if hit is not None and hit[0] is eq:
+        return hit[1]
+    template = "" if isinstance(eq.rhs, ir.Const) else _TemplatePrinter(steps).doprint(eq.rhs)
+    result = Compiled(eq.label, eq.kind, key_of(eq.lhs), latex(eq.lhs), latex(eq.rhs), tuple(template.split("\x00")),
+                      _closure(eq.rhs, steps))
+    _COMPILED[(id(eq), steps)] = (eq, result)
+    return result
 
 
 def compute(equations: tuple[Equation, ...], givens: Mapping[str, float], places: Callable[[Equation], int], steps: int = 1) -> tuple[dict[str, float], list[Step]]:
@@ -172,31 +309,26 @@ def compute(equations: tuple[Equation, ...], givens: Mapping[str, float], places
     ``givens`` holds the drawn values (already rounded as displayed). Returns every value by key
     and the steps of the worked solution.
     """
-    return _compute(equations, givens, places, steps, True)
+    values: dict[str, float] = dict(givens)
+    shown: dict[str, str] = {k: shown_number(v) for k, v in givens.items()}
+    out: list[Step] = []
+    for eq in equations:
+        c = compiled(eq, steps)
+        p = places(eq)
+        value = r(c.evaluate(values), p)
+        values[c.key] = value
+        shown[c.key] = fmt(value, p)
+        out.append(Step(c.label, c.lhs, c.rhs, c.substitute(shown) if len(c.template) > 1 else "", value, shown[c.key]))
+    return values, out
 
 
 def exact_values(equations: tuple[Equation, ...], givens: Mapping[str, float], steps: int = 1) -> dict[str, float]:
     """Every value computed without rounding the intermediates (the stress test's reference)."""
-    return _compute(equations, givens, lambda eq: 12, steps, False)[0]
-
-
-def _compute(equations, givens, places, steps, record):
     values: dict[str, float] = dict(givens)
-    shown: dict[str, str] = {k: shown_number(v) for k, v in givens.items()}
-    steps_out: list[Step] = []
     for eq in equations:
-        p = places(eq)
-        exact = evaluate(eq.rhs, values, steps)
-        value = r(exact, p)
-        key = key_of(eq.lhs)
-        values[key] = value
-        if not record:
-            continue
-        substituted = NumberPrinter(shown, steps).doprint(eq.rhs) if not isinstance(eq.rhs, ir.Const) else ""
-        values[key] = value
-        shown[key] = fmt(value, p)
-        steps_out.append(Step(eq.label, latex(eq.lhs), latex(eq.rhs), substituted, value, shown[key]))
-    return values, steps_out
+        c = compiled(eq, steps)
+        values[c.key] = c.evaluate(values)
+    return values
 
 
 def shown_number(value: float) -> str:

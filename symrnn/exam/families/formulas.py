@@ -1,9 +1,12 @@
 """Derivation questions whose answer is a formula: one generic BPTT equation of a catalogue
 network (its adjoint recurrence or a parameter's gradient).
 
-The key is the derivation's own equation printed by ``symrnn.printing.latex``. The answers are
-graded by hand (an essay question in Moodle with the key and the mistakes to look for in the
-grader information); no automatic formula checker is wired in yet (see the exam README note).
+The key is the derivation's own equation printed by ``symrnn.printing.latex``. A parameter's
+gradient is graded by the checker (``symrnn check SPEC --grad NAME --answer ...`` for one answer,
+``symrnn grade SPEC answers.csv --grad NAME`` for a class: it reads the typed formula, compares it
+with the derivation and names the mistake); the answer records ``(spec, parameter)`` for that. The
+checker grades gradients only, so an adjoint recurrence is graded by hand against the key, with
+the mistakes to look for in the grader information. In Moodle both are essay questions.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ QUESTIONS = (
     ("lstm", "adj:C:t", ("lstm_cell_path_dropped", "wrong_activation_derivative", "elementwise_matmul_confused")),
     ("lstm", "adj:F:t", ("wrong_signal_pairing", "elementwise_matmul_confused")),
     ("lstm", "grad:W_hf", WEIGHT),
-    ("gru-d2l", "adj:Z:t", ("sign_error", "elementwise_matmul_confused")),
+    ("gru-d2l", "adj:Z:t", ("elementwise_matmul_confused", "wrong_signal_pairing")),
     ("gru-d2l", "adj:H_tilde:t", ("elementwise_matmul_confused",)),
     ("gru-d2l", "grad:W_hz", WEIGHT),
 )
@@ -51,8 +54,12 @@ def _draw_once(rng) -> Draft:
         display(*model),
     )
     notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note}" for m in watch)
-    answer = Answer("formula", 3, formula=equation_latex(eq),
-                    note=f"Accept any equivalent form. Look for: {notes}")
+    checker = (spec_name, label.split(":", 1)[1]) if label.startswith("grad:") else ()
+    how = (f"Grade with: symrnn check {checker[0]} --grad {checker[1]} --answer '<the answer>' "
+           f"(a class: symrnn grade {checker[0]} answers.csv --grad {checker[1]}). " if checker else
+           "Grade by hand against the key. ")
+    answer = Answer("formula", 3, formula=equation_latex(eq), checker=checker,
+                    note=f"{how}Accept any equivalent form. Look for: {notes}")
     parts = (Part(rich(f"Derive ${latex(eq.lhs)}${when}, in terms of quantities of the forward pass and of other adjoints."), answer),)
     solution = rich(
         "Each consumer of the quantity sends back its adjoint through the formula-sheet rule of its operation "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sympy
 
@@ -21,6 +22,7 @@ from ._draw import Redraw, pick, retry, value
 FORWARD_PLACES, BACKWARD_PLACES = 4, 5
 
 
+@lru_cache(maxsize=8)
 def _scalar(name: str):
     return replace(catalogue.load(name), input_size=1, hidden_size=1, output_size=1, batch=1, steps=1)
 
@@ -112,7 +114,7 @@ def _draw_once(rng) -> Draft:
                   f"given $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$."),
              numerical(v[answer_key], BACKWARD_PLACES, 2, third, rel=0.02, exact=exact[answer_key])),
     )
-    generic = tuple(eq for eq in derivation(_scalar(cell.spec_name)).forward if eq.label not in ("fwd:Yhat_1", "fwd:L"))
+    generic = forward
     ws = [",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in (f"W_x{g}", f"W_h{g}", f"b_{g}")) for g in cell.gates]
     inputs = ",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in ("X_1", "H_0") + cell.states)
     statement = rich(
@@ -146,6 +148,7 @@ def _chain(d, key: str) -> set[str]:
     return needed
 
 
+@lru_cache(maxsize=256)
 def latex_name(key: str) -> str:
     """LaTeX of a given's key: ``W_xi`` (a parameter) or ``X_1`` (a quantity at a time)."""
     name, _, time = key.rpartition("_")

@@ -7,6 +7,8 @@ quantities to 4 decimals, derivatives to 5).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ... import catalogue, ir
 from ..model import Part, diagnosed, display, fmt, numerical, r, rich
 from ..numeric import compute, derivation, exact_values, latex, shown_number
@@ -35,6 +37,7 @@ def _givens(rng) -> dict[str, float]:
     return g
 
 
+@lru_cache(maxsize=64)
 def _sym(name: str) -> str:
     return latex(ir.Var(name, (1, 1)))
 
@@ -72,11 +75,11 @@ def _draw_once(rng) -> Draft:
     ]
     w1_new = r(v["w1"] - eta * g1, BACKWARD_PLACES)
     wrong_step = [
-        diagnosed(v["w1"] + eta * g1, "sign_error"),
+        diagnosed(v["w1"] + eta * g1, note="Stepped uphill: gradient descent subtracts eta times the gradient."),
         diagnosed(v["w1"] - g1, note="Learning rate left out: the step is eta times the gradient."),
     ]
     parts = (
-        Part(rich("the output $out_{o1}$ (4 decimals);"),
+        Part(rich(f"the output ${_sym('out_o1')}$;"),
              numerical(v["out_o1"], FORWARD_PLACES, 1, wrong_out, exact=exact["out_o1"])),
         Part(rich("$\\partial L / \\partial w_5$;"),
              numerical(g5, BACKWARD_PLACES, 2, wrong_w5, rel=0.02, exact=exact["d:w5"])),

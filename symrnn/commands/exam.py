@@ -1,0 +1,90 @@
+"""``symrnn exam``: seeded exam versions with keys (PDF/LaTeX, Moodle XML, JSON), the stress test
+of a problem family, and a benchmark of variant generation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..errors import SymrnnError
+
+NAME = "exam"
+HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--family", action="append", default=[], metavar="F",
+                        help="a problem family to ask (repeatable; default: every family); see --list")
+    parser.add_argument("--variants", type=int, default=1, metavar="N", help="number of versions (default 1)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="the exam's seed (default 0)")
+    parser.add_argument("-o", "--output", default="exam", metavar="DIR", help="output directory (default: exam)")
+    parser.add_argument("--format", default="pdf,moodle,json", metavar="LIST",
+                        help="comma-separated: pdf, tex, moodle, json (default: pdf,moodle,json)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for each LaTeX build (default 300)")
+    parser.add_argument("--stress", action="append", default=[], metavar="F",
+                        help="stress-test family F over --variants draws instead (repeatable; 'all' for every family)")
+    parser.add_argument("--benchmark", action="store_true",
+                        help="time drawing --variants versions and rendering them (LaTeX, Moodle, JSON) in memory; writes nothing")
+    parser.add_argument("--list", action="store_true", help="list the problem families and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exam.exam import build_exam, resolve_families
+    from ..exam.families import FAMILIES, ORDER
+
+    if args.seed < 0:
+        raise SymrnnError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.list:
+        for name in ORDER:
+            print(f"{name:16s} {FAMILIES[name].topic}")
+        return 0
+    if args.stress:
+        return _stress(args, ORDER, resolve_families)
+    if args.benchmark:
+        return _benchmark(args, build_exam)
+    from ..exam.output import parse_formats, write_exam
+
+    formats = parse_formats(args.format)
+    exam = build_exam(args.family, args.variants, args.seed)
+    for line in write_exam(exam, args.output, formats, timeout=args.timeout):
+        print(line)
+    return 0
+
+
+def _stress(args, order, resolve) -> int:
+    from ..exam.stress import stress
+
+    if args.variants < 1:
+        raise SymrnnError("--variants must be at least 1")
+    names = order if "all" in args.stress else resolve(args.stress)
+    failed = 0
+    for name in names:
+        start = time.perf_counter()
+        report = stress(name, args.variants, args.seed)
+        print(f"{report.summary()}  [{time.perf_counter() - start:.1f} s]")
+        failed += not report.ok
+    return 1 if failed else 0
+
+
+def _benchmark(args, build_exam) -> int:
+    from ..exam.jsonout import render_json
+    from ..exam.moodle import render_moodle
+    from ..exam.tex import render_tex
+
+    stages = []
+    start = time.perf_counter()
+    exam = build_exam(args.family, args.variants, args.seed)
+    stages.append(("draw variants, solutions and keys", time.perf_counter() - start))
+    for label, render in (("LaTeX (sheet and key source)", render_tex), ("Moodle XML", render_moodle), ("JSON", render_json)):
+        t0 = time.perf_counter()
+        size = len(render(exam))
+        stages.append((f"render {label}, {size} characters", time.perf_counter() - t0))
+    total = time.perf_counter() - start
+    problems = sum(len(v.problems) for v in exam.versions)
+    print(f"{args.variants} versions x {len(exam.families)} families = {problems} problems (seed {args.seed})")
+    for label, seconds in stages:
+        print(f"  {seconds:7.2f} s  {label}")
+    print(f"  {total:7.2f} s  total (no PDF build)")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,59 @@
+"""Write an exam in the requested formats (the only module of ``symrnn.exam`` that touches files).
+
+``tex``: ``exam.tex`` (student sheet) and ``exam-key.tex`` (the two-line key wrapper);
+``pdf``: ``exam.pdf`` and ``exam-key.pdf`` built by :func:`symrnn.latex_build.build_pdf`
+(latexmk, no shell escape, paranoid file access, a time limit; without TeX the sources are
+written with instructions); ``moodle``: ``exam-moodle.xml``; ``json``: ``exam.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import SymrnnError
+from ..latex_build import DEFAULT_TIMEOUT, LatexBuildError, build_pdf
+from .exam import Exam
+from .jsonout import render_json
+from .moodle import render_moodle
+from .tex import KEY_WRAPPER, SOURCE_NAME, render_tex
+
+FORMATS = ("pdf", "tex", "moodle", "json")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"pdf,moodle"`` -> ``("pdf", "moodle")``, in the order of :data:`FORMATS`."""
+    asked = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in asked if f not in FORMATS]
+    if unknown or not asked:
+        raise SymrnnError(f"unknown --format {', '.join(unknown) or text!r}; choose from {', '.join(FORMATS)} (comma-separated)")
+    return tuple(f for f in FORMATS if f in asked)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+    """Write the files; returns one line per file written (or per instruction when TeX is missing)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    tex = render_tex(exam) if ("tex" in formats or "pdf" in formats) else ""
+    if "tex" in formats:
+        lines.append(f"wrote {_write(out / SOURCE_NAME, tex)}")
+        lines.append(f"wrote {_write(out / 'exam-key.tex', KEY_WRAPPER)}")
+    if "pdf" in formats:
+        for name, source, files in (("exam.pdf", tex, {}), ("exam-key.pdf", KEY_WRAPPER, {SOURCE_NAME: tex})):
+            result = build_pdf(source, out / name, files, timeout=timeout)
+            if result.tex_missing:
+                lines.append(result.message)
+                continue
+            if not result.ok:
+                raise LatexBuildError(result)
+            lines.append(f"wrote {result.pdf}")
+    if "moodle" in formats:
+        lines.append(f"wrote {_write(out / 'exam-moodle.xml', render_moodle(exam))}")
+    if "json" in formats:
+        lines.append(f"wrote {_write(out / 'exam.json', render_json(exam))}")
+    return lines
