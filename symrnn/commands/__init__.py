@@ -12,6 +12,7 @@ COMMANDS: tuple[str, ...] = (
     "grade",
     "codegen",
     "verify",
+    "exam",
 )
 
 
