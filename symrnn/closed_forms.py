@@ -1,7 +1,257 @@
-"""Closed forms read off a derivation (filled in below)."""
+"""Closed forms, derived from the recurrence rather than typed in.
+
+For a one-layer vanilla RNN in column notation the generic recurrence reads
+``dL/dh_t = J_{t+1} dL/dh_{t+1} + r_t`` (``t < T``) with ``dL/dh_T = r_T``, where the Jacobian
+factor ``J`` and the remainder ``r`` are *read off the derived equations*: with the identity
+activation ``J = W_hh^T``; otherwise the activation's adjoint ``dL/da ⊙ f'`` is rewritten as
+``diag(f') dL/da`` and ``J_j = W_hh^T diag(f'(a_j))``. Unrolling the recurrence gives
+
+    dL/dh_t = sum_{k=t}^{T} (prod_{j=t+1}^{k} J_j) r_k,
+
+which for a constant ``J`` is the power sum ``sum_{k=t}^{T} (W_hh^T)^{k-t} W_qh^T dL/do_k`` and,
+with ``k = T + t - i``, D2L's (9.7.15). :func:`check_against_recurrence` proves each closed form
+equal, term by term, to the concrete recurrence substituted into itself for a given T, and
+``prove.py`` checks them numerically against ``sympy.diff``. For the scalar RNN the seed's factor
+``dh_T/dh_1 = w_hh^{T-1}`` is the product of the local Jacobians ``dh_k/dh_{k-1}``.
+"""
 
 from __future__ import annotations
 
+from typing import Iterable
 
-def closed_forms(derivation):
-    return []
+import sympy
+
+from . import ir
+from .rules import backprop
+
+Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
+
+K = ir.INDEX_SYMBOLS["k"]
+J_INDEX = ir.INDEX_SYMBOLS["j"]
+I_INDEX = ir.INDEX_SYMBOLS["i"]
+
+
+# --------------------------------------------------------------------------- term algebra
+
+
+def expand(expr: ir.Expr) -> list[Term]:
+    """Distribute matrix products over sums: a list of ``(coefficient, factors)``."""
+    if isinstance(expr, ir.Add):
+        return [term for part in expr.terms for term in expand(part)]
+    if isinstance(expr, ir.Neg):
+        return [(-c, f) for c, f in expand(expr.x)]
+    if isinstance(expr, ir.Scale):
+        return [(expr.factor * c, f) for c, f in expand(expr.x)]
+    if isinstance(expr, ir.MatMul):
+        return [(c1 * c2, f1 + f2) for c1, f1 in expand(expr.left) for c2, f2 in expand(expr.right)]
+    if isinstance(expr, ir.MatPow) and sympy.sympify(expr.exponent).is_Integer:
+        factors = (expr.x,) * int(expr.exponent)
+        return [(sympy.Integer(1), factors)]
+    if ir.is_identity(expr):
+        return [(sympy.Integer(1), ())]
+    return [(sympy.Integer(1), (expr,))]
+
+
+def collect_powers(factors: tuple[ir.Expr, ...]) -> tuple[ir.Expr, ...]:
+    """Runs of one repeated factor become a single power."""
+    out: list[ir.Expr] = []
+    run = 0
+    for i, factor in enumerate(factors):
+        run += 1
+        if i + 1 == len(factors) or factors[i + 1] != factor:
+            out.append(ir.matpow(factor, run) if run > 1 else factor)
+            run = 0
+    return tuple(out)
+
+
+def rebuild(terms: Iterable[Term], shape: ir.Shape) -> ir.Expr:
+    parts = []
+    for coeff, factors in terms:
+        product: ir.Expr | None = None
+        for factor in factors:
+            product = factor if product is None else ir.matmul(product, factor)
+        parts.append(ir.scale(coeff, product if product is not None else ir.eye(shape[0])))
+    return ir.add(*parts) if parts else ir.zeros(shape)
+
+
+def canonical(expr: ir.Expr) -> list[tuple[str, str]]:
+    """A comparable form: expanded terms with powers collected, merged and sorted."""
+    merged: dict[tuple[ir.Expr, ...], sympy.Expr] = {}
+    for coeff, factors in expand(expr):
+        flat = tuple(f for f in _flatten_powers(factors))
+        merged[flat] = merged.get(flat, sympy.Integer(0)) + coeff
+    return sorted((repr(collect_powers(f)), str(sympy.simplify(c))) for f, c in merged.items() if sympy.simplify(c) != 0)
+
+
+def _flatten_powers(factors: tuple[ir.Expr, ...]) -> Iterable[ir.Expr]:
+    for f in factors:
+        if isinstance(f, ir.MatPow) and sympy.sympify(f.exponent).is_Integer:
+            yield from (f.x,) * int(f.exponent)
+        else:
+            yield f
+
+
+def hadamard_to_diag(expr: ir.Expr) -> ir.Expr:
+    """``g ⊙ v`` with ``g`` an adjoint column vector becomes ``diag(v) g``."""
+    kids = expr.children()
+    if kids:
+        expr = expr.rebuild(tuple(hadamard_to_diag(k) for k in kids))
+    if isinstance(expr, ir.Hadamard) and expr.shape[1] == 1:
+        if isinstance(expr.left, ir.Adjoint):
+            return ir.matmul(ir.Diag(expr.right), expr.left)
+        if isinstance(expr.right, ir.Adjoint):
+            return ir.matmul(ir.Diag(expr.left), expr.right)
+    return expr
+
+
+def instantiate(expr: ir.Expr, times: dict) -> ir.Expr:
+    """Substitute concrete times and unfold sums and products over time into explicit terms."""
+    if isinstance(expr, ir.TimeSum):
+        lo, hi = (int(sympy.sympify(b).subs(times)) for b in (expr.lo, expr.hi))
+        parts = [instantiate(expr.body, {**times, expr.index: k}) for k in range(lo, hi + 1)]
+        return ir.add(*parts) if parts else ir.zeros(expr.shape)
+    if isinstance(expr, ir.TimeProduct):
+        lo, hi = (int(sympy.sympify(b).subs(times)) for b in (expr.lo, expr.hi))
+        out: ir.Expr = ir.eye(expr.shape[0])
+        for j in range(lo, hi + 1):
+            out = ir.matmul(out, instantiate(expr.body, {**times, expr.index: j}))
+        return out
+    if isinstance(expr, (ir.Var, ir.Adjoint)):
+        return ir.retime(expr, times)
+    if isinstance(expr, ir.MatPow):
+        return ir.matpow(instantiate(expr.x, times), sympy.sympify(expr.exponent).subs(times))
+    if isinstance(expr, ir.Scale):
+        return ir.scale(sympy.sympify(expr.factor).subs(times), instantiate(expr.x, times))
+    kids = expr.children()
+    return expr.rebuild(tuple(instantiate(k, times) for k in kids)) if kids else expr
+
+
+# --------------------------------------------------------------------------- the recurrence
+
+
+def _applies(derivation) -> bool:
+    spec = derivation.spec
+    return (
+        spec.recurrent
+        and spec.cell == "rnn"
+        and spec.layers == 1
+        and spec.notation == "column"
+        and spec.shape != "encoder-decoder"
+    )
+
+
+def _output_name(derivation) -> str | None:
+    """The adjoints where unrolling stops: the outputs' (none without an output layer)."""
+    return "o" if derivation.spec.output_layer else None
+
+
+def unroll_recurrence(derivation, t: int) -> ir.Expr:
+    """The concrete ``dL/dh_t`` with every later hidden adjoint substituted: only output adjoints remain."""
+    eqs = {eq.lhs: hadamard_to_diag(eq.rhs) for eq in derivation.adjoints}
+    stop = _output_name(derivation)
+
+    def resolve(expr: ir.Expr) -> ir.Expr:
+        mapping = {adj: resolve(eqs[adj]) for adj in ir.adjoints(expr) if adj.of.name != stop and adj in eqs}
+        return ir.substitute(expr, mapping) if mapping else expr
+
+    start = ir.Adjoint(ir.Var("h", (derivation.spec.hidden_size, 1), time=sympy.Integer(t)))
+    return resolve(eqs[start])
+
+
+def _split_recurrence(rhs: ir.Expr, next_adjoint: ir.Adjoint, shape) -> tuple[ir.Expr, ir.Expr]:
+    """``rhs = J next_adjoint + r``: the Jacobian factor ``J`` and the remainder ``r``."""
+    jac, rest = [], []
+    for coeff, factors in expand(rhs):
+        if factors and factors[-1] == next_adjoint:
+            jac.append((coeff, factors[:-1]))
+        else:
+            rest.append((coeff, factors))
+    if len(jac) != 1:
+        raise AssertionError("the recurrence is not linear in the next adjoint")
+    return rebuild(jac, (shape[0], shape[0])), rebuild(rest, shape)
+
+
+def recurrence_closed_forms(derivation) -> list:
+    from .derive import Equation
+
+    if not _applies(derivation):
+        return []
+    H = derivation.spec.hidden_size
+    shape = (H, 1)
+    t, T = ir.t_SYM, ir.T_SYM
+    generic = {eq.label: eq for eq in derivation.generic_adjoints}
+    interior, boundary = generic.get("adj:h:t"), generic.get("adj:h:T")
+    if interior is None or boundary is None:
+        return []
+    h_next = ir.Adjoint(ir.Var("h", shape, time=t + 1))
+    rhs = interior.rhs
+    act = derivation.spec.activation
+    if act != "identity":
+        a_next = ir.Adjoint(ir.Var("a", shape, time=t + 1))
+        a_rule = generic["adj:a:t"].rhs
+        rhs = ir.substitute(rhs, {a_next: ir.retime(a_rule, {t: t + 1})})
+    rhs = hadamard_to_diag(rhs)
+    jac, rest = _split_recurrence(rhs, h_next, shape)
+    tail_T = hadamard_to_diag(boundary.rhs)
+    jac_j = ir.retime(jac, {t: J_INDEX - 1})
+    time_free = all(v.time is None for v in ir.variables(jac))
+
+    def propagator(upper) -> ir.Expr:
+        if time_free:
+            return ir.matpow(jac, upper - t)
+        return ir.TimeProduct(J_INDEX, t + 1, upper, jac_j)
+
+    rest_k = ir.retime(rest, {t: K})
+    if ir.is_zero(rest):
+        closed = ir.matmul(propagator(T), tail_T)
+    elif canonical(ir.retime(rest, {t: T})) == canonical(tail_T):
+        closed = ir.TimeSum(K, t, T, ir.matmul(propagator(K), rest_k))
+    else:
+        closed = ir.add(ir.TimeSum(K, t, T - 1, ir.matmul(propagator(K), rest_k)), ir.matmul(propagator(T), tail_T))
+    lhs = ir.Adjoint(ir.Var("h", shape, time=t))
+    name = "power sum" if time_free else "product of Jacobians"
+    eqs = [Equation("closed:h:t", lhs, closed, "closed-form", "generic", "1 <= t <= T", "h", (name,), (sympy.Integer(1), T))]
+    if time_free and isinstance(closed, ir.TimeSum):
+        body = ir.matmul(ir.matpow(jac, T - I_INDEX), ir.retime(rest, {t: T + t - I_INDEX}))
+        d2l = ir.TimeSum(I_INDEX, t, T, body)
+        eqs.append(Equation("closed:h:t:d2l", lhs, d2l, "closed-form", "generic", "1 <= t <= T", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
+    return eqs
+
+
+def scalar_factor(derivation) -> list:
+    """The seed's ``dh_T/dh_1 = w^{T-1}`` for a scalar RNN, from the local Jacobians."""
+    from .derive import Equation
+
+    spec = derivation.spec
+    if not (_applies(derivation) and spec.style == "scalar"):
+        return []
+    fwd = {eq.label: eq for eq in derivation.generic_forward}
+    step = fwd.get("fwd:h:t")
+    if step is None:
+        return []
+    t, T = ir.t_SYM, ir.T_SYM
+    h_prev = ir.Var("h", (1, 1), time=t - 1)
+    local = ir.add(*[c for c, _ in backprop(step.rhs, ir.ones((1, 1)), h_prev)])
+    if spec.activation != "identity":
+        return []
+    value = ir.matpow(local, T - 1) if all(v.time is None for v in ir.variables(local)) else ir.TimeProduct(J_INDEX, 2, T, ir.retime(local, {t: J_INDEX}))
+    lhs = ir.Derivative(ir.Var("h", (1, 1), time=T), ir.Var("h", (1, 1), time=sympy.Integer(1)))
+    return [Equation("closed:dhT_dh1", lhs, value, "closed-form", "generic", "", "h", ("product of local Jacobians",))]
+
+
+def closed_forms(derivation) -> list:
+    """Every closed form that applies to the derivation's network."""
+    return recurrence_closed_forms(derivation) + scalar_factor(derivation)
+
+
+def check_against_recurrence(derivation, eq) -> bool:
+    """Is closed form ``eq`` equal, term by term, to the substituted recurrence at every ``t``?"""
+    if not isinstance(eq.lhs, ir.Adjoint):
+        return True
+    steps = derivation.steps
+    for t in range(1, steps + 1):
+        times = {ir.T_SYM: steps, ir.t_SYM: t}
+        concrete = instantiate(eq.rhs, times)
+        if canonical(concrete) != canonical(instantiate(unroll_recurrence(derivation, t), times)):
+            return False
+    return True

@@ -405,6 +405,18 @@ class TimeProduct(Expr):
         return TimeProduct(self.index, self.lo, self.hi, children[0])
 
 
+@dataclass(frozen=True)
+class Derivative(Expr):
+    """The Jacobian ``d(of)/d(wrt)`` of one scalar quantity by another (the seed's ``dh_T/dh_1``)."""
+
+    of: Var
+    wrt: Var
+
+    @property
+    def shape(self) -> Shape:  # type: ignore[override]
+        return (1, 1)
+
+
 # --------------------------------------------------------------------------- smart constructors
 
 

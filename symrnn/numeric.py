@@ -414,10 +414,14 @@ def evaluate(expr: ir.Expr, inst: Instance, adjoints: dict | None = None, bindin
     return _ev(expr, ctx, dict(bindings or {}))
 
 
-def _ev(expr: ir.Expr, ctx: _Ctx, b: dict) -> np.ndarray:
+def _tick(ctx: _Ctx, every: int = 64) -> None:
     ctx.count += 1
-    if ctx.deadline is not None and ctx.count % 64 == 0 and _clock.monotonic() > ctx.deadline:
+    if ctx.deadline is not None and ctx.count % every == 0 and _clock.monotonic() > ctx.deadline:
         raise LimitError("evaluation took longer than the time limit")
+
+
+def _ev(expr: ir.Expr, ctx: _Ctx, b: dict) -> np.ndarray:
+    _tick(ctx)
     fn = _OPS.get(type(expr))
     if fn is None:
         raise EvaluationError(f"cannot evaluate {type(expr).__name__}")
@@ -539,6 +543,7 @@ def _matpow(e, ctx, b):
     x = _ev(e.x, ctx, b)
     out = ctx.arith.eye(x.shape[0])
     for _ in range(k):
+        _tick(ctx, 1)
         out = out @ x
     return out
 

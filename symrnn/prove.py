@@ -97,8 +97,9 @@ def check_size(derivation: Derivation) -> None:
 class ElementGraph:
     """The unrolled graph at element level: one SymPy expression per scalar node entry."""
 
-    def __init__(self, derivation: Derivation, rng: random.Random, exact: bool):
+    def __init__(self, derivation: Derivation, rng: random.Random, exact: bool, given: dict[ir.Var, sympy.Matrix] | None = None):
         graph = derivation.graph
+        given = given or {}
         self.derivation = derivation
         self.times = {ir.T_SYM: graph.steps}
         self.symbols: dict[ir.Var, sympy.Matrix] = {}
@@ -110,8 +111,8 @@ class ElementGraph:
         # A random point: exact rationals, or 70-digit floats where transcendental functions appear.
         self.point: dict[sympy.Symbol, sympy.Expr] = {}
         for var in graph.params + graph.leaves:
-            for sym in self.symbols[var]:
-                value = _rational(rng)
+            values = list(given[var]) if var in given else [_rational(rng) for _ in self.symbols[var]]
+            for sym, value in zip(self.symbols[var], values):
                 self.point[sym] = value if exact else sympy.Float(value, WORKING_DIGITS)
         self.values: dict[ir.Var, sympy.Matrix] = {var: self.symbols[var].xreplace(self.point) for var in graph.params + graph.leaves}
         for node in graph.nodes:
@@ -139,6 +140,17 @@ class ElementGraph:
         return {
             var: matrix.applyfunc(lambda s: adj[s]) for var, matrix in self.symbols.items()
         }
+
+    def jacobian(self, of: ir.Var, wrt: ir.Var) -> sympy.Matrix:
+        """``d(of)/d(wrt)`` entry by entry: ``sympy.diff`` of ``of`` inlined down to ``wrt``."""
+        graph = self.derivation.graph
+        order = [n.var for n in graph.nodes]
+        full: dict[sympy.Symbol, sympy.Expr] = {}
+        for var in order[order.index(wrt) + 1 :]:
+            for sym, expr in zip(self.symbols[var], self.local[var]):
+                full[sym] = expr.xreplace(full)
+        outs, ins = list(self.symbols[of]), list(self.symbols[wrt])
+        return sympy.Matrix(len(outs), len(ins), lambda i, j: sympy.diff(full[outs[i]], ins[j]).xreplace(self.point))
 
     def expanded(self) -> dict[ir.Var, sympy.Matrix]:
         """Parameter gradients by ``sympy.diff`` of the fully inlined scalar loss."""
@@ -213,16 +225,21 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
     for eq in derivation.adjoints:
         record(eq.label, "chain", env[eq.lhs], chain[eq.lhs.of])
     for eq in derivation.generic_adjoints:
-        _prove_generic(eq, derivation, env, chain, record)
+        _prove_generic(eq, derivation, env, chain, record, element)
     for eq in derivation.closed_forms:
-        _prove_generic(eq, derivation, env, chain, record)
+        _prove_generic(eq, derivation, env, chain, record, element)
     sizes = _sizes(derivation)
     return ProofReport(derivation.spec.name, derivation.steps, sizes, tuple(results), time.perf_counter() - start)
 
 
-def _prove_generic(eq, derivation: Derivation, env, chain, record) -> None:
+def _prove_generic(eq, derivation: Derivation, env, chain, record, element) -> None:
     """Instantiate a generic equation at every concrete ``t`` it covers and compare."""
     steps = derivation.steps
+    if isinstance(eq.lhs, ir.Derivative):
+        times = {ir.T_SYM: steps}
+        of, wrt = (ir.shift_time(v, times) for v in (eq.lhs.of, eq.lhs.wrt))
+        record(eq.label, "diff", evaluate(eq.rhs, env, times), element.jacobian(of, wrt))
+        return
     lhs_var = eq.lhs.of if isinstance(eq.lhs, ir.Adjoint) else eq.lhs
     if eq.bounds is None:
         truth = chain.get(lhs_var)

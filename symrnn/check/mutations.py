@@ -184,7 +184,7 @@ def lstm_cell_path_dropped(ctx: Context):
 
 def wrong_activation_derivative(ctx: Context):
     for fwd in ctx.forward:
-        if not isinstance(fwd.rhs, ir.Apply) or not isinstance(fwd.lhs, ir.Var) or fwd.lhs.time is None:
+        if not isinstance(fwd.rhs, ir.Apply) or not isinstance(fwd.lhs, ir.Var):
             continue
         fn, out, pre = fwd.rhs.fn, fwd.lhs, fwd.rhs.x
         act = activation(fn)
@@ -193,11 +193,10 @@ def wrong_activation_derivative(ctx: Context):
             wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {_show(out)}")]
         else:
             correct = act.from_output(out)
-            prev = out.at(out.time - 1)
-            wrongs = [
-                (ir.DerivApply(fn, out), f"{fn}' applied to the activation {_show(out)} instead of {_show(pre)}"),
-                (act.from_output(prev), f"the derivative written with {_show(prev)} instead of {_show(out)}"),
-            ]
+            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {_show(out)} instead of {_show(pre)}")]
+            if out.time is not None:
+                prev = out.at(out.time - 1)
+                wrongs.append((act.from_output(prev), f"the derivative written with {_show(prev)} instead of {_show(out)}"))
             if isinstance(pre, ir.Var):
                 wrongs.append((act.from_output(pre), f"the output form of {fn}' written with the pre-activation {_show(pre)}"))
         for eq in ctx.adjoints:

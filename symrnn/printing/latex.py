@@ -46,6 +46,9 @@ class LatexPrinter:
     def _print_Adjoint(self, e: ir.Adjoint) -> str:
         return adjoint_latex(e.of)
 
+    def _print_Derivative(self, e: ir.Derivative) -> str:
+        return f"\\frac{{\\partial {var_latex(e.of)}}}{{\\partial {var_latex(e.wrt)}}}"
+
     def _print_Const(self, e: ir.Const) -> str:
         if e.identity:
             return r"\mathbf{I}"
@@ -54,7 +57,7 @@ class LatexPrinter:
         return r"\mathbf{1}" if e.value == 1 else r"\mathbf{0}" if e.value == 0 else rf"{e.value}\,\mathbf{{1}}"
 
     def _print_MatMul(self, e: ir.MatMul) -> str:
-        return f"{self.wrap(e.left, PRODUCT, (ir.Hadamard,))} {self.wrap(e.right, PRODUCT + 1, (ir.Hadamard,))}"
+        return f"{self.wrap(e.left, PRODUCT, (ir.Hadamard,))} {self.wrap(e.right, PRODUCT, (ir.Hadamard,))}"
 
     def _print_Add(self, e: ir.Add) -> str:
         out = self.doprint(e.terms[0])
@@ -78,7 +81,7 @@ class LatexPrinter:
         return f"{self.wrap(e.x, ATOM)}^{{\\top}}"
 
     def _print_Hadamard(self, e: ir.Hadamard) -> str:
-        return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} \\odot {self.wrap(e.right, PRODUCT + 1, (ir.MatMul,))}"
+        return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} \\odot {self.wrap(e.right, PRODUCT, (ir.MatMul,))}"
 
     def _print_OneMinus(self, e: ir.OneMinus) -> str:
         return f"1 - {self.wrap(e.x, SUM + 1)}"

@@ -30,6 +30,9 @@ class PlainPrinter:
     def _print_Adjoint(self, e):
         return adjoint_plain(e.of)
 
+    def _print_Derivative(self, e):
+        return f"d{var_plain(e.of)}/d{var_plain(e.wrt)}"
+
     def _print_Const(self, e):
         if e.identity:
             return "I"
@@ -39,7 +42,7 @@ class PlainPrinter:
 
     def _print_MatMul(self, e):
         op = " * " if e.left.shape == (1, 1) and e.right.shape == (1, 1) else " @ "
-        return f"{self.wrap(e.left, PRODUCT, (ir.Hadamard,))}{op}{self.wrap(e.right, PRODUCT + 1, (ir.Hadamard,))}"
+        return f"{self.wrap(e.left, PRODUCT, (ir.Hadamard,))}{op}{self.wrap(e.right, PRODUCT, (ir.Hadamard,))}"
 
     def _print_Add(self, e):
         out = self.doprint(e.terms[0])
@@ -63,7 +66,7 @@ class PlainPrinter:
         return f"{self.wrap(e.x, ATOM)}.T"
 
     def _print_Hadamard(self, e):
-        return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} * {self.wrap(e.right, PRODUCT + 1, (ir.MatMul,))}"
+        return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} * {self.wrap(e.right, PRODUCT, (ir.MatMul,))}"
 
     def _print_OneMinus(self, e):
         return f"1 - {self.wrap(e.x, SUM + 1)}"
