@@ -300,7 +300,7 @@ def _template_rhs(prob, mutant, template):
     kept = [t for t in terms if t not in later]
     if not kept or ir.add(*kept) != rhs[boundary[0].label]:
         return None
-    if any(v.time is not None and (v.time - ir.T_SYM).is_positive for t in later for v in ir.variables(t)):
+    if any(isinstance(v, ir.Var) and v.time is not None and (v.time - ir.T_SYM).is_positive for t in later for v in ir.walk(t)):
         return None  # the later terms would need h_{T+1}, which does not exist
     return rhs[interior[0].label]
 
@@ -318,12 +318,17 @@ def _expressible(prob, mutant) -> str | None:
             return None
         mapping = {}
         for node in adjs:
+            time = node.of.time
+            if time is not None and ((time - ir.t_SYM).is_positive or (time - ir.T_SYM).is_positive):
+                continue  # dL/dh_{t+1} stays a symbol (it stands for the mutant's adjoint)
             template = (node.of.name, node.of.layer)
             rhs = _template_rhs(prob, mutant, template)
             if rhs is None:
                 return None
             mapping[node] = rhs if node.of.time is None else ir.retime(rhs, {ir.t_SYM: node.of.time})
             mutated.discard(template)
+        if not mapping:
+            return None
         expr = ir.substitute(expr, mapping)
     return None
 
