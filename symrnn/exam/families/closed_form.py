@@ -1,8 +1,9 @@
 """The linear RNN's closed form (D2L 9.7.15): choose the expanded power sum, complete it.
 
-``dL/dh_t = sum_{i=t}^{T} (W_hh^T)^{T-i} W_qh^T dL/do_{T+t-i}``. The options are built as
-matrix expressions (``symrnn.ir``) and printed by ``symrnn.printing.latex``; each wrong option
-is one mutation from the mistakes list.
+``dL/dh_t = sum_{i=t}^{T} (W_hh^T)^{T-i} W_qh^T dL/do_{T+t-i}``: the correct option is the
+closed form of the catalogue spec ``rnn-linear`` (``closed:h:t:d2l`` of its derivation) at the
+drawn ``t``; each wrong option is one mutation of it from the mistakes list, built as a matrix
+expression (``symrnn.ir``) and printed by ``symrnn.printing.latex``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from functools import lru_cache
 
 import sympy
 
-from ... import ir
+from ... import catalogue, ir
 from ..model import Answer, Choice, Part, diagnosed, display, numerical, rich
-from ..numeric import latex
+from ..numeric import derivation, equation_latex, latex
 from ..registry import Draft, Family
 from ._draw import pick, retry, shuffled
 
@@ -41,12 +42,19 @@ def power_sum(T: int, t: int, *, shift: int = 0, transpose: bool = True, start: 
 
 
 @lru_cache(maxsize=64)
+def derived(t: int) -> ir.Expr:
+    """The derivation's closed form D2L 9.7.15 of ``dL/dh_t`` at a concrete ``t``."""
+    eq = derivation(catalogue.load("rnn-linear")).equation("closed:h:t:d2l")
+    return ir.retime(eq.rhs, {ir.t_SYM: t})
+
+
+@lru_cache(maxsize=64)
 def _options(T: int, t: int) -> tuple[Choice, ...]:
     def math(expr: ir.Expr) -> tuple:
         return rich(f"${latex(expr)}$")
 
     return (
-        Choice(math(power_sum(T, t)), correct=True),
+        Choice(math(derived(t)), correct=True),
         Choice(math(power_sum(T, t, shift=1)), mistake="off_by_one"),
         Choice(math(power_sum(T, t, transpose=False)), mistake="missing_transpose"),
         Choice(math(power_sum(T, t, start=-1)) if t > 1 else math(power_sum(T, t, shift=-1)), mistake="off_by_one"),
@@ -79,7 +87,7 @@ def _draw_once(rng) -> Draft:
         "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_t$ can be expanded into a sum of powers of "
         "$\\mathbf{W}_{hh}^{\\top}$.",
     )
-    correct = power_sum(T, t)
+    correct = derived(t)
     unrolled = [f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s}}}}} &= \\mathbf{{W}}_{{hh}}^{{\\top}} "
                 f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s + 1}}}}} + \\mathbf{{W}}_{{qh}}^{{\\top}} "
                 f"\\frac{{\\partial L}}{{\\partial \\mathbf{{o}}_{{{s}}}}}" for s in range(t, min(t + 2, T))]
@@ -89,6 +97,9 @@ def _draw_once(rng) -> Draft:
         "Substituting each line into the one above, the output at step $k$ reaches $\\mathbf{h}_t$ through "
         "$k - t$ factors $\\mathbf{W}_{hh}^{\\top}$. With $i = T + t - k$, so that $k - t = T - i$:",
         display(f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{t}}}}} &= {latex(correct)}"),
+        "This is the derivation's closed form (D2L 9.7.15) at this $t$; summing over the output index "
+        "$k = T + t - i$ instead gives the equivalent form",
+        display(equation_latex(derivation(catalogue.load("rnn-linear")).equation("closed:h:t"))),
         f"The term with $\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$ has the power $k - t = {k - t}$; "
         f"the sum runs over $i = {t}, \\dots, {T}$: ${T - t + 1}$ terms.",
     )

@@ -1,0 +1,38 @@
+"""The exam PDF: sheet and key build with TeX Live, and a page renders to a readable PNG.
+
+Marked ``latex``: it needs latexmk, pdflatex with exam.cls (texlive-latex-extra) and poppler-utils;
+it fails (it does not skip) where they are missing, so CI with TeX always runs it. Deselect with
+``-m "not latex"`` on a machine without TeX.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from symrnn.exam.exam import build_exam
+from symrnn.exam.output import write_exam
+
+pytestmark = pytest.mark.latex
+
+
+def test_pdf_sheet_and_key_build_and_render(tmp_path):
+    for tool in ("latexmk", "pdflatex", "pdftoppm", "pdftotext"):
+        assert shutil.which(tool), f"{tool} is needed for this test (TeX Live and poppler-utils)"
+    exam = build_exam(variants=1, seed=7)
+    lines = write_exam(exam, tmp_path, ("pdf",), timeout=240)
+    sheet, key = tmp_path / "exam.pdf", tmp_path / "exam-key.pdf"
+    assert f"wrote {sheet}" in lines and f"wrote {key}" in lines
+
+    sheet_text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+    key_text = subprocess.run(["pdftotext", str(key), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Version 1" in sheet_text and "Answer:" not in sheet_text
+    assert "Answer key, version 1" in key_text and "Answer:" in key_text and "Worked solution" in key_text
+    assert "seed 7" in sheet_text and "NumPy" in sheet_text
+
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet), str(tmp_path / "page")], check=True)
+    (png,) = tmp_path.glob("page*.png")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
