@@ -366,9 +366,11 @@ class _Planner:
         expr = ir.Adjoint(var) if adjoint else var
         return NumPyCodePrinter(mode).code(expr)
 
-    def _statements(self, eq: Equation, adjoint: bool, mode: TimeMode) -> list[Statement]:
+    def _statements(self, eq: Equation, adjoint: bool, mode: TimeMode, shared: dict | None = None) -> list[Statement]:
         var = eq.lhs.of if adjoint else eq.lhs
         rhs = self.node_form(eq.rhs)
+        if shared:
+            rhs = ir.substitute(rhs, shared)
         printer = NumPyCodePrinter(mode)
         target = self._target(_row_var(var) if not self.row else var, adjoint, mode)
         indexed = var.time is not None
@@ -435,7 +437,8 @@ class _Planner:
                 header = f"for t in range({time_code(loop_hi)}, {time_code(loop_lo - 1)}, -1):"
             else:
                 header = f"for t in range({time_code(loop_lo)}, {time_code(loop_hi + 1)}):"
-            branches: list[Branch] = []
+            shared, shared_stmts = self._shared_activations(eqs, adjoint)
+            branches: list[Branch] = [Branch(None, tuple(shared_stmts))] if shared_stmts else []
             by_template: dict[tuple, list[Equation]] = {}
             for e in eqs:
                 var = e.lhs.of if adjoint else e.lhs
@@ -446,10 +449,34 @@ class _Planner:
                     cond = self._condition(e.bounds, loop_lo, loop_hi)
                     mode = TimeMode()
                     head = None if cond is None else (("if " if first else "elif ") + cond + ":")
-                    branches.append(Branch(head, tuple(self._statements(e, adjoint, mode))))
+                    branches.append(Branch(head, tuple(self._statements(e, adjoint, mode, shared))))
                     first = False if cond is not None else first
             blocks.append(Block(header, tuple(branches)))
         return blocks
+
+    def _shared_activations(self, eqs: list[Equation], adjoint: bool) -> tuple[dict, list[Statement]]:
+        """An activation of a step-``t`` quantity used twice or more in one loop body is computed once.
+
+        The derivation writes ``1 - tanh(C_t) ⊙ tanh(C_t)`` and ``dL/dH_t ⊙ tanh(C_t)``: the loop
+        computes ``tanh_C = np.tanh(C[t])`` first (citing the equations that share it).
+        """
+        counts: dict[ir.Expr, list[str]] = {}
+        for eq in eqs:
+            for node in ir.walk(self.node_form(eq.rhs)):
+                if (isinstance(node, (ir.Apply, ir.DerivApply)) and isinstance(node.x, ir.Var) and node.fn != "identity"
+                        and node.x.time is not None and sympy.sympify(node.x.time) == ir.t_SYM):
+                    counts.setdefault(node, []).append(eq.label)
+        mapping: dict[ir.Expr, ir.Expr] = {}
+        statements: list[Statement] = []
+        for node, labels in counts.items():
+            if len(labels) < 2:
+                continue
+            prefix = node.fn if isinstance(node, ir.Apply) else f"{node.fn}_grad"
+            name = f"{prefix}_{name_code(node.x)}"
+            mapping[node] = ir.Var(name, node.shape, "node")
+            cited = ", ".join(dict.fromkeys(labels))
+            statements.append(Statement(name, "=", NumPyCodePrinter().code(node), f"shared by {cited}"))
+        return mapping, statements
 
     # ------------------------------------------------------------------ gradients
 

@@ -118,6 +118,7 @@ def test_generated_modules_are_clean_under_ruff():
 
 
 _LABEL = re.compile(r"#\s+((?:fwd|adj|grad):[^\s]+)\s*$")
+_SHARED = re.compile(r"#\s+shared by ((?:(?:fwd|adj|grad):[^\s,]+(?:, )?)+)\s*$")
 
 
 @pytest.mark.parametrize("name", CATALOGUE)
@@ -136,8 +137,11 @@ def test_every_statement_cites_an_equation_of_the_derivation(name):
         if not re.search(r" [-+]?= ", stripped) or stripped.startswith(("for ", "if ", "elif ", "return")):
             continue
         match = _LABEL.search(stripped)
+        shared = _SHARED.search(stripped)
         if match:
             cited.add(match.group(1))
+        elif shared:  # an activation computed once per step for several equations
+            assert set(shared.group(1).split(", ")) <= labels, stripped
         else:
             assert setup.search(stripped), f"statement without a label: {stripped}"
     assert cited <= labels, cited - labels

@@ -19,7 +19,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import catalogue
     from ..errors import SymrnnError
-    from ..verify import verify
+
+    try:
+        from ..verify import verify
+    except ImportError as err:  # autograd is an optional (test) dependency
+        raise SymrnnError(f"symrnn verify needs HIPS autograd ({err}); pip install 'symrnn[test]'") from None
 
     if args.batch < 1:
         raise SymrnnError("--batch must be at least 1")
