@@ -82,8 +82,9 @@ def test_bptt_keys_match_a_plain_loop():
         assert {d.mistake for d in b.wrong} >= {"shared_weights_not_summed", "missing_mean"}
 
 
-def _gate_forward(cell: str, g: dict) -> float:
-    """H_1 of one scalar step, written from the D2L equations (independent of the derivation)."""
+def _gate_forward(cell: str, g: dict, first: bool = False) -> float:
+    """H_1 of one scalar step (C_1 or the GRU candidate with ``first``), written from the D2L
+    equations (independent of the derivation)."""
     x, h0 = g["X_1"], g["H_0"]
 
     def pre(k):
@@ -91,10 +92,11 @@ def _gate_forward(cell: str, g: dict) -> float:
 
     if cell == "lstm":
         i, f, o, c_tilde = _sigmoid(pre("i")), _sigmoid(pre("f")), _sigmoid(pre("o")), math.tanh(pre("c"))
-        return o * math.tanh(f * g["C_0"] + i * c_tilde)
+        c = f * g["C_0"] + i * c_tilde
+        return c if first else o * math.tanh(c)
     r, z = _sigmoid(pre("r")), _sigmoid(pre("z"))
     h_tilde = math.tanh(x * g["W_xh"] + (r * h0) * g["W_hh"] + g["b_h"])
-    return z * h0 + (1 - z) * h_tilde
+    return h_tilde if first else z * h0 + (1 - z) * h_tilde
 
 
 def test_gate_gradients_match_central_differences_through_the_gate_bias():
@@ -110,6 +112,7 @@ def test_gate_gradients_match_central_differences_through_the_gate_bias():
         down[f"b_{gate}"] -= eps
         slope = (_gate_forward(cell, up) - _gate_forward(cell, down)) / (2 * eps)
         a, b, c = (part.answer for part in p.parts)
+        assert _within(a, _gate_forward(cell, g, first=True)), s
         assert _within(b, _gate_forward(cell, g)), s
         assert _within(c, g["d:H_1"] * slope), (s, cell, gate)
 
