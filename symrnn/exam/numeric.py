@@ -179,12 +179,36 @@ class Step:
     shown: str
 
     def line(self) -> str:
-        """``lhs &= symbolic \\\\ &= substituted = value``: two aligned rows of a display (the
-        substitution is left out when it is the value itself)."""
-        numbers = [self.shown]
-        if self.substituted and self.substituted not in (self.shown, f"({self.shown})"):
-            numbers.insert(0, self.substituted)
-        return f"{self.lhs} &= {self.symbolic} \\\\ &= " + " = ".join(numbers)
+        """``lhs &= symbolic \\\\ &= substituted = value``: aligned rows of a display (the
+        substitution is left out when it is the value itself; a long one gets the value on a row
+        of its own, so that four-step sums fit the page)."""
+        if not self.substituted or self.substituted in (self.shown, f"({self.shown})"):
+            return f"{self.lhs} &= {self.symbolic} \\\\ &= {self.shown}"
+        substituted = self.substituted
+        if len(substituted) > BREAK_SUM:
+            substituted = _break_sum(substituted)
+        joint = " \\\\ &= " if len(self.substituted) > LONG_SUBSTITUTION else " = "
+        return f"{self.lhs} &= {self.symbolic} \\\\ &= {substituted}{joint}{self.shown}"
+
+
+LONG_SUBSTITUTION = 80
+"""Characters of LaTeX source after which a substitution and its value go on separate rows."""
+
+BREAK_SUM = 100
+"""Characters of LaTeX source after which a substituted sum is broken in two rows (a sum over
+four steps would not fit the width of a solution box otherwise)."""
+
+
+def _break_sum(text: str) -> str:
+    """Break a long sum at the top-level ``+`` nearest its middle onto a second aligned row."""
+    depth, best = 0, None
+    for n, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(" + ", n) and (best is None or abs(n - len(text) / 2) < abs(best - len(text) / 2)):
+            best = n
+    if best is None:
+        return text
+    return f"{text[:best]} \\\\ &\\quad {text[best + 1:]}"
 
 
 @dataclass(frozen=True)
