@@ -587,6 +587,11 @@ def _time_product(e: ir.TimeProduct, ctx, b):
     return out
 
 
+def _derivative(e, ctx, b):
+    raise EvaluationError(f"the Jacobian d{e.of.name}/d{e.wrt.name} is not evaluated numerically; write it out "
+                          "as a product of local Jacobians (w_hh^(T-1))")
+
+
 _OPS: dict[type, Callable] = {
     ir.Var: _var,
     ir.Adjoint: _adjoint,
@@ -608,6 +613,7 @@ _OPS: dict[type, Callable] = {
     ir.Loss: _loss,
     ir.TimeSum: _time_sum,
     ir.TimeProduct: _time_product,
+    ir.Derivative: _derivative,
 }
 """The evaluator: one function per ir class (a test checks every class has one)."""
 

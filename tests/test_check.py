@@ -333,6 +333,51 @@ def _expressible(prob, mutant) -> str | None:
     return None
 
 
+def _closed_form_variants():
+    """Gradients written with a closed form of dL/dh_t (power sum, D2L 9.7.15, product of Jacobians)."""
+    from symrnn.check.mutations import Mutant
+
+    for name in catalogue.names():
+        spec = catalogue.load(name)
+        d = derive(spec)
+        forms = [eq for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint) and eq.bounds == (1, ir.T_SYM)]
+        for eq in d.generic_gradients:
+            prob = problem(spec, eq.node)
+            for form in forms:
+                target = (form.lhs.of.name, form.lhs.of.layer)
+                expr = eq.rhs
+                for _level in range(3):
+                    adjs = ir.adjoints(expr)
+                    if any((a.of.name, a.of.layer) == target for a in adjs):
+                        mapping = {a: ir.retime(form.rhs, {ir.t_SYM: a.of.time}) for a in adjs
+                                   if (a.of.name, a.of.layer) == target}
+                        yield name, eq.node, form.label, plain(ir.substitute(expr, mapping))
+                        break
+                    identity = Mutant("none", "", "", (), eq.rhs)
+                    mapping = {}
+                    for a in adjs:
+                        rhs = _template_rhs(prob, identity, (a.of.name, a.of.layer))
+                        if rhs is not None and not (a.of.time is not None and (a.of.time - ir.t_SYM).is_positive):
+                            mapping[a] = rhs if a.of.time is None else ir.retime(rhs, {ir.t_SYM: a.of.time})
+                    if not mapping:
+                        break
+                    expr = ir.substitute(expr, mapping)
+
+
+CLOSED_FORM_VARIANTS = list(_closed_form_variants())
+
+
+def test_closed_form_variants_exist_for_the_linear_and_tanh_rnns():
+    labels = {(name, label) for name, _grad, label, _text in CLOSED_FORM_VARIANTS}
+    assert ("rnn-linear", "closed:h:t:d2l") in labels and ("rnn-tanh", "closed:h:t") in labels
+
+
+@pytest.mark.parametrize("name, grad, label, text", CLOSED_FORM_VARIANTS)
+def test_question_closed_form_variants_are_accepted(name, grad, label, text):
+    v = check_answer(name, grad, text)
+    assert v.correct, v.to_text()
+
+
 @pytest.mark.parametrize("name, grad", list(_catalogue_gradients()))
 def test_question_each_applicable_mistake_gets_its_note(name, grad):
     from symrnn.check.verdict import mutant_table

@@ -25,6 +25,14 @@ def test_every_ir_class_has_an_evaluator():
     assert classes == set(numeric._OPS), sorted(c.__name__ for c in classes ^ set(numeric._OPS))
 
 
+def test_a_jacobian_symbol_is_refused_with_a_reason():
+    d = derive(catalogue.load("rnn-scalar"))
+    inst = numeric.make_instance(d, seed=1)
+    h = next(n.var for n in d.graph.nodes if n.var.name == "h")
+    with pytest.raises(numeric.EvaluationError, match="Jacobian"):
+        numeric.evaluate(ir.Derivative(h, h), inst)
+
+
 @pytest.mark.parametrize("name", SPECS)
 def test_gradients_match_central_differences(name, derivations):
     d = derivations[name]
