@@ -35,6 +35,17 @@ QUESTIONS = (
     ("gru-d2l", "adj:Z:t", ("elementwise_matmul_confused", "wrong_signal_pairing")),
     ("gru-d2l", "adj:H_tilde:t", ("elementwise_matmul_confused",)),
     ("gru-d2l", "grad:W_hz", WEIGHT),
+    ("rnn-linear", "grad:W_qh", ("shared_weights_not_summed", "missing_transpose", "missing_mean")),
+    ("rnn-tanh", "grad:W_hx", WEIGHT),
+    ("lstm", "adj:I:t", ("wrong_signal_pairing", "elementwise_matmul_confused")),
+    ("lstm", "adj:O:t", ("wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("lstm", "grad:W_xi", WEIGHT),
+    ("lstm", "grad:b_f", ("bias_not_summed", "shared_weights_not_summed")),
+    ("gru-d2l", "adj:R:t", ("elementwise_matmul_confused", "missing_transpose", "row_column_mixed")),
+    ("gru-d2l", "grad:W_hr", WEIGHT),
+    ("gru-torch", "adj:N:t", ("elementwise_matmul_confused", "wrong_activation_derivative")),
+    ("gru-torch", "grad:W_hn", WEIGHT),
+    ("gru-torch", "grad:b_hn", ("bias_not_summed", "elementwise_matmul_confused")),
 )
 NOTATION = {
     "column": "Column notation: one example, column vectors.",
