@@ -313,6 +313,10 @@ def test_every_output_records_seed_and_versions():
     for text in (render_tex(exam), render_moodle(exam), render_json(exam)):
         for needle in (__version__, numpy.__version__, sympy.__version__, "21"):
             assert needle in text
+    _, questions = _questions(render_moodle(build_exam(["vanishing", "sequence-shape"], variants=2, seed=21)))
+    for q in questions:  # each question keeps its record after import into Moodle
+        feedback = q.find("generalfeedback/text").text
+        assert f"NumPy {numpy.__version__}" in feedback and "variant seed" in feedback
 
 
 def test_command_errors_and_stress(tmp_path, capsys):

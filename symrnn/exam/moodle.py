@@ -106,7 +106,7 @@ def answers_view(part: Part) -> list[dict]:
     return []
 
 
-def question_view(problem: Problem, version: int) -> dict:
+def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
     qtype = question_type(problem)
     part = problem.parts[0]
     view = {
@@ -114,7 +114,8 @@ def question_view(problem: Problem, version: int) -> dict:
         "name": f"{problem.family} v{version:03d} (seed {problem.seed})",
         "idnumber": f"{problem.family}-{problem.seed}",
         "text": question_text(problem, qtype),
-        "feedback": rich_html(problem.solution),
+        "feedback": rich_html(problem.solution) + (
+            f"<p><small>{html.escape(provenance, quote=False)}; family {problem.family}, variant seed {problem.seed}</small></p>"),
         "grade": f"{problem.points:.7f}",
         "answers": answers_view(part) if qtype != "cloze" else [],
         "graderinfo": "",
@@ -144,6 +145,6 @@ def render_moodle(exam: Exam) -> str:
     """The Moodle XML quiz file of the exam."""
     categories = []
     for index, family in enumerate(exam.families):
-        questions = [question_view(v.problems[index], v.number) for v in exam.versions]
+        questions = [question_view(v.problems[index], v.number, exam.provenance) for v in exam.versions]
         categories.append({"path": f"{CATEGORY_ROOT}-seed-{exam.seed}/{family}", "questions": questions})
     return environment().get_template("exam_moodle.xml.j2").render(provenance=exam.provenance, categories=categories)
