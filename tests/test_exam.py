@@ -324,6 +324,8 @@ def test_command_errors_and_stress(tmp_path, capsys):
         _run_command(["--family", "no-such-family", "-o", str(tmp_path)])
     with pytest.raises(SymrnnError):
         _run_command(["--format", "docx", "-o", str(tmp_path)])
+    with pytest.raises(SymrnnError):
+        _run_command(["--variants", "0", "-o", str(tmp_path)])
     assert _run_command(["--stress", "param-count", "--variants", "50"]) == 0
     assert "no degenerate draw" in capsys.readouterr().out
 

@@ -13,7 +13,7 @@ import numpy as np
 import sympy
 
 from .. import __version__
-from ..errors import UnknownName
+from ..errors import LimitError, UnknownName
 from .families import FAMILIES, ORDER
 from .model import Problem
 from .registry import variant_seed
@@ -62,7 +62,7 @@ def resolve_families(names: list[str] | tuple[str, ...] | None) -> tuple[str, ..
 def build_exam(families: list[str] | tuple[str, ...] | None = None, variants: int = 1, seed: int = 0) -> Exam:
     """Draw ``variants`` versions of the exam with seed ``seed``."""
     if not 1 <= variants <= MAX_VARIANTS:
-        raise UnknownName(f"--variants must be between 1 and {MAX_VARIANTS}, got {variants}")
+        raise LimitError(f"--variants must be between 1 and {MAX_VARIANTS}, got {variants}")
     names = resolve_families(families)
     columns = {name: _variants(name, variants, seed) for name in names}
     versions = tuple(Version(k + 1, tuple(columns[name][k] for name in names)) for k in range(variants))
