@@ -445,3 +445,27 @@ def test_key_and_sheet_come_from_one_source():
     assert "\\ifdefined\\symrnnkey\\printanswers\\fi" in source
     assert KEY_WRAPPER.strip().endswith("\\input{exam.tex}")
     assert source.count("\\begin{solution}") == 2 and "\\CorrectChoice" in source
+
+
+# --------------------------------------------------------------------------- hand computation
+
+
+def test_hand_computation_of_the_seeds_worked_example():
+    """The well-known 2-2-2 example (REFERENCE.md section 1): dE/dw5 = 0.082167041,
+    dE/dw1 = 0.000438568 in full precision; the rounded chain stays within 1%."""
+    from symrnn import catalogue
+    from symrnn.exam.numeric import compute, derivation, exact_values
+
+    spec = catalogue.load("mlp-2-2-2")
+    d = derivation(spec)
+    givens = spec.example.as_dict()
+    equations = d.forward + d.adjoints + d.gradients
+    values, steps = compute(equations, givens, lambda eq: 4 if eq.kind in ("forward", "loss") else 5)
+    exact = exact_values(equations, givens)
+    assert abs(exact["d:w5"] - 0.082167041) < 1e-9 and abs(exact["d:w1"] - 0.000438568) < 1e-9
+    assert abs(values["d:w5"] - 0.082167041) < 0.01 * 0.082167041
+    first = next(s for s in steps if s.label == "fwd:in_h1")
+    assert first.line() == (r"\mathit{in}_{h1} &= w_{1} i_{1} + w_{2} i_{2} + b_{1} \\ "
+                            r"&= 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 = 0.3775")
+    sigmoid = next(s for s in steps if s.label == "fwd:out_h1")
+    assert sigmoid.line().endswith(r"&= \sigma\left(0.3775\right) = 0.5933")

@@ -6,7 +6,8 @@ symbolically (``symrnn.printing.latex``), with the numbers substituted, and as t
 to the decimals displayed; later equations use the *displayed* values, exactly as a student
 working by hand would, so the key is computed from what the solution shows.
 
-Evaluation is a table keyed by the op's class (:data:`SCALAR_OPS`), on plain floats.
+Evaluation is a table keyed by the op's class (:data:`CLOSURES`): each equation is compiled once
+into closures on plain floats.
 """
 
 from __future__ import annotations
@@ -74,21 +75,6 @@ ACTIVATION_VALUES: dict[str, Callable[[float], float]] = {
 }
 
 
-class _Scalar:
-    def __init__(self, values: Mapping[str, float], steps: int):
-        self.values = values
-        self.steps = steps
-
-    def __call__(self, e: ir.Expr) -> float:
-        op = SCALAR_OPS.get(type(e))
-        if op is None:
-            raise TypeError(f"no scalar evaluation for {type(e).__name__}; add it to SCALAR_OPS")
-        return op(self, e)
-
-    def factor(self, f: sympy.Expr) -> float:
-        return _factor_value(f, self.steps)
-
-
 @lru_cache(maxsize=256)
 def _factor_value(f: sympy.Expr, steps: int) -> float:
     return float(sympy.sympify(f).subs(ir.T_SYM, steps))
@@ -97,35 +83,6 @@ def _factor_value(f: sympy.Expr, steps: int) -> float:
 @lru_cache(maxsize=256)
 def _factor_latex(f: sympy.Expr, steps: int) -> str:
     return sympy.latex(sympy.sympify(f).subs(ir.T_SYM, steps))
-
-
-def _loss(ev: _Scalar, e: ir.Loss) -> float:
-    if e.kind != "half_sq":
-        raise TypeError(f"no scalar evaluation for loss {e.kind!r}")
-    return 0.5 * (ev(e.pred) - ev(e.target)) ** 2
-
-
-SCALAR_OPS: dict[type, Callable[[_Scalar, ir.Expr], float]] = {
-    ir.Var: lambda ev, e: ev.values[key_of(e)],
-    ir.Adjoint: lambda ev, e: ev.values[key_of(e)],
-    ir.Const: lambda ev, e: 1.0 if e.identity else float(e.value),
-    ir.MatMul: lambda ev, e: ev(e.left) * ev(e.right),
-    ir.Hadamard: lambda ev, e: ev(e.left) * ev(e.right),
-    ir.Add: lambda ev, e: math.fsum(ev(t) for t in e.terms),
-    ir.Neg: lambda ev, e: -ev(e.x),
-    ir.Scale: lambda ev, e: ev.factor(e.factor) * ev(e.x),
-    ir.Transpose: lambda ev, e: ev(e.x),
-    ir.OneMinus: lambda ev, e: 1.0 - ev(e.x),
-    ir.Apply: lambda ev, e: ACTIVATION_VALUES[e.fn](ev(e.x)),
-    ir.Broadcast: lambda ev, e: ev(e.x),
-    ir.SumRows: lambda ev, e: ev(e.x),
-    ir.Loss: _loss,
-}
-
-
-def evaluate(expr: ir.Expr, values: Mapping[str, float], steps: int = 1) -> float:
-    """The value of a 1 x 1 expression given the values of its quantities (by :func:`key_of`)."""
-    return _Scalar(values, steps)(expr)
 
 
 class NumberPrinter(LatexPrinter):
@@ -309,7 +266,7 @@ CLOSURES: dict[type, Callable] = {
     ir.OneMinus: _unary(lambda x: 1.0 - x), ir.Apply: _apply, ir.Broadcast: _unary(lambda x: x),
     ir.SumRows: _unary(lambda x: x), ir.Loss: _half_sq,
 }
-"""Evaluation of a 1 x 1 expression compiled into closures, one entry per op (as SCALAR_OPS)."""
+"""Evaluation of a 1 x 1 expression compiled into closures: one entry per op of ``symrnn.ir``."""
 
 
 _COMPILED: dict[tuple[int, int], tuple[Equation, Compiled]] = {}
