@@ -28,6 +28,7 @@ class Namer:
         self.scalar = getattr(spec, "style", "vector") == "scalar"
         self.nrows = spec.batch if self.row else 1
         self.axis = "row" if self.row else "column"
+        self.time_axis = ""
 
     def case(self, name: str) -> str:
         """Row notation writes batched quantities with capitals (``H_t``, ``A_i``)."""
@@ -37,14 +38,14 @@ class Namer:
         return (self.nrows, size) if self.row else (size, 1)
 
     def data(self, name: str, size: int, t: int) -> ir.Var:
-        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t))
+        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t), axis=self.time_axis)
 
     def target(self, t: int) -> ir.Var:
-        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t))
+        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t), axis=self.time_axis)
 
     def state(self, name: str, t: int, layer: int | None, size: int | None = None) -> ir.Var:
         size = self.spec.hidden_size if size is None else size
-        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer)
+        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer, self.time_axis)
 
     def initial(self, name: str, layer: int | None) -> ir.Var:
         return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer)

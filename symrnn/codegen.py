@@ -55,7 +55,7 @@ def _is_batched(var: ir.Var) -> bool:
 
 
 def _row_var(var: ir.Var) -> ir.Var:
-    return ir.Var(var.name, (var.shape[1], var.shape[0]), var.role, var.time, var.layer)
+    return replace(var, shape=(var.shape[1], var.shape[0]))
 
 
 def rows_of(expr: ir.Expr) -> ir.Expr:
@@ -275,7 +275,7 @@ def _repair(expr: ir.Expr) -> ir.Expr:
     def leaf(node):
         var = node.of if isinstance(node, ir.Adjoint) else node
         if var.time is not None:
-            var = ir.Var(var.name, var.shape, var.role, _fix_time(var.time), var.layer)
+            var = replace(var, time=_fix_time(var.time))
         return ir.Adjoint(var) if isinstance(node, ir.Adjoint) else var
 
     return ir.map_leaves(expr, leaf)

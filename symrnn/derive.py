@@ -159,9 +159,11 @@ def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contr
     node_parts: dict[ir.Var, list[_Contribution]] = {}
     rhs: dict[ir.Var, ir.Expr] = {graph.loss: ir.ones((1, 1))}
 
-    def contributions(var: ir.Var) -> list[_Contribution]:
+    def contributions(var: ir.Var, latest_first: bool = True) -> list[_Contribution]:
         parts = []
-        users = sorted(consumers.get(var, []), key=lambda n: (_time_order(n), order[n.var]))
+        users = consumers.get(var, [])
+        if latest_first:
+            users = sorted(users, key=lambda n: (_time_order(n), order[n.var]))
         for user in users:
             g = inline.get(user.var, ir.Adjoint(user.var))
             for value, names in backprop(user.expr, g, var, out=user.var):
@@ -177,20 +179,24 @@ def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contr
         rhs[node.var] = value
         if value.shape == (1, 1) and isinstance(value, ir.Const):
             inline[node.var] = value
-    param_parts = {p: contributions(p) for p in graph.params}
+    # Parameter gradients read in time order: dL/dh_1 x_1^T + dL/dh_2 x_2^T + ...
+    param_parts = {p: contributions(p, latest_first=False) for p in graph.params}
     return rhs, node_parts, param_parts
 
 
 # --------------------------------------------------------------------------- generic forms
 
 
-def _relative(expr: ir.Expr, n: int, anchor: sympy.Expr) -> ir.Expr:
-    """Rewrite concrete time indices ``m`` as ``anchor + (m - n)``."""
+def _relative(expr: ir.Expr, n: int, anchor: sympy.Expr, axis: str, steps: int) -> ir.Expr:
+    """Rewrite concrete time indices ``m`` on ``axis`` as ``anchor + (m - n)``; an index on
+    another time axis (the encoder's ``h_T`` seen from the decoder) is pinned to its start or end."""
 
     def leaf(node):
         var = node.of if isinstance(node, ir.Adjoint) else node
-        if var.time is not None:
+        if var.time is not None and var.axis == axis:
             var = var.at(anchor + (int(var.time) - n))
+        elif var.time is not None:
+            var = var.at(_bound(int(var.time), steps))
         return ir.Adjoint(var) if isinstance(node, ir.Adjoint) else var
 
     return ir.map_leaves(expr, leaf)
@@ -218,20 +224,20 @@ def _bound(n: int, steps: int) -> sympy.Expr:
     return sympy.Integer(n) if n <= 2 else ir.T_SYM - (steps - n)
 
 
-def _generalize(items: list[tuple[int, ir.Expr]], steps: int) -> list[tuple[sympy.Expr, sympy.Expr, ir.Expr, int]]:
+def _generalize(items: list[tuple[int, ir.Expr]], steps: int, axis: str = "") -> list[tuple[sympy.Expr, sympy.Expr, ir.Expr, int]]:
     """Group ``(time, concrete expr)`` pairs into generic cases ``(lo, hi, expr_at_t, first)``."""
     by_form: dict[ir.Expr, list[int]] = {}
     concrete: dict[int, ir.Expr] = {}
     for n, expr in items:
-        by_form.setdefault(_relative(expr, n, ir.t_SYM), []).append(n)
+        by_form.setdefault(_relative(expr, n, ir.t_SYM, axis, steps), []).append(n)
         concrete[n] = expr
     cases = []
     for form, times in by_form.items():
         for run in _classes(sorted(times)):
             lo, hi = run[0], run[-1]
             if lo == hi:
-                anchor = ir.T_SYM if lo == steps else None
-                expr = _relative(concrete[lo], lo, anchor) if anchor is not None else concrete[lo]
+                anchor = ir.T_SYM if lo == steps else sympy.Integer(lo)
+                expr = _relative(concrete[lo], lo, anchor, axis, steps)
                 bound = _bound(lo, steps) if lo == steps or lo <= 2 else sympy.Integer(lo)
                 cases.append((bound, bound, expr, lo))
             else:
@@ -240,10 +246,10 @@ def _generalize(items: list[tuple[int, ir.Expr]], steps: int) -> list[tuple[symp
     return cases
 
 
-def _time_sum(items: list[tuple[int, ir.Expr]], steps: int) -> ir.Expr:
+def _time_sum(items: list[tuple[int, ir.Expr]], steps: int, axis: str = "") -> ir.Expr:
     """Sum of time-indexed terms, folded into ``sum_t`` where a term repeats over a run of steps."""
     parts = []
-    for lo, hi, form, _ in _generalize(items, steps):
+    for lo, hi, form, _ in _generalize(items, steps, axis):
         if lo == hi:
             parts.append(form)
         else:
@@ -282,7 +288,7 @@ def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: str, adjoin
                 equations.append(_equation(prefix, node.var, None, value, kind, "generic", "", adjoint, parts_of, node))
             continue
         items = [(int(n.var.time), rhs_of(n)) for n in timed]
-        for lo, hi, form, first in _generalize(items, graph.steps):
+        for lo, hi, form, first in _generalize(items, graph.steps, timed[0].var.axis):
             time = lo if lo == hi else ir.t_SYM
             var = _var_at(timed[0].var, time)
             cond = _condition(lo, hi)
@@ -298,12 +304,17 @@ def _fold_timeless(expr: ir.Expr, steps: int) -> ir.Expr:
         return ir.scale(expr.factor, _fold_timeless(expr.x, steps))
     terms = expr.terms if isinstance(expr, ir.Add) else (expr,)
     items = []
+    axes = set()
     for term in terms:
-        times = {v.time for v in ir.variables(term) if v.time is not None}
+        times = {(v.time, v.axis) for v in ir.variables(term) if v.time is not None}
         if len(times) != 1:
             return expr
-        items.append((int(next(iter(times))), term))
-    return _time_sum(items, steps)
+        (time, axis), = times
+        axes.add(axis)
+        items.append((int(time), term))
+    if len(axes) != 1:
+        return expr
+    return _time_sum(items, steps, axes.pop())
 
 
 def _equation(prefix, var, case, value, kind, scope, cond, adjoint, parts_of, node) -> Equation:
@@ -372,7 +383,12 @@ def _generic_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
         if not graph.spec.recurrent:
             value = ir.add(*[p.value for p in parts]) if parts else ir.zeros(param.shape)
         else:
-            timed = [(int(p.consumer.var.time), p.value) for p in parts if p.consumer.var.time is not None]
+            timed_parts = [p for p in parts if p.consumer.var.time is not None]
+            timed = [(int(p.consumer.var.time), p.value) for p in timed_parts]
             untimed = [p.value for p in parts if p.consumer.var.time is None]
-            value = ir.add(*([_time_sum(timed, graph.steps)] if timed else []), *untimed) if (timed or untimed) else ir.zeros(param.shape)
+            axes = {p.consumer.var.axis for p in timed_parts}
+            if len(axes) > 1:
+                raise AssertionError(f"parameter {key} is shared by two time axes")
+            folded = [_time_sum(timed, graph.steps, axes.pop())] if timed else []
+            value = ir.add(*folded, *untimed) if (folded or untimed) else ir.zeros(param.shape)
         yield Equation(f"grad:{key}", ir.Adjoint(param), value, "gradient", "generic", node=key, rules=rules)

@@ -98,6 +98,7 @@ def unroll_rnn(spec: RNNSpec, steps: int) -> Graph:
         tops[t] = states[layers[-1]][0]
     outputs: list[tuple[ir.Var, ir.Var]] = []
     if spec.shape == "encoder-decoder":
+        namer.time_axis = "dec"  # decoder steps count 1..T on their own axis
         s = b.node(namer.state("s", 0, None), tops[steps])
         dec_state = (s,)
         tops = {}
@@ -110,7 +111,8 @@ def unroll_rnn(spec: RNNSpec, steps: int) -> Graph:
         top = tops[t]
         if spec.output_layer:
             src = "s" if spec.shape == "encoder-decoder" else "h"
-            name = "Yhat" if namer.row else "o"
+            # "o" is the LSTM's output gate in column notation, so its output is y-hat there.
+            name = "Yhat" if namer.row else "yhat" if spec.cell == "lstm" else "o"
             linear = namer.linear([(top, src, spec.hidden_size)], "q", spec.output_size, None)
             o = b.node(namer.state(name, t, None, spec.output_size), linear)
         else:

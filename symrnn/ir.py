@@ -62,7 +62,8 @@ class Var(Expr):
 
     ``name`` is the identifier used in code and specs (``W_hh``, ``h``, ``out_o1``); ``time`` is
     ``None`` for quantities without a time index; ``layer`` is the stacked layer (``None`` for a
-    single layer).
+    single layer); ``axis`` names the time axis (``"dec"`` for a decoder, whose steps count
+    from 1 again after the encoder's T).
     """
 
     name: str
@@ -70,9 +71,10 @@ class Var(Expr):
     role: str = field(default="node", compare=False)
     time: sympy.Expr | None = None
     layer: int | None = None
+    axis: str = ""
 
     def at(self, time: sympy.Expr | int | None) -> "Var":
-        return Var(self.name, self.shape, self.role, None if time is None else sympy.sympify(time), self.layer)
+        return Var(self.name, self.shape, self.role, None if time is None else sympy.sympify(time), self.layer, self.axis)
 
     @property
     def key(self) -> tuple:

@@ -21,9 +21,9 @@ quantity outside its time range (``x_0``) raises :class:`EvaluationError`.
 from __future__ import annotations
 
 import time as _clock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 import mpmath
 import numpy as np
@@ -225,7 +225,7 @@ def draw_leaves(derivation: Derivation, seed: int, scale: int = 1) -> dict[Key, 
     return out
 
 
-def _saturated(inst: "Instance") -> bool:
+def _saturated(inst: Instance) -> bool:
     for node in inst.derivation.graph.nodes:
         if isinstance(node.expr, ir.Apply) and node.expr.fn in ("tanh", "sigmoid"):
             arg = evaluate(node.expr.x, inst)
@@ -343,7 +343,7 @@ def _pick(eqs: list[Equation], n: int | None, T: int) -> Equation:
 
 
 class _Ctx:
-    __slots__ = ("inst", "adjoints", "arith", "T", "deadline", "count")
+    __slots__ = ("T", "adjoints", "arith", "count", "deadline", "inst")
 
     def __init__(self, inst: Instance, adjoints, deadline):
         self.inst = inst

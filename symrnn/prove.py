@@ -69,6 +69,24 @@ def _rational(rng: random.Random) -> sympy.Rational:
     return sympy.Rational(p, q)
 
 
+def _softmax_targets(graph) -> dict[ir.Var, str]:
+    """Targets of a softmax cross-entropy, with the axis along which they are distributions."""
+    found = {}
+    for node in graph.nodes:
+        for sub in ir.walk(node.expr):
+            if isinstance(sub, ir.Loss) and sub.kind == "softmax_ce" and isinstance(sub.target, ir.Var):
+                found[sub.target] = sub.axis
+    return found
+
+
+def _distribution(rng: random.Random, shape: tuple[int, int], axis: str) -> sympy.Matrix:
+    """Positive rationals summing to one along ``axis`` (the identity of softmax_ce assumes it)."""
+    m = sympy.Matrix(shape[0], shape[1], lambda i, j: sympy.Integer(rng.randint(1, 9)))
+    if axis == "column":
+        return sympy.Matrix(shape[0], shape[1], lambda i, j: m[i, j] / sum(m.col(j)))
+    return sympy.Matrix(shape[0], shape[1], lambda i, j: m[i, j] / sum(m.row(i)))
+
+
 def _is_rational_network(derivation: Derivation) -> bool:
     for node in derivation.graph.nodes:
         for sub in ir.walk(node.expr):
@@ -110,10 +128,17 @@ class ElementGraph:
         }
         # A random point: exact rationals, or 70-digit floats where transcendental functions appear.
         self.point: dict[sympy.Symbol, sympy.Expr] = {}
+        simplex = _softmax_targets(graph)
         for var in graph.params + graph.leaves:
-            values = list(given[var]) if var in given else [_rational(rng) for _ in self.symbols[var]]
+            if var in given:
+                values = list(given[var])
+            elif var in simplex:
+                values = list(_distribution(rng, var.shape, simplex[var]))
+            else:
+                values = [_rational(rng) for _ in self.symbols[var]]
             for sym, value in zip(self.symbols[var], values):
                 self.point[sym] = value if exact else sympy.Float(value, WORKING_DIGITS)
+        self.inlined_size = self._inlined_size()
         self.values: dict[ir.Var, sympy.Matrix] = {var: self.symbols[var].xreplace(self.point) for var in graph.params + graph.leaves}
         for node in graph.nodes:
             subs = self.point
@@ -123,6 +148,14 @@ class ElementGraph:
             for sym, v in zip(self.symbols[node.var], value):
                 self.point[sym] = v
             self.values[node.var] = value
+
+    def _inlined_size(self) -> int:
+        """Operations in the fully inlined loss, counted as a tree (what expansion would build)."""
+        size: dict[sympy.Symbol, int] = {}
+        for node in self.derivation.graph.nodes:
+            for sym, expr in zip(self.symbols[node.var], self.local[node.var]):
+                size[sym] = sympy.count_ops(expr) + sum(size.get(a, 0) for a in expr.free_symbols)
+        return size[self.symbols[self.derivation.graph.loss][0, 0]]
 
     def chain_rule(self) -> dict[ir.Var, sympy.Matrix]:
         """Adjoints of every node and parameter by an element-level sweep of ``sympy.diff``."""
@@ -210,8 +243,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
         ok, err = _compare(mine, truth, exact)
         results.append(ProofResult(subject, oracle, mine.rows * mine.cols, exact, err, ok))
 
-    scalars = sum(n.var.shape[0] * n.var.shape[1] for n in derivation.graph.nodes)
-    use_expanded = scalars <= limits.EXPANDED_ORACLE_MAX_SCALARS if expanded is None else expanded
+    use_expanded = element.inlined_size <= limits.EXPANDED_ORACLE_MAX_OPS if expanded is None else expanded
     expanded_grads = element.expanded() if use_expanded else {}
 
     for eq in derivation.gradients:

@@ -170,4 +170,4 @@ def evaluate_answer(expr: ir.Expr, setting: Setting, deadline: float | None = No
     return numeric.evaluate(expr, setting.instance, deadline=deadline)
 
 
-__all__ = ["Problem", "Setting", "agree", "close", "evaluate_answer", "problem", "resolve_spec", "SymrnnError"]
+__all__ = ["Problem", "Setting", "SymrnnError", "agree", "close", "evaluate_answer", "problem", "resolve_spec"]

@@ -20,9 +20,9 @@ import io
 import json
 import os
 import time
+from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict
-from typing import Iterable
 
 from ..errors import SymrnnError
 from . import limits
@@ -36,7 +36,7 @@ def _limit_memory(limit: int | None) -> None:
     try:
         import resource
 
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or limit < hard:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError):  # pragma: no cover - not on Linux
@@ -61,7 +61,7 @@ def grade_one(spec, grad: str, answer: str, row_id: str = "", time_limit: float 
         return {**base, **_empty(), "status": "invalid", "message": str(err)}
     except MemoryError:
         return {**base, **_empty(), "status": "error", "message": "the check ran out of memory"}
-    except Exception as err:  # one row's crash must not lose the others
+    except Exception as err:  # noqa: BLE001 - one row's crash must not lose the others
         return {**base, **_empty(), "status": "error", "message": f"internal error: {type(err).__name__}: {err}"}
 
 
@@ -134,7 +134,7 @@ def _collect(future: Future, indices: list[int], items: list, results: list) -> 
         out = future.result()
         for i, row in zip(indices, out):
             results[i] = row
-    except Exception as err:  # the worker died (BrokenProcessPool) or the executor failed
+    except Exception as err:  # noqa: BLE001 - the worker died (BrokenProcessPool) or the executor failed
         for i in indices:
             item = items[i]
             results[i] = {"id": item[3], "grad": item[1], "answer": item[2], **_empty(), "status": "error",

@@ -103,13 +103,7 @@ IGNORED: /\\[,;:! ]|\\quad(?![A-Za-z])|\\qquad(?![A-Za-z])|\\displaystyle(?![A-Z
 """
 
 ALLOWED_COMMANDS = frozenset(
-    """
-    left right big bigl bigr Big Bigl Bigr bigg biggl biggr Bigg Biggl Biggr
-    odot circ cdot times top intercal mathsf frac dfrac tfrac partial delta sum prod
-    operatorname mathrm text mathop textrm tanh sigma phi
-    mathbf boldsymbol bm mathit mathcal vec tilde hat widetilde widehat textbf mathnormal
-    quad qquad displaystyle limits nolimits
-    """.split()
+    ["left", "right", "big", "bigl", "bigr", "Big", "Bigl", "Bigr", "bigg", "biggl", "biggr", "Bigg", "Biggl", "Biggr", "odot", "circ", "cdot", "times", "top", "intercal", "mathsf", "frac", "dfrac", "tfrac", "partial", "delta", "sum", "prod", "operatorname", "mathrm", "text", "mathop", "textrm", "tanh", "sigma", "phi", "mathbf", "boldsymbol", "bm", "mathit", "mathcal", "vec", "tilde", "hat", "widetilde", "widehat", "textbf", "mathnormal", "quad", "qquad", "displaystyle", "limits", "nolimits"]
 )
 """LaTeX commands the grammar knows; any other ``\\word`` is refused with its position."""
 

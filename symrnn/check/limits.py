@@ -47,5 +47,18 @@ def refuse(message: str) -> LimitError:
     return LimitError(message)
 
 
-__all__ = ["LimitError", "MAX_LENGTH", "MAX_DEPTH", "MAX_TREE_DEPTH", "MAX_NODES", "MAX_NUMBER_DIGITS", "MAX_EXPONENT",
-           "MAX_ELEMENTWISE_POWER", "MAX_SCALAR", "MAX_CHECK_SIZE", "TIME_LIMIT", "MEMORY_LIMIT", "refuse"]
+__all__ = [
+    "MAX_CHECK_SIZE",
+    "MAX_DEPTH",
+    "MAX_ELEMENTWISE_POWER",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "MAX_NUMBER_DIGITS",
+    "MAX_SCALAR",
+    "MAX_TREE_DEPTH",
+    "MEMORY_LIMIT",
+    "TIME_LIMIT",
+    "LimitError",
+    "refuse",
+]

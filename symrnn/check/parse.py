@@ -43,7 +43,7 @@ def parser() -> Lark:
     return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _NUMBER = re.compile(r"[0-9]+")
 _OPEN = "([{"
 _CLOSE = ")]}"

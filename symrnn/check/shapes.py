@@ -604,8 +604,15 @@ class Builder:
                     return self._scalar_times(a, b)
                 if b.shape == (1, 1):
                     return self._scalar_times(b, a)
-                raise AnswerError(f"cannot multiply a {_shape_text(a.shape)} matrix by a {_shape_text(b.shape)} matrix",
+                hint = ""
+                if a.cols == b.cols:
+                    hint = f" (is a transpose missing? with the right factor transposed the product is {_shape_text((a.rows, b.rows))})"
+                elif a.rows == b.rows:
+                    hint = f" (is a transpose missing? with the left factor transposed the product is {_shape_text((a.cols, b.cols))})"
+                err = AnswerError(f"cannot multiply a {_shape_text(a.shape)} matrix by a {_shape_text(b.shape)} matrix{hint}",
                                   self.text, _col(where))
+                err.hint = "missing_transpose" if hint else ""
+                raise err
             return ir.matmul(a, b)
         except ShapeError as err:  # pragma: no cover - the checks above come first
             raise AnswerError(str(err), self.text, _col(where)) from None

@@ -197,6 +197,11 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
         expr = read(text, prob.table, prob.shape)
     except AnswerError as err:
         verdict.message = str(err)
+        hint = getattr(err, "hint", "")
+        if hint:
+            verdict.mistakes = [hint]
+            verdict.feedback = MISTAKES[hint].feedback
+            verdict.teacher_note = MISTAKES[hint].teacher_note + " (the answer does not even have matching shapes)"
         return verdict
     verdict.read_as = latex(expr)
     verdict.read_as_plain = plain(expr)
@@ -232,8 +237,8 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
         values[setting.name] = got
         if got.shape != setting.truth.shape:
             if failure is None:
-                failure = (setting, got, f"the answer has shape {got.shape[0]}x{got.shape[1]}, the gradient "
-                                         f"{setting.truth.shape[0]}x{setting.truth.shape[1]}")
+                failure = (setting, got, (f"the answer has shape {got.shape[0]}x{got.shape[1]}, the gradient "
+                                         f"{setting.truth.shape[0]}x{setting.truth.shape[1]}"))
             continue
         if not np.all(close(got, setting.truth, setting.name if setting.name in ("exact", "mp") else "float")) and failure is None:
             failure = (setting, got, "")
@@ -293,6 +298,11 @@ def _diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, dead
                 break
         if ok:
             matches.append(mv)
+    report_matches(matches, verdict)
+
+
+def report_matches(matches: list[MutantValues], verdict: Verdict) -> None:
+    """Name the mistake of the matching mutants; several distinct mistakes are reported as coinciding."""
     if not matches:
         verdict.feedback = "Not correct, and not one of the known mistakes: compare with the counterexample."
         verdict.teacher_note = "No catalogued mistake reproduces this answer."

@@ -284,23 +284,49 @@ def compiled(eq: Equation, steps: int = 1) -> Compiled:
     return result
 
 
-def compute(equations: tuple[Equation, ...], givens: Mapping[str, float], places: Callable[[Equation], int], steps: int = 1) -> tuple[dict[str, float], list[Step]]:
+class Steps:
+    """The worked solution's steps, printed on first use (a rejected draw never prints them).
+
+    Each equation's substitution only reads values computed before it, and every key is set
+    once, so printing after all values are known gives the same text as printing on the way.
+    """
+
+    def __init__(self, items: list[tuple[Compiled, float, int]], givens: Mapping[str, float]):
+        self._items = items
+        self._givens = givens
+        self._steps: list[Step] | None = None
+
+    def _build(self) -> list[Step]:
+        if self._steps is None:
+            shown = {k: shown_number(v) for k, v in self._givens.items()}
+            for c, value, p in self._items:
+                shown[c.key] = fmt(value, p)
+            self._steps = [Step(c.label, c.lhs, c.rhs, c.substitute(shown) if len(c.template) > 1 else "", value, shown[c.key])
+                           for c, value, p in self._items]
+        return self._steps
+
+    def __iter__(self):
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def compute(equations: tuple[Equation, ...], givens: Mapping[str, float], places: Callable[[Equation], int], steps: int = 1) -> tuple[dict[str, float], Steps]:
     """Evaluate ``equations`` in order, rounding each value to ``places(eq)`` decimals.
 
     ``givens`` holds the drawn values (already rounded as displayed). Returns every value by key
     and the steps of the worked solution.
     """
     values: dict[str, float] = dict(givens)
-    shown: dict[str, str] = {k: shown_number(v) for k, v in givens.items()}
-    out: list[Step] = []
+    items: list[tuple[Compiled, float, int]] = []
     for eq in equations:
         c = compiled(eq, steps)
         p = places(eq)
         value = r(c.evaluate(values), p)
         values[c.key] = value
-        shown[c.key] = fmt(value, p)
-        out.append(Step(c.label, c.lhs, c.rhs, c.substitute(shown) if len(c.template) > 1 else "", value, shown[c.key]))
-    return values, out
+        items.append((c, value, p))
+    return values, Steps(items, givens)
 
 
 def exact_values(equations: tuple[Equation, ...], givens: Mapping[str, float], steps: int = 1) -> dict[str, float]:

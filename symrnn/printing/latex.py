@@ -18,9 +18,9 @@ SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
 def _precedence(expr: ir.Expr) -> int:
     if isinstance(expr, (ir.Add, ir.Neg, ir.OneMinus)):
         return SUM
-    if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct, ir.Loss)):
+    if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct)):
         return SCALE
-    if isinstance(expr, (ir.MatMul, ir.Hadamard, ir.SumRows)):
+    if isinstance(expr, (ir.MatMul, ir.Hadamard, ir.SumRows, ir.Loss)):
         return PRODUCT
     if isinstance(expr, (ir.Transpose, ir.MatPow)):
         return POSTFIX
@@ -75,7 +75,7 @@ class LatexPrinter:
         factor = sympy.latex(e.factor)
         if e.factor.could_extract_minus_sign():
             factor = f"\\left({factor}\\right)"
-        return f"{factor} {self.wrap(e.x, SCALE + 1)}"
+        return f"{factor} {self.wrap(e.x, SCALE)}"
 
     def _print_Transpose(self, e: ir.Transpose) -> str:
         return f"{self.wrap(e.x, ATOM)}^{{\\top}}"

@@ -60,7 +60,7 @@ class PlainPrinter:
         factor = sympy.sstr(e.factor)
         if not (e.factor.is_Integer or e.factor.is_Symbol):
             factor = f"({factor})"
-        return f"{factor} * {self.wrap(e.x, SCALE + 1)}"
+        return f"{factor} * {self.wrap(e.x, SCALE)}"
 
     def _print_Transpose(self, e):
         return f"{self.wrap(e.x, ATOM)}.T"

@@ -36,10 +36,10 @@ def _draw_once(rng) -> Draft:
     d = derivation(spec)
     equations = tuple(eq for eq in d.forward if eq.label != "fwd:L") + d.adjoints + d.gradients
     v, steps = compute(equations, givens, _places, steps=T)
-    exact = exact_values(equations, givens, steps=T)
     dh1, dw = v["d:h_1"], v["d:w_hh"]
     if abs(dh1) < 0.01 or abs(dw) < 0.01 or max(abs(v[f"h_{t}"]) for t in range(1, T + 1)) > 9:
         raise Redraw
+    exact = exact_values(equations, givens, steps=T)
 
     do = {t: v[f"d:o_{t}"] for t in range(1, T + 1)}
     # Mutations: no recurrent term (dL/dh_t = w_qh dL/do_t), no 1/T, last step only, h_t for h_{t-1}.

@@ -100,10 +100,10 @@ def _draw_once(rng) -> Draft:
     forward = tuple(eq for eq in d.forward if eq.label not in ("fwd:Yhat_1", "fwd:L"))
     backward = tuple(eq for eq in d.adjoints if eq.label not in ("adj:Yhat_1", "adj:H_1"))
     v, steps = compute(forward + backward, givens, _places)
-    exact = exact_values(forward + backward, givens)
     answer_key = f"d:A_{gate}_1"
     if abs(v[answer_key]) < 0.003 or abs(v["H_1"]) < 0.01 or abs(v[cell.first]) < 0.01:
         raise Redraw
+    exact = exact_values(forward + backward, givens)
     first, second, third = _wrong(cell_name, gate, v)
     gate_title = cell.gate_names[gate]
     first_tex = latex(next(eq.lhs for eq in d.forward if eq.label == f"fwd:{cell.first}"))

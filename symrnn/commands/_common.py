@@ -1,0 +1,27 @@
+"""Arguments shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import catalogue
+from ..spec import Spec, with_steps
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser, steps: bool = True) -> None:
+    parser.add_argument("spec", metavar="SPEC", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
+    if steps:
+        parser.add_argument("--steps", "-T", type=_steps, default=None, help="sequence length T to unroll (default: the spec's)")
+
+
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--steps takes a whole number, got {text!r}") from None
+    return value
+
+
+def load_spec(args) -> Spec:
+    spec = catalogue.resolve(args.spec)
+    return with_steps(spec, getattr(args, "steps", None))

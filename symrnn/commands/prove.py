@@ -1,0 +1,24 @@
+"""``symrnn prove SPEC [--steps T]``: element-level proofs, one line per result."""
+
+from __future__ import annotations
+
+from ..prove import prove
+from ._common import add_spec_arguments, load_spec
+
+NAME = "prove"
+HELP = "prove every derived equation equal to sympy.diff at element level (small sizes)"
+
+
+def register(parser) -> None:
+    add_spec_arguments(parser)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random rational point (default 0)")
+
+
+def run(args) -> int:
+    report = prove(load_spec(args), seed=args.seed)
+    for result in report.results:
+        print(result.line())
+    failed = sum(not r.passed for r in report.results)
+    verdict = "all proved" if not failed else f"{failed} FAILED"
+    print(f"{report.spec_name} ({report.sizes}): {len(report.results)} results, {verdict} in {report.seconds:.1f} s")
+    return 0 if not failed else 1

@@ -1,0 +1,187 @@
+"""A derivation as a listing: plain text, a LaTeX fragment, or JSON (``symrnn derive``).
+
+The JSON layout (``format_version`` 1)::
+
+    {
+      "format_version": 1, "symrnn_version": "...", "spec": {...}, "steps": T,
+      "equations": [{"label", "latex", "text", "kind", "scope", "condition", "node",
+                     "rule", "rules", "cites"}, ...],
+      "gradients": {"W_hh": {"label", "latex", "text", "concrete_label", "concrete_latex",
+                             "concrete_text"}, ...},
+      "values": {"forward": {name: number}, "loss": number, "adjoints": {...},
+                 "gradients": {name: number}}          # only with a worked example
+    }
+
+Numbers are floats; matrices are nested lists, row-major. ``rule`` is the comma-joined list of
+formula-sheet rules that produced the equation (``rules`` the same as a list).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any
+
+from .. import __version__
+from ..derive import Derivation, Equation
+from ..references import citation
+from .latex import condition_latex, equation_latex, latex
+from .plain import equation_plain, plain
+
+SECTIONS = (
+    ("generic_forward", "Forward pass (one step, generic t)"),
+    ("generic_adjoints", "Adjoints: the recurrence and its boundary cases"),
+    ("generic_gradients", "Parameter gradients"),
+    ("closed_forms", "Closed forms"),
+    ("forward", "Forward pass, unrolled"),
+    ("adjoints", "Adjoints, unrolled (last node first)"),
+    ("gradients", "Parameter gradients, unrolled"),
+)
+
+
+def _sections(derivation: Derivation):
+    for attr, title in SECTIONS:
+        eqs = getattr(derivation, attr)
+        if not derivation.spec.recurrent and attr in ("forward", "adjoints", "gradients"):
+            continue  # an MLP has no time axis: the generic equations are the concrete ones
+        if eqs:
+            yield title, eqs
+
+
+def spec_dict(spec) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if f.name == "example":
+            value = {k: v for k, v in value.values}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def as_text(derivation: Derivation, values=None, chains=()) -> str:
+    spec = derivation.spec
+    lines = [f"{spec.name}: {spec.title}".rstrip(": ")]
+    if spec.recurrent:
+        lines.append(f"unrolled over T = {derivation.steps} steps")
+    for title, eqs in _sections(derivation):
+        if title.endswith("unrolled") or "unrolled" in title:
+            title = f"{title} (T = {derivation.steps})"
+        lines += ["", title, "-" * len(title)]
+        for eq in eqs:
+            cite = citation(spec, eq.label)
+            lines.append(f"[{eq.label}]{'  ' + cite if cite else ''}")
+            lines.append(f"    {equation_plain(eq)}")
+    if chains:
+        lines += ["", "Chain rule, path by path", "------------------------"]
+        for view in chains:
+            lines.append(_chain_text(view))
+    if values is not None:
+        lines += ["", "Worked example", "--------------"]
+        for name, value in values.forward.items():
+            lines.append(f"    {name} = {_fmt(value)}")
+        lines.append(f"    L = {_fmt(values.loss)}")
+        for name, value in values.gradients.items():
+            lines.append(f"    dL/d{name} = {_fmt(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return f"{value:.9g}"
+
+
+def _chain_text(view) -> str:
+    from ..derive import param_key
+
+    name = param_key(view.target) if view.target.role == "param" else plain(view.target)
+    entry = "" if view.target.shape == (1, 1) else f"[{view.entry[0]},{view.entry[1]}]"
+    out = [f"dL/d{name}{entry} = sum over {len(view.paths)} path(s) = {float(view.value):.9g}"]
+    for path in view.paths:
+        factors = [f for f in path.factors if not (f.formula is not None and _is_one(f.formula))]
+        text = " * ".join(
+            f"d{plain(f.of)}/d{plain(f.wrt)}" + (f"[{plain(f.formula)}]" if f.formula is not None else "")
+            for f in factors
+        )
+        nums = " * ".join(f"{float(f.value):.6g}" for f in factors)
+        out.append(f"    {text}\n      = {nums} = {float(path.value):.9g}")
+    return "\n".join(out)
+
+
+def _is_one(expr) -> bool:
+    from .. import ir
+
+    return ir.is_one_scalar(expr)
+
+
+def as_latex(derivation: Derivation) -> str:
+    """A LaTeX fragment (``align`` environments, amsmath), one section per part."""
+    spec = derivation.spec
+    out = [f"% symrnn {__version__}: {spec.name}, T = {derivation.steps}"]
+    for title, eqs in _sections(derivation):
+        out.append(f"% {title}")
+        out.append("\\begin{align}")
+        rows = []
+        for eq in eqs:
+            row = f"{latex(eq.lhs)} &= {latex(eq.rhs)}"
+            cond = condition_latex(eq.bounds)
+            if cond:
+                row += f" && {cond}"
+            cite = citation(spec, eq.label)
+            if cite:
+                row += f" \\tag{{{cite.split('(')[1].rstrip(')')}}}"
+            row += f" \\label{{eq:{_label(eq.label)}}}"
+            rows.append(row)
+        out.append(" \\\\\n".join(rows))
+        out.append("\\end{align}")
+    return "\n".join(out) + "\n"
+
+
+def _label(label: str) -> str:
+    return "".join(c if c.isalnum() or c in ":-." else "-" for c in label)
+
+
+def equation_json(eq: Equation, spec) -> dict[str, Any]:
+    return {
+        "label": eq.label,
+        "latex": equation_latex(eq),
+        "text": equation_plain(eq),
+        "lhs_latex": latex(eq.lhs),
+        "rhs_latex": latex(eq.rhs),
+        "kind": eq.kind,
+        "scope": eq.scope,
+        "condition": eq.condition,
+        "node": eq.node,
+        "rule": ", ".join(eq.rules),
+        "rules": list(eq.rules),
+        "cites": citation(spec, eq.label),
+    }
+
+
+def as_json(derivation: Derivation, values=None) -> str:
+    spec = derivation.spec
+    concrete = {eq.node: eq for eq in derivation.gradients}
+    gradients = {}
+    for eq in derivation.generic_gradients:
+        c = concrete.get(eq.node, eq)
+        gradients[eq.node] = {
+            "label": eq.label,
+            "latex": latex(eq.rhs),
+            "text": plain(eq.rhs),
+            "concrete_label": c.label,
+            "concrete_latex": latex(c.rhs),
+            "concrete_text": plain(c.rhs),
+        }
+    doc: dict[str, Any] = {
+        "format_version": 1,
+        "symrnn_version": __version__,
+        "spec": spec_dict(spec),
+        "steps": derivation.steps,
+        "equations": [equation_json(eq, spec) for eq in derivation.equations()],
+        "gradients": gradients,
+    }
+    if values is not None:
+        doc["values"] = values.as_json()
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,176 @@
+"""What a report may honestly claim about each equation: proved, tested, implemented where.
+
+Three independent sources, each optional (a report says plainly what was not run):
+
+* **proof** — :func:`symrnn.prove.prove`: every adjoint, gradient and closed form evaluated at a
+  random exact point of a small unroll and compared with element-level ``sympy.diff`` oracles
+  (``chain``, and ``expanded`` where tractable). Forward equations are definitions, not claims.
+* **tests** — :func:`symrnn.verify.verify`: the generated NumPy module's gradients against
+  autograd, ``torch.nn`` (where a torch module exists) and central finite differences, on a few
+  drawn cases (one seed each).
+* **code** — the lines of the generated module (:func:`symrnn.codegen.generate`) whose comment
+  cites the equation's label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import limits
+from ..derive import Derivation, Equation, derive
+from ..errors import SymrnnError
+
+DEFAULT_SEEDS = (0, 1, 2)
+
+_CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
+
+
+@dataclass(frozen=True)
+class ProofSummary:
+    sizes: str
+    exact: bool
+    oracles: dict  # label -> sorted tuple of oracle names
+    failed: tuple[str, ...]
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TestSummary:
+    oracles: tuple[str, ...]
+    seeds: tuple[int, ...]
+    steps: int
+    batch: int
+    max_error: float
+    passed: bool
+    notes: dict
+
+
+@dataclass(frozen=True)
+class Trust:
+    proof: ProofSummary | None = None
+    proof_note: str = "the element-level proof was not run for this report"
+    tests: TestSummary | None = None
+    tests_note: str = "the generated code was not tested for this report"
+    module: str = ""
+    code_lines: dict = field(default_factory=dict)  # label -> tuple of line numbers
+    code_note: str = ""
+
+    def proved(self, label: str) -> tuple[str, ...]:
+        """Oracles that every instance of equation ``label`` matched (empty when not proved)."""
+        if self.proof is None:
+            return ()
+        return self.proof.oracles.get(label, ())
+
+
+def _subject_label(subject: str) -> str:
+    """``adj:h:t @ t=2`` and ``grad:W_hh (generic)`` -> their equation label."""
+    return subject.split(" @ ")[0].removesuffix(" (generic)")
+
+
+def summarize_proof(report) -> ProofSummary:
+    by_label: dict[str, set[str]] = {}
+    failed = []
+    for result in report.results:
+        label = _subject_label(result.subject)
+        if not result.passed:
+            failed.append(label)
+        by_label.setdefault(label, set()).add(result.oracle)
+    bad = set(failed)
+    oracles = {label: tuple(sorted(found)) for label, found in by_label.items() if label not in bad}
+    exact = all(r.exact for r in report.results)
+    return ProofSummary(report.sizes, exact, oracles, tuple(sorted(bad)), len(report.results), report.seconds)
+
+
+def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | None, str]:
+    """Prove the derivation (at a smaller T when its own is too long for element level)."""
+    from ..prove import prove
+
+    target = derivation
+    if derivation.spec.recurrent and derivation.steps > limits.PROVE_MAX_STEPS:
+        target = derive(derivation.spec, min(3, limits.PROVE_MAX_STEPS))
+    try:
+        return summarize_proof(prove(target, seed=seed)), ""
+    except SymrnnError as err:
+        return None, f"the element-level proof was not run: {err}"
+
+
+def run_tests(derivation: Derivation, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> tuple[TestSummary | None, str]:
+    """Verify the generated module against every available oracle, one drawn case per seed."""
+    try:
+        from ..verify import verify
+    except ImportError as err:  # pragma: no cover - verify is part of the package
+        return None, f"the generated code was not tested: {err}"
+    reports = []
+    try:
+        for seed in seeds:
+            reports.append(verify(derivation.spec, seed=seed))
+    except (SymrnnError, ImportError) as err:
+        return None, f"the generated code was not tested: {err}"
+    first = reports[0]
+    oracles = sorted({o for r in reports for _, errors in r.rows for o, e in errors.items() if e is not None})
+    worst = max((e for r in reports for _, errors in r.rows for e in errors.values() if e is not None), default=0.0)
+    return TestSummary(tuple(oracles), tuple(seeds), first.steps, first.batch, worst, all(r.passed for r in reports), dict(first.notes)), ""
+
+
+def code_citations(derivation: Derivation) -> tuple[str, dict[str, tuple[int, ...]], str]:
+    """The generated module's name and, for each label, the lines whose comment cites it."""
+    try:
+        from ..codegen import generate, module_name
+    except ImportError as err:  # pragma: no cover
+        return "", {}, f"no code generator: {err}"
+    try:
+        source = generate(derivation.spec)
+    except SymrnnError as err:
+        return "", {}, f"no code was generated: {err}"
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(source.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        for label in _CITED.findall(line.split("#", 1)[1]):
+            lines.setdefault(label, []).append(number)
+    return f"symrnn.derivations.{module_name(derivation.spec.name)}", {k: tuple(v) for k, v in lines.items()}, ""
+
+
+def collect(derivation: Derivation, proof: bool = True, tests: bool = True, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> Trust:
+    """Everything a report can claim about ``derivation``; skipped parts are said to be skipped."""
+    kwargs: dict = {}
+    if proof:
+        summary, note = run_proof(derivation)
+        kwargs["proof"] = summary
+        if note:
+            kwargs["proof_note"] = note
+    if tests:
+        summary, note = run_tests(derivation, seeds)
+        kwargs["tests"] = summary
+        if note:
+            kwargs["tests_note"] = note
+    module, lines, note = code_citations(derivation)
+    return Trust(module=module, code_lines=lines, code_note=note, **kwargs)
+
+
+def equation_status(trust: Trust, eq: Equation) -> str:
+    """One short line under an equation: proved by which oracles; implemented on which lines."""
+    parts = []
+    if eq.kind in ("forward", "loss"):
+        parts.append("definition")
+    elif trust.proof is None:
+        parts.append("not proved in this build")
+    elif eq.label in trust.proof.failed:
+        parts.append("PROOF FAILED")
+    else:
+        oracles = trust.proved(eq.label)
+        if oracles:
+            how = "exactly" if trust.proof.exact else "to 50 digits"
+            parts.append(f"proved {how} against {' and '.join(oracles)}")
+        else:
+            parts.append("not covered by the proof")
+    lines = trust.code_lines.get(eq.label)
+    if lines:
+        shown = ", ".join(str(n) for n in lines[:4]) + (", ..." if len(lines) > 4 else "")
+        parts.append(f"code: line{'s' if len(lines) > 1 else ''} {shown}")
+    return "; ".join(parts)
+
+
+__all__ = ["ProofSummary", "TestSummary", "Trust", "code_citations", "collect", "equation_status", "run_proof", "run_tests"]
