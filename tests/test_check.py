@@ -96,7 +96,7 @@ def test_read_as_is_shown_before_the_verdict_and_is_reparseable():
     "text, column, fragment",
     [
         ("sum_t dL_dh[t] @ foo[t-1].T", 18, "unknown symbol 'foo'"),
-        ("sum_t dL_dh[t] @ h[t-1]", 16, "cannot multiply a 2x1 matrix by a 2x1 matrix"),
+        ("sum_t dL_dh[t] @ h[t-1]", 16, "cannot multiply a 2x1 matrix by a 2x1 matrix (is a transpose missing?"),
         ("sum_t dL_dh[t] + W_hh", 16, "cannot add shapes 2x1 and 2x2"),
         ("dL_dh[t] @ h[t-1].T", 1, "the index t is not bound"),
         ("sum_t dL_dh @ h[t-1].T", 7, "needs a time index"),
@@ -207,8 +207,8 @@ def test_equivalent_forms_are_accepted_for_the_tanh_rnn():
         ("rnn-tanh", "W_hh", r"\sum_t (\frac{\partial L}{\partial h_t} \odot \tanh'(h_t)) h_{t-1}^\top", "wrong_activation_derivative"),
         ("rnn-tanh", "W_qh", "sum_t (y[t] - o[t]) / T @ h[t].T", "sign_error"),
         ("rnn-tanh", "b_h", "dL_da[T]", "bias_not_summed"),
-        ("rnn-tanh", "W_hh", "sum_{t=1}^{T-1} ((W_hh.T @ dL_dh[t+1]) * (1 - h[t+1]^2) + W_qh.T @ dL_do[t]) * (1 - h[t]^2) @ h[t-1].T"
-         " + (W_qh.T @ dL_do[T]) * (1 - h[T]^2) @ h[T-1].T", "diag_wrong_side"),
+        ("rnn-tanh", "W_hh", ("sum_{t=1}^{T-1} ((W_hh.T @ dL_dh[t+1]) * (1 - h[t+1]^2) + W_qh.T @ dL_do[t]) * (1 - h[t]^2) @ h[t-1].T"
+         " + (W_qh.T @ dL_do[T]) * (1 - h[T]^2) @ h[T-1].T"), "diag_wrong_side"),
         ("rnn-linear", "W_hh", "dL_dh[T] @ h[T-1].T", "shared_weights_not_summed"),
         ("rnn-linear", "W_hh", "sum_{t=2}^{T} dL_dh[t] @ h[t-1].T", "off_by_one"),
         ("rnn-linear", "W_hx", "sum_t dL_dh[t] @ h[t-1].T", "wrong_signal_pairing"),
@@ -231,15 +231,41 @@ def test_a_wrong_answer_that_is_no_known_mistake_says_so():
 
 
 def test_coinciding_mistakes_are_reported_without_a_guess():
-    # For a bias the sum of the last step only is both "shared weights not summed" in spirit and
-    # "bias not summed"; for rnn-scalar (1x1), a dropped transpose equals the correct answer,
-    # so we look for any problem where two mistakes coincide and check the wording.
-    v = check_answer("rnn-scalar", "w_hh", "dL_dh[T] * h[T-1]")
-    assert v.status == "wrong"
-    if len(v.mistakes) > 1:
-        assert "cannot tell which" in v.feedback and "Coinciding" in v.teacher_note
-    v2 = check_answer("mlp-2-2-2", "w5", "(target_o1 - out_o1) * out_o1 * (1 - out_o1) * out_h1")
-    assert v2.status == "wrong" and "sign_error" in v2.mistakes
+    from symrnn.check.mutations import Mutant
+    from symrnn.check.verdict import MutantValues, Verdict, report_matches
+
+    # No catalogue gradient has two mistakes that coincide on the drawn instances (checked by
+    # test_catalogue_mistakes_are_told_apart); the wording for when they do:
+    same = np.eye(2)
+    a = MutantValues(Mutant("missing_mean", "adj:o:t", "1/T dropped", (), ir.zeros((2, 2))), {"float": same}, {"float": None})
+    b = MutantValues(Mutant("sign_error", "adj:o:t", "sign", (), ir.zeros((2, 2))), {"float": same}, {"float": None})
+    v = Verdict("rnn-linear", "W_hh", "x", "wrong")
+    report_matches([a, b], v)
+    assert v.mistakes == ["missing_mean", "sign_error"] and v.mistake == ""
+    assert "cannot tell which" in v.feedback and MISTAKES["sign_error"].title in v.feedback
+    assert "Coinciding" in v.teacher_note and "missing_mean" in v.detail and "sign_error" in v.detail
+    one = Verdict("rnn-linear", "W_hh", "x", "wrong")
+    report_matches([a], one)
+    assert one.mistake == "missing_mean" and one.feedback == MISTAKES["missing_mean"].feedback
+
+
+def test_catalogue_mistakes_are_told_apart():
+    """On the drawn instances, no two different mistakes give the same gradient (R/exams' stress test)."""
+    from symrnn.check.evaluate import agree
+    from symrnn.check.verdict import mutant_table
+
+    for name, grad in _catalogue_gradients():
+        table = mutant_table(problem(catalogue.load(name), grad))
+        for i, a in enumerate(table):
+            for b in table[i + 1:]:
+                if a.mutant.mistake != b.mutant.mistake:
+                    assert not all(agree(a.values[n], b.values[n], "float") for n in a.values), (name, grad, a.mutant, b.mutant)
+
+
+def test_a_product_that_only_fits_with_a_transpose_says_so():
+    v = check_answer("rnn-linear", "W_hh", "sum_t dL_dh[t] @ h[t-1]")
+    assert v.status == "invalid" and "is a transpose missing?" in v.message
+    assert v.mistakes == ["missing_transpose"] and v.feedback == MISTAKES["missing_transpose"].feedback
 
 
 def test_shape_mismatch_is_wrong_with_both_shapes():

@@ -17,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrnn import catalogue
-from symrnn.check import check_answer
-from symrnn.check import limits
+from symrnn.check import check_answer, limits
 
 _EVENTS: list[tuple[str, str]] = []
 _RECORDING = [False]

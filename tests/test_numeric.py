@@ -101,7 +101,7 @@ def _linear_setup(derivations):
 
 
 def test_time_sum_product_and_matpow_over_concrete_bounds(derivations):
-    d, inst, W, Wv = _linear_setup(derivations)
+    _d, inst, W, Wv = _linear_setup(derivations)
     h = ir.Var("h", (2, 1), "node", ir.t_SYM)
     i = ir.INDEX_SYMBOLS["i"]
     total = numeric.evaluate(ir.TimeSum(ir.t_SYM, 1, ir.T_SYM, h), inst)
@@ -114,7 +114,7 @@ def test_time_sum_product_and_matpow_over_concrete_bounds(derivations):
 
 
 def test_adjoint_beyond_the_horizon_is_zero_and_missing_values_raise(derivations):
-    d, inst, W, _ = _linear_setup(derivations)
+    _d, inst, W, _ = _linear_setup(derivations)
     beyond = ir.Adjoint(ir.Var("h", (2, 1), "node", sympy.Integer(4)))
     assert np.all(numeric.evaluate(beyond, inst) == 0)
     with pytest.raises(numeric.EvaluationError, match="x_0"):
@@ -124,7 +124,7 @@ def test_adjoint_beyond_the_horizon_is_zero_and_missing_values_raise(derivations
 
 
 def test_deadline_stops_evaluation(derivations):
-    d, inst, W, _ = _linear_setup(derivations)
+    _d, inst, W, _ = _linear_setup(derivations)
     i = ir.INDEX_SYMBOLS["i"]
     slow = ir.TimeSum(i, 1, 10 * ir.T_SYM, ir.MatPow(W, 900))
     with pytest.raises(numeric.LimitError):
