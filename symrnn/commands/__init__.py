@@ -13,6 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "codegen",
     "verify",
     "exam",
+    "report",
 )
 
 

@@ -12,6 +12,7 @@ chooses which equations go where and writes the prose around them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import sympy
@@ -20,14 +21,28 @@ from .. import ir
 from ..derive import Derivation, Equation, node_key, param_key
 from ..figures import gradient_norm_figure, scalar_power_figure
 from ..naming import var_latex
-from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
+from ..printing.latex import SUM, LatexPrinter, condition_latex
 from ..references import citation
-from ..texescape import TeX, label as label_key
+from ..texescape import TeX
+from ..texescape import label as label_key
 from .document import EquationBlock, FigureBlock, Paragraph, Report, Run, Section, Table, code, math, para, ref
 from .trust import Trust, equation_status
 
-SPLIT_AT = 150
-"""A right-hand side sum whose LaTeX is longer than this is set one term per line."""
+SPLIT_AT = 48
+"""A right-hand side sum wider than this (in :func:`visible_width` units) is set one term per line."""
+
+
+def visible_width(tex: str) -> int:
+    """A rough width of printed maths: a fraction counts its wider part, a command one symbol."""
+    while True:
+        frac = re.search(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}", tex)
+        if frac is None:
+            break
+        a, b = frac.group(1), frac.group(2)
+        tex = tex[: frac.start()] + (a if visible_width(a) >= visible_width(b) else b) + tex[frac.end():]
+    tex = re.sub(r"\\(?:left|right|mathbf|mathit|operatorname|top|quad|qquad|,)", "", tex)
+    tex = re.sub(r"\\[A-Za-z]+", "x", tex)
+    return len(re.sub(r"[{}_^\s]", "", tex))
 
 _MEANINGS = {
     "h": "hidden state", "H": "hidden state", "o": "output", "Yhat": "output", "a": "pre-activation of the hidden state",
@@ -92,7 +107,7 @@ class _Numbering:
 
 def _rhs_lines(lhs: str, rhs: ir.Expr, printer: LatexPrinter) -> tuple[str, ...]:
     whole = printer.doprint(rhs)
-    if not isinstance(rhs, ir.Add) or len(whole) <= SPLIT_AT:
+    if not isinstance(rhs, ir.Add) or visible_width(whole) <= SPLIT_AT:
         return (f"{lhs} = {whole}",)
     lines = [f"{lhs} &= {printer.doprint(rhs.terms[0])}"]
     for term in rhs.terms[1:]:
@@ -150,6 +165,13 @@ def _output_names(d: Derivation) -> set[str]:
             if isinstance(node_expr, ir.Loss):
                 names.update(v.name for v in ir.variables(node_expr) if v.role == "node")
     return names
+
+
+def _is_recurrence(eq: Equation) -> bool:
+    """A generic adjoint that reads an adjoint of a later step (``dL/dh_{t+1}``)."""
+    if eq.bounds is None or _is_terminal(eq):
+        return False
+    return any(a.of.time is not None and (sympy.sympify(a.of.time) - ir.t_SYM).is_positive for a in ir.adjoints(eq.rhs))
 
 
 def _is_terminal(eq: Equation) -> bool:
@@ -305,12 +327,11 @@ def _backward_sections(b: _Builder) -> list[Section]:
         )]
         blocks += [b.equation(eq) for eq in terminal]
         sections.append(_section("The last step", "terminal", blocks))
-        first = [
+        blocks = [para(
             "For t < T a state influences the loss through the next step as well as through its own output, so its "
             "adjoint adds the adjoint of the next step, sent back through the transposed weights. Read the equations "
             "from the bottom up: each uses adjoints computed before it."
-        ]
-        blocks = [para(*first)]
+        )]
         blocks += [b.equation(eq) for eq in interior]
         sections.append(_section("Backpropagation through time: the recurrence", "recurrence", blocks))
     else:
@@ -369,8 +390,7 @@ def _closed_form_section(b: _Builder) -> Section:
             "diag(f'(a_j)) W_hh, so no power appears and the closed form is a product of different matrices."
         )
     intro.append(" The closed forms are proved equal to the recurrence at element level (see the last section).")
-    blocks.insert(0, para(*[x for x in intro]))
-    # the paragraph refers to equations shown after it: reorder so the references are to displayed equations
+    blocks.insert(0, para(*intro))
     return _section("Closed forms", "closed", blocks)
 
 
@@ -387,12 +407,12 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
         figures["scalar-power"] = scalar_power_figure()
         blocks.append(FigureBlock(TeX("scalar-power"), figures["scalar-power"].caption))
         return _section("Vanishing and exploding gradients", "vanishing", blocks)
-    rec = [eq for eq in d.generic_adjoints if eq.bounds is not None and not _is_terminal(eq)]
-    runs: list = ["The recurrence "]
-    for eq in rec[-2:]:
-        runs += [b.ref(eq.label), " "]
+    rec = [eq for eq in d.generic_adjoints if _is_recurrence(eq)]
+    runs: list = ["The recurrence " if len(rec) == 1 else "The recurrences "]
+    for i, eq in enumerate(rec):
+        runs += [b.ref(eq.label), " and " if i == len(rec) - 2 else ", " if i < len(rec) - 2 else " "]
     runs.append(
-        "multiplies the adjoint by a Jacobian at every step back in time, so a signal from step k reaches step t "
+        ("multiply" if len(rec) > 1 else "multiplies") + " the adjoint by a Jacobian at every step back in time, so a signal from step k reaches step t "
         "after k - t such products. "
     )
     if spec.cell == "rnn" and spec.activation == "identity":
@@ -491,7 +511,7 @@ def _trust_section(b: _Builder) -> Section:
         notes = " ".join(f"Not compared with {o}: {n}." for o, n in sorted(t.notes.items()))
         verdict = "all within tolerance" if t.passed else "NOT all within tolerance"
         blocks.append(para(
-            f"Tests. The generated NumPy module ", code(trust.module), f" was run on {len(t.seeds)} drawn case(s) "
+            "Tests. The generated NumPy module ", code(trust.module), f" was run on {len(t.seeds)} drawn case(s) "
             f"(seeds {seeds}; T = {t.steps}, batch {t.batch}, float64) and its gradients compared with "
             f"{', '.join(t.oracles)}: {verdict}, largest relative error {worst}. {notes}",
         ))

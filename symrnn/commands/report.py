@@ -1,0 +1,57 @@
+"""``symrnn report SPEC [--steps T] [-o DIR] [--format pdf|tex|md]``: a derivation report.
+
+The report is built from the derivation (``symrnn.report``): the model and its symbols, the
+forward pass, the loss, the adjoints, the recurrence, the parameter gradients, closed forms,
+vanishing and exploding gradients, and what was verified. ``--all`` writes every catalogue
+network (the gallery: ``symrnn report --all -o reports`` or ``python -m symrnn.report.gallery``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .. import catalogue
+from ..derive import derive
+from ..errors import SymrnnError
+from ..report import FORMATS, collect, write_report
+from ._common import _steps
+
+NAME = "report"
+HELP = "write a LaTeX/PDF or Markdown derivation report of a network"
+
+
+def register(parser) -> None:
+    parser.add_argument("spec", metavar="SPEC", nargs="?", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
+    parser.add_argument("--steps", "-T", type=_steps, default=None, help="sequence length T to unroll (default: the spec's)")
+    parser.add_argument("-o", "--output", default=".", metavar="DIR", help="directory to write into (default: the current one)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (needs TeX Live), tex or md (default pdf)")
+    parser.add_argument("--title", default=None, help="title of the report (default: the spec's title)")
+    parser.add_argument("--no-proof", action="store_true", help="skip the element-level proof (the report says so)")
+    parser.add_argument("--no-tests", action="store_true", help="skip testing the generated code (the report says so)")
+    parser.add_argument("--all", action="store_true", help="every catalogue network (SPEC must be omitted)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for the LaTeX build (default 120)")
+
+
+def run(args) -> int:
+    if args.all == (args.spec is not None):
+        raise SymrnnError("give either SPEC or --all")
+    specs = [catalogue.load(n) for n in catalogue.names()] if args.all else [catalogue.resolve(args.spec)]
+    failures = 0
+    for spec in specs:
+        derivation = derive(spec, args.steps)
+        trust = collect(derivation, proof=not args.no_proof, tests=not args.no_tests)
+        written = write_report(derivation, args.output, args.format, trust, args.title, timeout=args.timeout)
+        build = written.build
+        if build is not None and build.tex_missing:
+            print(f"symrnn: {build.message}", file=sys.stderr)
+            failures += 1
+            continue
+        if build is not None and not build.ok:
+            print(f"symrnn: error: LaTeX build of {spec.name} failed: {build.summary()}", file=sys.stderr)
+            if build.tex is not None:
+                print(f"symrnn: the LaTeX source is in {build.tex}", file=sys.stderr)
+            failures += 1
+            continue
+        for path in written.files:
+            print(f"wrote {path}")
+    return 1 if failures else 0
