@@ -22,15 +22,15 @@ _ORDER = {"T": 0, "t": 1, "k": 2, "j": 3, "i": 4}
 
 
 def _time_terms(time: sympy.Expr) -> list[tuple[int, str]]:
-    """``(coefficient, symbol)`` pairs of an affine time index, symbols in a fixed order, then
-    the constant (symbol ``""``)."""
+    """``(coefficient, symbol)`` pairs of an affine time index (symbol ``""`` is the constant):
+    positive terms first, symbols before the constant, so ``T-1``, ``k-t``, ``6-i``, ``T+t-i``."""
     expr = sympy.expand(sympy.sympify(time))
     coeffs = expr.as_coefficients_dict()
-    terms = sorted(((int(c), str(s)) for s, c in coeffs.items() if s != 1), key=lambda p: (p[0] < 0, _ORDER.get(p[1], 9)))
+    terms = [(int(c), str(s)) for s, c in coeffs.items() if s != 1]
     const = int(coeffs.get(sympy.Integer(1), 0))
     if const or not terms:
         terms.append((const, ""))
-    return terms
+    return sorted(terms, key=lambda p: (p[0] < 0, _ORDER.get(p[1], 8) if p[1] else 9))
 
 
 def time_text(time: sympy.Expr) -> str:
@@ -69,7 +69,8 @@ def _split(name: str) -> tuple[str, str, str | None]:
     return name, "", decoration
 
 
-def var_latex(var: ir.Var, bold: bool | None = None) -> str:
+def var_latex(var: ir.Var, bold: bool | None = None, sup: str = "") -> str:
+    """LaTeX of a variable; ``sup`` joins the layer's superscript (``^{(2)\\top}``)."""
     base, sub, decoration = _split(var.name)
     if bold is None:
         bold = var.shape != (1, 1)
@@ -83,8 +84,9 @@ def var_latex(var: ir.Var, bold: bool | None = None) -> str:
         core = rf"{decoration}{{{core}}}"
     subs = [s for s in (sub, time_latex(var.time) if var.time is not None else "") if s]
     text = core + (f"_{{{','.join(subs)}}}" if subs else "")
-    if var.layer is not None:
-        text += rf"^{{({var.layer})}}"
+    sups = ([f"({var.layer})"] if var.layer is not None else []) + ([sup] if sup else [])
+    if sups:
+        text += "^{" + "".join(sups) + "}"
     return text
 
 

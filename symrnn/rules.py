@@ -19,7 +19,7 @@ import sympy
 
 from . import ir
 from .activations import activation
-from .errors import MissingRule, ShapeError
+from .errors import MissingRule
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,10 @@ def times_scalar(g: ir.Expr, x: ir.Expr) -> ir.Expr:
         return ir.scale(g.factor, x)
     if x.rows == 1:
         return ir.matmul(g, x)
-    raise ShapeError(f"a non-constant scalar adjoint cannot scale a {x.shape} matrix")
+    if x.cols == 1:
+        return ir.matmul(x, g)
+    spread = ir.matmul(ir.matmul(ir.ones((x.rows, 1)), g), ir.ones((1, x.cols)))
+    return ir.hadamard(spread, x)
 
 
 # --------------------------------------------------------------------------- samplers

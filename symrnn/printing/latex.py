@@ -78,6 +78,8 @@ class LatexPrinter:
         return f"{factor} {self.wrap(e.x, SCALE)}"
 
     def _print_Transpose(self, e: ir.Transpose) -> str:
+        if isinstance(e.x, ir.Var) and e.x.layer is not None:
+            return var_latex(e.x, sup=r"\top")
         return f"{self.wrap(e.x, ATOM)}^{{\\top}}"
 
     def _print_Hadamard(self, e: ir.Hadamard) -> str:
@@ -105,7 +107,8 @@ class LatexPrinter:
         return f"\\operatorname{{diag}}\\left({self.doprint(e.x)}\\right)"
 
     def _print_MatPow(self, e: ir.MatPow) -> str:
-        return f"{self.wrap(e.x, ATOM)}^{{{time_latex(e.exponent)}}}"
+        base = self.wrap(e.x, ATOM, (ir.Var,) if isinstance(e.x, ir.Var) and e.x.layer is not None else ())
+        return f"{base}^{{{time_latex(e.exponent)}}}"
 
     def _print_Loss(self, e: ir.Loss) -> str:
         pred, target = self.doprint(e.pred), self.doprint(e.target)
