@@ -453,11 +453,11 @@ def _chain_rule_section(b: _Builder) -> Section | None:
     from ..values import worked_values
 
     values = worked_values(d)
+    example = ", ".join(f"{name} = {value:g}" for name, value in _example_items(d))
     blocks: list = [para(
         "The seed derives dL/dw5 and dL/dw1 as products of local partial derivatives along the paths from the weight "
         "to the loss. Here is every weight, first as the product of partials, then with each partial's formula, then "
-        "with the worked example's numbers (i1 = 0.05, i2 = 0.10, targets 0.01 and 0.99, w1 ... w8 = 0.15 ... 0.55, "
-        "b1 = 0.35, b2 = 0.60)."
+        f"with the worked example's numbers ({example}). Numbers are rounded to eight digits; the arithmetic is exact."
     )]
     rows = []
     for name, value in values.forward.items():
@@ -466,8 +466,10 @@ def _chain_rule_section(b: _Builder) -> Section | None:
     rows.append(((math(var_latex(d.graph.loss)),), (math(number_latex(values.loss, 9)),)))
     blocks.append(Table(("quantity", "value"), tuple(rows), "Forward pass of the worked example.", TeX("lr")))
     weights = [p for p in d.graph.params if p.name.startswith("w")]
-    for weight in sorted(weights, key=lambda p: (-int(p.name[1:]) if p.name[1:].isdigit() else 0)):
-        view = chain_view(d, param_key(weight))
+    views = {p: chain_view(d, param_key(p)) for p in weights}
+    # as the seed: the output layer first (short paths), then the hidden layer
+    for weight in sorted(weights, key=lambda p: (len(views[p].paths[0].factors), int(p.name[1:]) if p.name[1:].isdigit() else 0)):
+        view = views[weight]
         sym, formulas, numbers = [], [], []
         for path in view.paths:
             factors = [f for f in path.factors if f.of != d.graph.loss]
@@ -477,15 +479,28 @@ def _chain_rule_section(b: _Builder) -> Section | None:
         lhs = rf"\frac{{\partial L}}{{\partial {var_latex(weight)}}}"
         lines = [f"{lhs} &= {sym[0]}"] + [rf"&\quad + {s}" for s in sym[1:]]
         lines += [f"&= {formulas[0]}"] + [rf"&\quad + {f}" for f in formulas[1:]]
-        lines += ["&= " + " + ".join(numbers)]
+        lines += [f"&= {numbers[0]}"] + [rf"&\quad + {n}" for n in numbers[1:]]
         lines += [f"&= {number_latex(view.value)}"]
         key = b.key(f"chain:{param_key(weight)}")
         grad = d.gradient(param_key(weight))
-        status = f"equals the gradient of the derivation at the example ({number_latex(values.gradients[param_key(weight)])}); " + equation_status(b.trust, grad)
+        status = f"= gradient ({grad.label}) at the example; " + equation_status(b.trust, grad)
         blocks.append(replace(EquationBlock(f"chain:{param_key(weight)}", key, tuple(TeX(x) for x in lines), None, status), number=b.numbering.next(key)))
         if abs(float(view.value) - float(values.gradients[param_key(weight)])) > 1e-12:
             raise AssertionError(f"chain view of {weight.name} disagrees with the derivation")
     return _section("The seed's chain rule, weight by weight", "chain", blocks)
+
+
+def _example_items(d: Derivation) -> list[tuple[str, float]]:
+    """The worked example's scalar values, inputs and targets first, then weights in numeric order."""
+    items = [(k, v) for k, v in d.spec.example.as_dict().items() if isinstance(v, float)]
+
+    def order(item):
+        name = item[0]
+        match = re.fullmatch(r"([A-Za-z_]+?)(\d+)", name)
+        group = 0 if name.startswith(("i", "target")) else 1 if name.startswith("w") else 2
+        return (group, match.group(1) if match else name, int(match.group(2)) if match else 0)
+
+    return sorted(items, key=order)
 
 
 def _trust_section(b: _Builder) -> Section:
