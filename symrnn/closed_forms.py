@@ -74,13 +74,13 @@ def rebuild(terms: Iterable[Term], shape: ir.Shape) -> ir.Expr:
     return ir.add(*parts) if parts else ir.zeros(shape)
 
 
-def canonical(expr: ir.Expr) -> list[tuple[str, str]]:
-    """A comparable form: expanded terms with powers collected, merged and sorted."""
+def canonical(expr: ir.Expr) -> dict[tuple[ir.Expr, ...], sympy.Expr]:
+    """A comparable form: expanded terms (powers unfolded) mapped to their summed coefficients."""
     merged: dict[tuple[ir.Expr, ...], sympy.Expr] = {}
     for coeff, factors in expand(expr):
-        flat = tuple(f for f in _flatten_powers(factors))
+        flat = tuple(_flatten_powers(factors))
         merged[flat] = merged.get(flat, sympy.Integer(0)) + coeff
-    return sorted((repr(collect_powers(f)), str(sympy.simplify(c))) for f, c in merged.items() if sympy.simplify(c) != 0)
+    return {f: sympy.simplify(c) for f, c in merged.items() if sympy.simplify(c) != 0}
 
 
 def _flatten_powers(factors: tuple[ir.Expr, ...]) -> Iterable[ir.Expr]:

@@ -67,7 +67,12 @@ class Derivation:
     closed_forms: tuple[Equation, ...] = field(default=())
 
     def equations(self) -> tuple[Equation, ...]:
-        """Every equation, in reading order: generic, then concrete, then closed forms."""
+        """Every equation, in reading order: generic, then concrete, then closed forms.
+
+        An MLP has no time axis: its generic equations are its concrete ones, listed once.
+        """
+        if not self.spec.recurrent:
+            return self.generic_forward + self.generic_adjoints + self.generic_gradients + self.closed_forms
         return (
             self.generic_forward
             + self.generic_adjoints
@@ -355,7 +360,9 @@ def derive(spec: Spec, steps: int | None = None) -> Derivation:
 
 def _concrete_forward(graph: Graph) -> Iterable[Equation]:
     for node in graph.nodes:
-        yield Equation(f"fwd:{node_key(node.var)}", node.var, node.expr, "loss" if node.var == graph.loss else "forward", "concrete", node=node_key(node.var))
+        timeless = graph.spec.recurrent and node.var.time is None
+        label = f"fwd:{node_key(node.var)}" + (f":{graph.steps}" if timeless else "")
+        yield Equation(label, node.var, node.expr, "loss" if node.var == graph.loss else "forward", "concrete", node=node_key(node.var))
 
 
 def _concrete_adjoints(graph: Graph, rhs, node_parts) -> Iterable[Equation]:
