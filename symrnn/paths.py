@@ -72,6 +72,17 @@ def _find(derivation: Derivation, name: str) -> ir.Var:
     raise UnknownName(f"no quantity {name!r} in {derivation.spec.name}; known: {', '.join(known)}")
 
 
+def _count_paths(element, graph, consumers) -> dict[sympy.Symbol, int]:
+    """Number of paths from each scalar to the loss, by dynamic programming (no enumeration)."""
+    count: dict[sympy.Symbol, int] = {element.symbols[graph.loss][0, 0]: 1}
+    order = [n.var for n in graph.nodes]
+    for var in reversed(order):
+        for sym, expr in zip(element.symbols[var], element.local[var]):
+            for arg in expr.free_symbols:
+                count[arg] = count.get(arg, 0) + count.get(sym, 0)
+    return count
+
+
 def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0), point: dict | None = None) -> ChainView:
     """The gradient of quantity ``name`` (a parameter or a node) at ``entry`` as a sum over paths.
 
@@ -119,5 +130,12 @@ def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0
                 out_idx = divmod(k, user.shape[1])
                 walk(user, out_idx, prefix + [Factor(user, var, out_idx, idx, formula, value)])
 
+    count = _count_paths(element, graph, consumers)
+    start = element.symbols[target][entry]
+    if count.get(start, 0) > MAX_PATHS:
+        raise LimitError(
+            f"dL/d{name}{list(entry)} runs over {count[start]} paths; the path view shows at most {MAX_PATHS} "
+            "(choose a smaller T or network)"
+        )
     walk(target, entry, [])
     return ChainView(target, entry, tuple(paths))

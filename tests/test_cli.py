@@ -1,0 +1,109 @@
+"""The command line as a user meets it: outputs, exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symrnn.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symrnn.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_catalogue_lists_every_network(capsys):
+    assert main(["catalogue"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mlp-2-2-2", "rnn-linear", "rnn-tanh", "rnn-scalar", "lstm", "gru-d2l", "gru-torch", "deep-rnn"):
+        assert name in out
+
+
+def test_derive_latex_prints_d2l_97_13_to_16_and_the_power_sum(capsys):
+    assert main(["derive", "rnn-linear", "--steps", "3", "--format", "latex"]) == 0
+    out = capsys.readouterr().out
+    for tag in ("9.7.13", "9.7.14", "9.7.15", "9.7.16"):
+        assert f"\\tag{{{tag}}}" in out
+    assert r"\left(\mathbf{W}_{hh}^{\top}\right)^{T-i}" in out
+    assert r"\frac{\partial L}{\partial \mathbf{h}_{t}} &= \mathbf{W}_{hh}^{\top} \frac{\partial L}{\partial \mathbf{h}_{t+1}} + \mathbf{W}_{qh}^{\top} \frac{\partial L}{\partial \mathbf{o}_{t}}" in out
+
+
+def test_derive_json_carries_the_worked_example(capsys):
+    assert main(["derive", "mlp-2-2-2", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"equations", "gradients", "values", "spec"} <= set(doc)
+    eq = doc["equations"][0]
+    assert {"label", "latex", "text", "rule"} <= set(eq)
+    assert doc["gradients"]["w5"]["text"] == "dL_din_o1 * out_h1"
+    assert doc["values"]["gradients"]["w5"] == pytest.approx(0.082167041, abs=1e-9)
+    assert doc["values"]["forward"]["out_o1"] == pytest.approx(0.75136507, abs=1e-8)
+    assert doc["values"]["loss"] == pytest.approx(0.298371109, abs=1e-9)
+
+
+def test_derive_json_matrices_are_nested_lists(tmp_path, capsys):
+    spec = tmp_path / "ex.toml"
+    spec.write_text(
+        'name = "ex"\nnetwork = "rnn"\ncell = "rnn"\nactivation = "identity"\nbias = false\n'
+        "input_size = 1\nhidden_size = 2\noutput_size = 1\nsteps = 1\n"
+        "[example]\nW_hx = [[1.0], [2.0]]\nW_hh = [[0.5, 0.0], [0.0, 0.5]]\nW_qh = [[1.0, -1.0]]\n"
+        "x_1 = 1.0\nh_0 = [0.0, 0.0]\ny_1 = 0.0\n"
+    )
+    assert main(["derive", str(spec), "--format", "json"]) == 0
+    values = json.loads(capsys.readouterr().out)["values"]
+    assert values["forward"]["h_1"] == [[1.0], [2.0]]
+    assert values["forward"]["o_1"] == -1.0
+    assert values["gradients"]["W_qh"] == [[-1.0, -2.0]]
+
+
+def test_derive_text_is_deterministic():
+    assert run("derive", "lstm").stdout == run("derive", "lstm").stdout
+
+
+def test_prove_prints_one_line_per_result(capsys):
+    assert main(["prove", "rnn-linear", "--steps", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert all(line.startswith("PASS") for line in lines[:-1])
+    assert "all proved" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["derive", "no-such-net"], "neither a catalogue network"),
+        (["derive", "rnn-tanh", "--steps", "0"], "'steps'"),
+        (["derive", "rnn-tanh", "--steps", "-4"], "'steps'"),
+        (["derive", "rnn-tanh", "--steps", "100000000"], "'steps'"),
+        (["prove", "rnn-tanh", "--steps", "60"], "T <= 6"),
+        (["derive", "mlp-2-2-2", "--steps", "3"], "no time axis"),
+    ],
+)
+def test_bad_input_gives_a_one_line_error_and_status_2(args, needle):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("name = 'x'\nnetwork = 'rnn'\ncell = 'transformer'\ninput_size=1\nhidden_size=1\noutput_size=1\n", "'cell'"),
+        ("name = 'x'\nnetwork = 'rnn'\ncell = 'rnn'\ninput_size=1\nhidden_size=1.5\noutput_size=1\n", "'hidden_size'"),
+        ("name = 'x'\nnetwork = 'rnn'\ncell = 'rnn'\ninput_size=1\nhidden_size=1\noutput_size=1\nfoo=1\n", "'foo'"),
+        ("name = [unclosed", "not valid TOML"),
+        ("\x00\x01binary", "TOML"),
+    ],
+)
+def test_bad_spec_files(tmp_path, text, needle):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    proc = run("derive", str(path))
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_steps_that_are_not_numbers():
+    proc = run("derive", "rnn-tanh", "--steps", "three")
+    assert proc.returncode == 2 and "whole number" in proc.stderr

@@ -1,0 +1,104 @@
+"""Element-level proofs: every catalogue network, every shape, and a planted error is caught."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from symrnn import catalogue, ir
+from symrnn.closed_forms import check_against_recurrence
+from symrnn.derive import derive
+from symrnn.errors import LimitError
+from symrnn.prove import prove
+from symrnn.spec import MLPSpec, RNNSpec
+
+
+@pytest.mark.parametrize("name", catalogue.names())
+def test_every_catalogue_network_is_proved(name):
+    report = prove(catalogue.load(name))
+    assert report.results and report.passed, [r.line() for r in report.results if not r.passed]
+    subjects = {r.subject for r in report.results}
+    derivation = derive(catalogue.load(name))
+    for eq in derivation.gradients:
+        assert eq.label in subjects  # every parameter gradient is among the proved results
+
+
+def test_rational_networks_are_proved_exactly_and_against_the_expanded_loss():
+    report = prove(catalogue.load("rnn-linear"))
+    assert all(r.exact for r in report.results)
+    assert {"chain", "expanded"} <= {r.oracle for r in report.results}
+
+
+def test_lstm_at_hidden_2_and_t_3_is_proved():
+    report = prove(catalogue.load("lstm"), steps=3)
+    assert report.passed and not report.results[0].exact
+    assert max(r.max_error for r in report.results) < 1e-50
+
+
+CELLS = ("rnn", "lstm", "gru-d2l", "gru-torch")
+SHAPES = ("many-to-many", "many-to-one", "one-to-many")
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("notation", ("column", "row"))
+def test_cells_shapes_and_notations(cell, shape, notation):
+    spec = RNNSpec("s", cell, 2, 2, 2, notation=notation, shape=shape, steps=2,
+                   activation="sigmoid" if cell == "rnn" else "tanh",
+                   loss="softmax_ce" if shape == "many-to-one" else "half_sq")
+    report = prove(spec, expanded=False)
+    assert report.passed, [r.line() for r in report.results if not r.passed]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        RNNSpec("enc", "rnn", 2, 2, 2, shape="encoder-decoder", steps=2),
+        RNNSpec("relu3", "rnn", 1, 2, 3, activation="relu", layers=3, steps=2),
+        RNNSpec("lstm2", "lstm", 1, 2, 3, layers=2, steps=2, bias=False),
+        RNNSpec("gru-noout", "gru-torch", 2, 1, 1, layers=2, steps=2, output_layer=False),
+        RNNSpec("sum", "rnn", 3, 2, 1, activation="identity", reduction="sum", steps=3),
+        MLPSpec("mlp-ce", (3, 2, 2), ("tanh", "identity"), naming="matrix", loss="softmax_ce"),
+        MLPSpec("mlp-deep", (2, 3, 2, 1), ("relu", "sigmoid", "identity")),
+    ],
+    ids=lambda s: s.name,
+)
+def test_more_variants(spec):
+    report = prove(spec, expanded=False)
+    assert report.passed, [r.line() for r in report.results if not r.passed]
+
+
+def test_a_planted_error_is_caught():
+    """Negative control: transpose dL/dW_hh's concrete formula (mistake 2) and the proof fails."""
+    d = derive(catalogue.load("rnn-linear"), 2)
+    broken = tuple(replace(eq, rhs=ir.Transpose(eq.rhs)) if eq.node == "W_hh" else eq for eq in d.gradients)
+    report = prove(replace(d, gradients=broken))
+    failed = {r.subject for r in report.results if not r.passed}
+    assert "grad:W_hh:2" in failed and not any(s.startswith("grad:W_qh") for s in failed)
+
+
+def test_closed_forms_equal_the_recurrence_term_by_term():
+    for name in ("rnn-linear", "rnn-tanh", "rnn-scalar"):
+        for steps in (1, 2, 4, 6):
+            d = derive(catalogue.load(name), steps)
+            assert d.closed_forms
+            for eq in d.closed_forms:
+                assert check_against_recurrence(d, eq), (name, steps, eq.label)
+
+
+def test_closed_form_with_wrong_power_is_rejected():
+    """Mistake 6, (W_hh^T)^(k-t+1), is not the recurrence."""
+    d = derive(catalogue.load("rnn-linear"), 4)
+    eq = d.equation("closed:h:t")
+    power, rest = eq.rhs.body.left, eq.rhs.body.right
+    shifted = ir.TimeSum(eq.rhs.index, eq.rhs.lo, eq.rhs.hi, ir.matmul(ir.matpow(power.x, power.exponent + 1), rest))
+    assert check_against_recurrence(d, eq)
+    assert not check_against_recurrence(d, replace(eq, rhs=shifted))
+
+
+def test_proofs_refuse_large_instances_with_a_clear_message():
+    with pytest.raises(LimitError, match="T <= 6"):
+        prove(catalogue.load("rnn-tanh"), steps=40)
+    with pytest.raises(LimitError, match="sizes <= 4"):
+        prove(RNNSpec("big", "rnn", 2, 50, 2))
