@@ -1,0 +1,182 @@
+"""Derivation reports: content in D2L 9.7's order, escaping, numbering, and PDFs that build cleanly."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from symrnn import catalogue
+from symrnn.derive import derive
+from symrnn.latex_build import parse_log
+from symrnn.report import build, collect, render_latex, render_markdown, write_report
+from symrnn.report.render import markdown_escape
+from symrnn.report.trust import Trust, code_citations, equation_status
+from symrnn.spec import load_spec_text
+
+needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs TeX Live (latexmk)")
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+NAMES = catalogue.names()
+
+RECURRENT_ORDER = ["The network", "Forward pass", "Loss", "Output adjoints", "The last step",
+                   "Backpropagation through time: the recurrence", "Parameter gradients", "Closed forms",
+                   "Vanishing and exploding gradients"]
+
+
+@pytest.fixture(scope="module")
+def derivations():
+    return {name: derive(catalogue.load(name)) for name in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_generic_equation_appears_once_with_its_label(derivations, name):
+    d = derivations[name]
+    report = build(d)
+    shown = [b.label for s in report.sections for b in s.blocks if b.kind == "equation"]
+    assert len(shown) == len(set(shown))
+    expected = [eq.label for eq in d.generic_forward + d.generic_adjoints + d.generic_gradients + d.closed_forms]
+    assert set(expected) <= set(shown)
+    numbers = [b.number for s in report.sections for b in s.blocks if b.kind == "equation"]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if catalogue.load(n).recurrent])
+def test_sections_follow_d2l_order(derivations, name):
+    titles = [s.title for s in build(derivations[name]).sections]
+    positions = [titles.index(t) for t in RECURRENT_ORDER]
+    assert positions == sorted(positions)
+    assert titles[-1] == "How far to trust these equations"
+
+
+def test_references_point_at_displayed_equations(derivations):
+    for name, d in derivations.items():
+        report = build(d)
+        keys = {b.key for s in report.sections for b in s.blocks if b.kind == "equation"}
+        source = render_latex(report, name)
+        for ref in re.findall(r"\\eqref\{([^}]*)\}", source):
+            assert ref in keys, (name, ref)
+
+
+def test_linear_rnn_report_cites_d2l_and_shows_the_power_sum(derivations):
+    source = render_latex(build(derivations["rnn-linear"]), "rnn-linear")
+    for number in ("9.7.13", "9.7.14", "9.7.15", "9.7.16"):
+        assert f"D2L ({number})" in source
+    assert r"\left(\mathbf{W}_{hh}^{\top}\right)^{T-i}" in source
+
+
+def test_mlp_report_has_the_seeds_chain_rule_with_the_worked_numbers(derivations):
+    source = render_latex(build(derivations["mlp-2-2-2"]), "mlp-2-2-2")
+    # dL/dw5 = 0.74136507 * 0.18681560 * 0.59326999 = 0.082167041 (the seed's worked example)
+    assert "0.74136507" in source and "0.59326999" in source and "0.082167041" in source
+    assert "0.00043856773" in source  # dL/dw1, two paths
+    assert "0.298371109" in source  # the loss
+
+
+def test_status_lines_say_what_was_and_was_not_verified(derivations):
+    d = derivations["rnn-linear"]
+    nothing = Trust()
+    assert equation_status(nothing, d.equation("adj:h:t")) == "not proved in this build"
+    assert equation_status(nothing, d.equation("fwd:h:t")) == "definition"
+    source = render_latex(build(d, nothing), "rnn-linear")
+    assert "symrnn prove rnn-linear" in source.replace(r"-{}", "-")
+    proved = collect(d, proof=True, tests=False)
+    assert proved.proof is not None and not proved.proof.failed
+    assert "proved exactly against chain" in equation_status(proved, d.equation("adj:h:t"))
+    assert "line" in equation_status(proved, d.equation("adj:h:t"))
+
+
+def test_generated_code_cites_the_report_labels(derivations):
+    d = derivations["lstm"]
+    module, lines, note = code_citations(d)
+    assert module == "symrnn.derivations.lstm" and not note
+    for eq in d.generic_adjoints + d.generic_gradients:
+        assert eq.label in lines, eq.label
+
+
+HOSTILE_TITLE = r"\input{/etc/passwd} \write18{touch pwned} }{ 100% #1 $x$ a_b ~^"
+
+
+def test_hostile_title_is_escaped_in_latex_and_markdown(derivations):
+    report = build(derivations["rnn-scalar"], title=HOSTILE_TITLE)
+    source = render_latex(report, "x")
+    assert r"\input{" not in source and r"\write18{" not in source
+    assert r"\textbackslash{}input\{/etc/passwd\}" in source
+    md = render_markdown(report, "x")
+    assert "# " + markdown_escape(HOSTILE_TITLE) in md
+
+
+def test_hostile_spec_names_are_refused_before_any_document(tmp_path):
+    from symrnn.errors import SpecError
+
+    with pytest.raises(SpecError):
+        load_spec_text('name = "a\\\\input{x}"\nnetwork = "mlp"\nsizes = [1, 1]\nactivations = ["identity"]\n')
+
+
+@pytest.mark.latex
+@needs_tex
+@needs_poppler
+def test_hostile_text_gives_a_pdf_that_shows_it_and_reads_no_file(tmp_path):
+    text = 'name = "hostile"\nnetwork = "rnn"\ncell = "rnn"\nactivation = "identity"\nbias = false\nstyle = "scalar"\n' \
+           'input_size = 1\nhidden_size = 1\noutput_size = 1\nshape = "many-to-one"\nsteps = 2\n' \
+           "title = '''" + HOSTILE_TITLE + "'''\n"
+    spec = load_spec_text(text)
+    assert spec.title == HOSTILE_TITLE
+    written = write_report(derive(spec), tmp_path, "pdf", Trust())
+    assert written.ok, written.build.summary()
+    assert not (tmp_path / "pwned").exists()
+    errors, undefined = parse_log(written.build.log)
+    assert errors == () and undefined == ()
+    assert not re.search(r"\(/etc/passwd", written.build.log)  # TeX logs every file it opens as "(path"
+    shown = subprocess.run(["pdftotext", str(tmp_path / "hostile.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", shown).replace("\u2018", "`").replace("\u2019", "'")
+    assert re.sub(r"\s+", "", HOSTILE_TITLE) in flat
+    assert "root:" not in shown
+
+
+@pytest.mark.latex
+@needs_tex
+@needs_poppler
+@pytest.mark.parametrize("name", NAMES)
+def test_every_catalogue_report_builds_cleanly(derivations, name, tmp_path):
+    written = write_report(derivations[name], tmp_path, "pdf", Trust(), timeout=90)
+    build_result = written.build
+    assert build_result.errors == (), build_result.errors
+    assert build_result.undefined == (), build_result.undefined
+    assert "multiply defined" not in build_result.log
+    assert written.ok
+    if name in ("rnn-linear", "lstm"):
+        # a page turned into an image proves the PDF is readable
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(build_result.pdf), str(tmp_path / "page")], check=True)
+        page = tmp_path / "page-1.png"
+        data = page.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+def test_tex_and_markdown_outputs_carry_their_figures(derivations, tmp_path, fmt):
+    written = write_report(derivations["rnn-scalar"], tmp_path, fmt, Trust())
+    names = sorted(p.name for p in written.files)
+    ext = "png" if fmt == "md" else "pdf"
+    assert names == sorted([f"rnn-scalar.{fmt}", f"rnn-scalar-gradient-norms.{ext}", f"rnn-scalar-scalar-power.{ext}"])
+    main = (tmp_path / f"rnn-scalar.{fmt}").read_text()
+    assert f"rnn-scalar-scalar-power.{ext}" in main
+    if fmt == "md":
+        assert "$$" in main and r"\tag{1}" in main
+
+
+def test_output_is_deterministic(derivations, tmp_path):
+    a = write_report(derivations["rnn-linear"], tmp_path / "a", "md", Trust())
+    b = write_report(derivations["rnn-linear"], tmp_path / "b", "md", Trust())
+    for x, y in zip(a.files, b.files):
+        assert x.read_bytes() == y.read_bytes()
+
+
+def test_derivation_shows_itself_in_jupyter(derivations):
+    d = derivations["rnn-linear"]
+    latex = d._repr_latex_()
+    assert latex.startswith("$$") and r"\begin{aligned}" in latex and r"\mathbf{W}_{hh}^{\top}" in latex
+    md = d._repr_markdown_()
+    assert md.count("$$") == 2 * len(d.generic_forward + d.generic_adjoints + d.generic_gradients + d.closed_forms)
