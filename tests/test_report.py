@@ -180,3 +180,23 @@ def test_derivation_shows_itself_in_jupyter(derivations):
     assert latex.startswith("$$") and r"\begin{aligned}" in latex and r"\mathbf{W}_{hh}^{\top}" in latex
     md = d._repr_markdown_()
     assert md.count("$$") == 2 * len(d.generic_forward + d.generic_adjoints + d.generic_gradients + d.closed_forms)
+
+
+@pytest.mark.latex
+@needs_tex
+def test_gallery_command_writes_reports_and_an_index(tmp_path):
+    from symrnn.report.gallery import COMMAND, regenerate
+
+    assert regenerate(tmp_path, proof=False, tests=False, names=("rnn-scalar",)) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "README.md", "rnn-scalar-gradient-norms.png", "rnn-scalar-scalar-power.png", "rnn-scalar.md", "rnn-scalar.pdf",
+    ]
+    index = (tmp_path / "README.md").read_text()
+    assert COMMAND in index and "[rnn-scalar.pdf](rnn-scalar.pdf)" in index
+
+
+def test_cli_refuses_spec_and_all_together_and_neither():
+    from symrnn.cli import main
+
+    assert main(["report", "--all", "rnn-linear", "--format", "md"]) == 2
+    assert main(["report", "--format", "md"]) == 2
