@@ -315,15 +315,16 @@ def _backward_sections(b: _Builder) -> list[Section]:
     if d.spec.recurrent:
         blocks = [para(
             "Backpropagation starts at the loss. The adjoint of each output, the gradient of L with respect to it, "
-            "comes straight from the loss; with a mean over time it carries the factor 1/T.",
+            "comes straight from the loss"
+            + ("; the mean over time gives it the factor 1/T." if d.spec.reduction == "mean" else "."),
         )]
         blocks += [b.equation(eq) for eq in out_eqs]
         sections.append(_section("Output adjoints", "outputs", blocks))
         terminal = [eq for eq in rest if _is_terminal(eq)]
         interior = [eq for eq in rest if eq not in terminal]
         blocks = [para(
-            "At the final step T nothing comes later, so the state influences the loss only through the same step's "
-            "output: the recurrence below starts here.",
+            "At the final step T nothing comes later, so each state influences the loss only through quantities of "
+            "the same step: these boundary cases start the recurrence below.",
         )]
         blocks += [b.equation(eq) for eq in terminal]
         sections.append(_section("The last step", "terminal", blocks))
