@@ -120,11 +120,20 @@ def test_symbols_resolve_layers_gates_and_decorations():
     assert read("b_i", lstm) == ir.Var("b_i", (1, 2), "param")
     deep = problem(catalogue.load("deep-rnn"), "W_hh_l1").table
     assert read(r"\sum_t \delta^{(1)}_t (h^{(1)}_{t-1})^T", deep) == read("sum_t dL_da_l1[t] @ h_l1[t-1].T", deep)
+    assert read(r"\sum_t \delta^{(1)}_t \mathbf{h}_{t-1}^{(1)\top}", deep) == read("sum_t dL_da_l1[t] @ h_l1[t-1].T", deep)
     with pytest.raises(AnswerError, match=r"needs its layer"):
         read("W_hh", deep)
     mlp = problem(catalogue.load("mlp-2-2-2"), "w5").table
     assert read(r"\frac{\partial L}{\partial \mathit{in}_{o1}} \mathit{out}_{h1}", mlp) == read("dL_din_o1 @ out_h1", mlp)
     assert read("w_{5}", mlp) == read("w5", mlp)
+
+
+def test_dl_dx_binds_tightly_inside_products():
+    table = problem(catalogue.load("rnn-linear"), "W_hh").table
+    want = read("sum_t dL_dh[t] @ h[t-1].T", table)
+    assert read("sum_t dL/dh_t h_{t-1}^T", table) == want
+    assert read(r"\sum_t \partial L/\partial h_t h_{t-1}^T", table) == want
+    assert check_answer("rnn-linear", "W_hh", "sum_t (h[t-1] @ dL/dh_t^T).T").correct
 
 
 def test_powers_transposes_and_elementwise_forms():
@@ -133,8 +142,9 @@ def test_powers_transposes_and_elementwise_forms():
     assert read("1 - h_1^2", table) == ir.one_minus(ir.hadamard(h, h))
     assert read(r"(W_{hh}^{\top})^{T-1}", table) == ir.matpow(ir.transpose(ir.Var("W_hh", (2, 2), "param")), ir.T_SYM - 1)
     assert read("h[1].T", table) == read(r"h_1^{\top}", table) == read("h_{1}^T", table) == ir.transpose(h)
+    assert read(r"\mathbf{h}^\top_{1}", table) == read("h^{T}_1", table) == read("hᵀ_1", table) == ir.transpose(h)
     assert read(r"\tanh'(a_1)", table) == ir.DerivApply("tanh", ir.Var("a", (2, 1), "node", 1))
-    assert read("f'(a_1)", table) == read(r"\tanh'(a_1)", table)
+    assert read("f'(a_1)", table) == read(r"\tanh'(a_1)", table) == read(r"\tanh'(z_1)", table)
     assert isinstance(read(r"\operatorname{diag}(1 - h_1^2) W_{hh}", table), ir.MatMul)
     assert read(r"h_1 \odot h_1", table) == read("h_1 * h_1", table) == read("h[1] ⊙ h[1]", table)
 

@@ -105,6 +105,14 @@ def test_hostile_input_runs_no_code_reads_no_file_and_finishes(name):
         assert verdict.message
 
 
+def test_an_expensive_answer_is_stopped_by_the_time_limit():
+    text = "sum_{i=1}^{40} sum_{j=1}^{40} sum_{k=1}^{40} sum_t dL_dh[t] @ h[t-1].T"
+    start = time.monotonic()
+    verdict = check_answer(SPEC, "W_hh", text, time_limit=0.5)
+    assert time.monotonic() - start < 3.0
+    assert verdict.status == "invalid" and "time limit" in verdict.message
+
+
 def test_no_file_is_created_by_hostile_input(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _checked("__import__('os').system('touch pwned')")

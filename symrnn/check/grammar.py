@@ -48,6 +48,8 @@ GRAMMAR = r"""
      | FRAC "{" expr "}" "{" expr "}" -> frac
      | PARTIAL                   -> partial
      | DELTA                     -> delta
+     | ADJ NAME                  -> adj_name
+     | ADJ wrapped               -> adj_name
 
 wrapped: WRAP winner "}"
 ?winner: NAME | NUMBER | wrapped
@@ -70,6 +72,7 @@ suparg: NAME                     -> suparg_simple
       | TOP                      -> suparg_top
       | "{" TOP "}"              -> suparg_top
       | "{" LPAR NUMBER RPAR "}" -> suparg_layer
+      | "{" LPAR NUMBER RPAR TOP "}" -> suparg_layer_top
       | "{" idx "}"              -> suparg_idx
       | LPAR idx RPAR            -> suparg_paren
 
@@ -79,6 +82,7 @@ iterm: NUMBER                    -> iterm_num
      | NUMBER NAME               -> iterm_coef
 
 POW.3: "**"
+ADJ.5: /dL\s*\/\s*d(?=[A-Za-z])|\\partial\s*L\s*\/\s*\\partial(?![A-Za-z])/
 PLUS: "+"
 MINUS: "-"
 SLASH: "/"

@@ -36,7 +36,7 @@ MAX_ELEMENTWISE_POWER = 8
 MAX_CHECK_SIZE = 64
 """Largest layer size, batch or sequence length a check evaluates at."""
 
-TIME_LIMIT = 10.0
+TIME_LIMIT = 5.0
 """Seconds one check may spend evaluating before it is refused."""
 
 MEMORY_LIMIT = 2 * 1024**3

@@ -41,6 +41,7 @@ class Pending:
     layer: int | None = None
     wrappers: tuple = ()
     adjoint: bool = False
+    transposed: bool = False  # h^\top_{t-1}: the transpose written before the subscript
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Ones:
     transposed: bool
     column: int | None
 
+
+ALIASES = {"z": "a"}
+"""Other names for a quantity, tried when the name itself is unknown: ``z_t``, the usual letter
+for a pre-activation, is this project's ``a_t`` (the echo shows the name it was read as)."""
 
 MATMUL_OPS = {"@", "\\cdot", "\\times", "\u00b7"}
 HADAMARD_OPS = {"*", "\\odot", "\\circ", "\u2299"}
@@ -111,7 +116,8 @@ class Builder:
 
     def resolve(self, value, node):
         if isinstance(value, Pending):
-            return self.resolve_symbol(value, node)
+            resolved = self.resolve_symbol(value, node)
+            return ir.transpose(resolved) if value.transposed and not isinstance(resolved, Scalar) else resolved
         return value
 
     def resolve_symbol(self, p: Pending, node) -> ir.Expr | Scalar:
@@ -185,11 +191,14 @@ class Builder:
                 words.append(value)
             else:
                 break
-        for k in range(len(words), -1, -1):
-            for cand in self._candidates(base, words[:k]):
-                cand = self._decorate(cand, wrappers)
-                if table.has(cand):
-                    return cand, pieces[k:]
+        for name in (base, ALIASES.get(base)):
+            if name is None:
+                continue
+            for k in range(len(words), -1, -1):
+                for cand in self._candidates(name, words[:k]):
+                    cand = self._decorate(cand, wrappers)
+                    if table.has(cand):
+                        return cand, pieces[k:]
         shown = self._decorate("_".join([base] + words[:1]) if words and words[0] not in INDEX_NAMES else base, wrappers)
         raise AnswerError(f"unknown symbol {shown!r}; this network has: {table.listing()}", self.text, col)
 
@@ -278,6 +287,15 @@ class Builder:
         tok = node.children[0]
         return Pending(tok.value, tok.column)
 
+    def r_adj_name(self, node):
+        """``dL/dh`` (one token, so it binds tightly inside products: ``h_{t-1} dL/dh_t``)."""
+        inner = node.children[1]
+        value = Pending(inner.value, inner.column) if isinstance(inner, Token) else self.value(inner)
+        if not isinstance(value, Pending):
+            raise self.error("dL/d must be followed by a quantity of the network", node)
+        value.adjoint = True
+        return value
+
     def r_delta(self, node):
         return Pending("delta", node.children[0].column)
 
@@ -347,7 +365,7 @@ class Builder:
             if not isinstance(value, Pending):
                 raise self.error("\\partial must be followed by a quantity of the network", den)
             value.adjoint = True
-            return self.resolve_symbol(value, den)
+            return self.resolve(value, den)
         a = self.matrix(num)
         b = self.matrix(den)
         return self.divide(a, b, den)
@@ -417,19 +435,29 @@ class Builder:
         return value
 
     def r_tick(self, node):
-        value = self.matrix(node.children[0])
-        return self.transpose(value, node.children[1])
+        value = self.value(node.children[0])
+        if isinstance(value, Pending) and not value.transposed and not value.adjoint and value.index is None:
+            value.transposed = True  # hᵀ_1: subscripts may follow
+            return value
+        return self.transpose(self.resolve(value, node.children[0]), node.children[1])
 
     def r_sup(self, node):
         target, arg = node.children[0], node.children[-1]
-        if arg.data == "suparg_layer":
+        if arg.data in ("suparg_layer", "suparg_layer_top"):
             value = self.value(target)
             layer_tok = arg.children[1]
             if not isinstance(value, Pending):
                 raise self.error("a layer ^{(n)} must follow a name", layer_tok)
             value.layer = int(self._small_int(layer_tok))
+            if arg.data == "suparg_layer_top":
+                value.transposed = not value.transposed
             return value
         value = self.value(target)
+        is_top = arg.data == "suparg_top" or (arg.data == "suparg_simple" and arg.children[0].value == "T") or (
+            arg.data == "suparg_idx" and self._piece_from_idx(arg.children[0])[:2] == ("word", "T"))
+        if is_top and isinstance(value, Pending) and not value.transposed and not value.adjoint:
+            value.transposed = True  # resolved (and transposed) once its subscripts are read
+            return value
         if arg.data == "suparg_top":
             return self.transpose(self.resolve(value, target), arg)
         if arg.data == "suparg_simple":
@@ -564,7 +592,7 @@ class Builder:
         if isinstance(left_t, Tree) and left_t.data == "name" and left_t.children[0].value == "dL" and self._d_prefixed(right_t):
             value = self.value(right_t)
             value.adjoint = True
-            return self.resolve_symbol(value, right_t)
+            return self.resolve(value, right_t)
         return self.divide(self.matrix(left_t), self.matrix(right_t), slash)
 
     def divide(self, a, b, where):
