@@ -7,8 +7,10 @@
 Each (method, cell, size) is timed in its own subprocess: on a 2-core machine OpenBLAS's spinning
 worker threads slow torch by up to 3.7x when NumPy and torch share a process. Every run computes
 the loss and all parameter gradients (forward + backward) of a one-layer network with an output
-layer, squared error averaged over time, float64, B x T x D inputs; the median wall time of
-repeated calls is reported.
+layer, squared error averaged over time, float64, B x T x D inputs; the median CPU time of
+repeated calls is reported (one BLAS / torch thread per process by default, so CPU time is the
+work done and other load on the machine does not inflate it; ``--threads 0`` times wall clock
+with the libraries' own thread pools).
 
 Methods:
   generated   the module symrnn generates for the spec (rnn: row-notation tanh RNN, lstm: D2L LSTM,
@@ -182,13 +184,16 @@ def child(method, cell, B, D, H, T, module_path, budget):
     fn = RUNNERS[method](cell, B, D, H, T, module_path)
     for _ in range(3):
         fn()
+    # CPU time of this (single-threaded by default) process: robust to other processes sharing the
+    # machine, which wall time is not; with --threads 0 (library thread pools) wall time is used.
+    clock = time.process_time if os.environ.get("SYMRNN_BENCH_TORCH_THREADS") == "1" else time.perf_counter
     times = []
     start = time.perf_counter()
     while len(times) < 5 or (time.perf_counter() - start < budget and len(times) < 2000):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({"median": statistics.median(times), "runs": len(times)}))
+        times.append(clock() - t0)
+    print(json.dumps({"median": statistics.median(times), "runs": len(times), "clock": clock.__name__}))
 
 
 # --------------------------------------------------------------------------- parent side
@@ -216,7 +221,7 @@ def check(cells):
                 for other, name in ((gh[key], "hand"), (p[key].grad.numpy(), "eager"), (gn[key], "torch.nn")):
                     np.testing.assert_allclose(g[key], np.reshape(other, g[key].shape), rtol=1e-9, atol=1e-12,
                                                err_msg=f"{cell} {key} {name}")
-            assert np.allclose([Lh, float(Le), Ln], L, rtol=1e-12)
+            assert np.allclose([Lh, Le.item(), Ln], L, rtol=1e-12)
             print(f"check {cell}: generated, hand, eager and torch.nn agree (B={B} D={D} H={H} T={T})")
 
 
@@ -268,7 +273,8 @@ def main(argv=None) -> int:
                 rows.append(row)
                 print(row, flush=True)
     print()
-    print(f"threads per process: {args.threads or 'library default'}; load average at the end: "
+    clock = "CPU time (time.process_time)" if args.threads == 1 else "wall time"
+    print(f"median {clock}; threads per process: {args.threads or 'library default'}; load average at the end: "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print("\n".join(rows))
     return 0

@@ -198,12 +198,15 @@ def forward(params, inputs, targets=None, steps=None):
     A_h = np.zeros((T + 2, B, 2), dtype)
     H_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    A_r[1:T + 1] = X[1:T + 1] @ W_xr + b_r  # fwd:A_r:t
+    A_z[1:T + 1] = X[1:T + 1] @ W_xz + b_z  # fwd:A_z:t
+    A_h[1:T + 1] = X[1:T + 1] @ W_xh + b_h  # fwd:A_h:t
     for t in range(1, T + 1):
-        A_r[t] = X[t] @ W_xr + H[t - 1] @ W_hr + b_r  # fwd:A_r:t
+        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] = X[t] @ W_xz + H[t - 1] @ W_hz + b_z  # fwd:A_z:t
+        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_h[t] = X[t] @ W_xh + (R[t] * H[t - 1]) @ W_hh + b_h  # fwd:A_h:t
+        A_h[t] += (R[t] * H[t - 1]) @ W_hh  # fwd:A_h:t
         H_tilde[t] = np.tanh(A_h[t])  # fwd:H_tilde:t
         H[t] = Z[t] * H[t - 1] + (1 - Z[t]) * H_tilde[t]  # fwd:H:t
     Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
@@ -247,12 +250,15 @@ def gradients(params, inputs, targets, steps=None):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
+    A_r[1:T + 1] = X[1:T + 1] @ W_xr + b_r  # fwd:A_r:t
+    A_z[1:T + 1] = X[1:T + 1] @ W_xz + b_z  # fwd:A_z:t
+    A_h[1:T + 1] = X[1:T + 1] @ W_xh + b_h  # fwd:A_h:t
     for t in range(1, T + 1):
-        A_r[t] = X[t] @ W_xr + H[t - 1] @ W_hr + b_r  # fwd:A_r:t
+        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] = X[t] @ W_xz + H[t - 1] @ W_hz + b_z  # fwd:A_z:t
+        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_h[t] = X[t] @ W_xh + (R[t] * H[t - 1]) @ W_hh + b_h  # fwd:A_h:t
+        A_h[t] += (R[t] * H[t - 1]) @ W_hh  # fwd:A_h:t
         H_tilde[t] = np.tanh(A_h[t])  # fwd:H_tilde:t
         H[t] = Z[t] * H[t - 1] + (1 - Z[t]) * H_tilde[t]  # fwd:H:t
     Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
@@ -268,15 +274,13 @@ def gradients(params, inputs, targets, steps=None):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     d_Yhat[1:T + 1] = (1/T) * (Yhat[1:T + 1] - Y[1:T + 1])  # adj:Yhat:t
+    d_H[1:T + 1] = d_Yhat[1:T + 1] @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
-        if t == T:
-            d_H[T] = d_Yhat[T] @ W_hq.T  # adj:H:T
-        elif t <= T - 1:
-            d_H[t] = d_A_r[t + 1] @ W_hr.T  # adj:H:t
+        if t <= T - 1:
+            d_H[t] += d_A_r[t + 1] @ W_hr.T  # adj:H:t
             d_H[t] += d_A_z[t + 1] @ W_hz.T  # adj:H:t
             d_H[t] += (d_A_h[t + 1] @ W_hh.T) * R[t + 1]  # adj:H:t
             d_H[t] += d_H[t + 1] * Z[t + 1]  # adj:H:t
-            d_H[t] += d_Yhat[t] @ W_hq.T  # adj:H:t
         d_H_tilde[t] = d_H[t] * (1 - Z[t])  # adj:H_tilde:t
         d_A_h[t] = d_H_tilde[t] * (1 - H_tilde[t] * H_tilde[t])  # adj:A_h:t
         d_Z[t] = d_H[t] * H[t - 1]  # adj:Z:t

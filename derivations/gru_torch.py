@@ -205,12 +205,15 @@ def forward(params, inputs, targets=None, steps=None):
     A_n = np.zeros((T + 2, B, 2), dtype)
     N = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    A_r[1:T + 1] = X[1:T + 1] @ W_ir + b_ir + b_hr  # fwd:A_r:t
+    A_z[1:T + 1] = X[1:T + 1] @ W_iz + b_iz + b_hz  # fwd:A_z:t
+    A_n[1:T + 1] = X[1:T + 1] @ W_in + b_in  # fwd:A_n:t
     for t in range(1, T + 1):
-        A_r[t] = X[t] @ W_ir + b_ir + H[t - 1] @ W_hr + b_hr  # fwd:A_r:t
+        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] = X[t] @ W_iz + b_iz + H[t - 1] @ W_hz + b_hz  # fwd:A_z:t
+        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_n[t] = X[t] @ W_in + b_in + R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
+        A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
     Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
@@ -257,12 +260,15 @@ def gradients(params, inputs, targets, steps=None):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
+    A_r[1:T + 1] = X[1:T + 1] @ W_ir + b_ir + b_hr  # fwd:A_r:t
+    A_z[1:T + 1] = X[1:T + 1] @ W_iz + b_iz + b_hz  # fwd:A_z:t
+    A_n[1:T + 1] = X[1:T + 1] @ W_in + b_in  # fwd:A_n:t
     for t in range(1, T + 1):
-        A_r[t] = X[t] @ W_ir + b_ir + H[t - 1] @ W_hr + b_hr  # fwd:A_r:t
+        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] = X[t] @ W_iz + b_iz + H[t - 1] @ W_hz + b_hz  # fwd:A_z:t
+        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_n[t] = X[t] @ W_in + b_in + R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
+        A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
     Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
@@ -278,15 +284,13 @@ def gradients(params, inputs, targets, steps=None):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     d_Yhat[1:T + 1] = (1/T) * (Yhat[1:T + 1] - Y[1:T + 1])  # adj:Yhat:t
+    d_H[1:T + 1] = d_Yhat[1:T + 1] @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
-        if t == T:
-            d_H[T] = d_Yhat[T] @ W_hq.T  # adj:H:T
-        elif t <= T - 1:
-            d_H[t] = d_A_r[t + 1] @ W_hr.T  # adj:H:t
+        if t <= T - 1:
+            d_H[t] += d_A_r[t + 1] @ W_hr.T  # adj:H:t
             d_H[t] += d_A_z[t + 1] @ W_hz.T  # adj:H:t
             d_H[t] += (d_A_n[t + 1] * R[t + 1]) @ W_hn.T  # adj:H:t
             d_H[t] += d_H[t + 1] * Z[t + 1]  # adj:H:t
-            d_H[t] += d_Yhat[t] @ W_hq.T  # adj:H:t
         d_N[t] = d_H[t] * (1 - Z[t])  # adj:N:t
         d_A_n[t] = d_N[t] * (1 - N[t] * N[t])  # adj:A_n:t
         d_Z[t] = -(d_H[t] * N[t])  # adj:Z:t

@@ -209,14 +209,18 @@ def forward(params, inputs, targets=None, steps=None):
     A_c = np.zeros((T + 2, B, 2), dtype)
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    A_i[1:T + 1] = X[1:T + 1] @ W_xi + b_i  # fwd:A_i:t
+    A_f[1:T + 1] = X[1:T + 1] @ W_xf + b_f  # fwd:A_f:t
+    A_o[1:T + 1] = X[1:T + 1] @ W_xo + b_o  # fwd:A_o:t
+    A_c[1:T + 1] = X[1:T + 1] @ W_xc + b_c  # fwd:A_c:t
     for t in range(1, T + 1):
-        A_i[t] = X[t] @ W_xi + H[t - 1] @ W_hi + b_i  # fwd:A_i:t
+        A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
-        A_f[t] = X[t] @ W_xf + H[t - 1] @ W_hf + b_f  # fwd:A_f:t
+        A_f[t] += H[t - 1] @ W_hf  # fwd:A_f:t
         F[t] = _sigmoid(A_f[t])  # fwd:F:t
-        A_o[t] = X[t] @ W_xo + H[t - 1] @ W_ho + b_o  # fwd:A_o:t
+        A_o[t] += H[t - 1] @ W_ho  # fwd:A_o:t
         O[t] = _sigmoid(A_o[t])  # fwd:O:t
-        A_c[t] = X[t] @ W_xc + H[t - 1] @ W_hc + b_c  # fwd:A_c:t
+        A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
@@ -267,14 +271,18 @@ def gradients(params, inputs, targets, steps=None):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
+    A_i[1:T + 1] = X[1:T + 1] @ W_xi + b_i  # fwd:A_i:t
+    A_f[1:T + 1] = X[1:T + 1] @ W_xf + b_f  # fwd:A_f:t
+    A_o[1:T + 1] = X[1:T + 1] @ W_xo + b_o  # fwd:A_o:t
+    A_c[1:T + 1] = X[1:T + 1] @ W_xc + b_c  # fwd:A_c:t
     for t in range(1, T + 1):
-        A_i[t] = X[t] @ W_xi + H[t - 1] @ W_hi + b_i  # fwd:A_i:t
+        A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
-        A_f[t] = X[t] @ W_xf + H[t - 1] @ W_hf + b_f  # fwd:A_f:t
+        A_f[t] += H[t - 1] @ W_hf  # fwd:A_f:t
         F[t] = _sigmoid(A_f[t])  # fwd:F:t
-        A_o[t] = X[t] @ W_xo + H[t - 1] @ W_ho + b_o  # fwd:A_o:t
+        A_o[t] += H[t - 1] @ W_ho  # fwd:A_o:t
         O[t] = _sigmoid(A_o[t])  # fwd:O:t
-        A_c[t] = X[t] @ W_xc + H[t - 1] @ W_hc + b_c  # fwd:A_c:t
+        A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
@@ -294,16 +302,14 @@ def gradients(params, inputs, targets, steps=None):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     d_Yhat[1:T + 1] = (1/T) * (Yhat[1:T + 1] - Y[1:T + 1])  # adj:Yhat:t
+    d_H[1:T + 1] = d_Yhat[1:T + 1] @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
-        tanh_C = np.tanh(C[t])  # shared by adj:O:t, adj:C:t
-        if t == T:
-            d_H[T] = d_Yhat[T] @ W_hq.T  # adj:H:T
-        elif t <= T - 1:
-            d_H[t] = d_A_i[t + 1] @ W_hi.T  # adj:H:t
+        tanh_C = np.tanh(C[t])  # shared by adj:C:t, adj:O:t
+        if t <= T - 1:
+            d_H[t] += d_A_i[t + 1] @ W_hi.T  # adj:H:t
             d_H[t] += d_A_f[t + 1] @ W_hf.T  # adj:H:t
             d_H[t] += d_A_o[t + 1] @ W_ho.T  # adj:H:t
             d_H[t] += d_A_c[t + 1] @ W_hc.T  # adj:H:t
-            d_H[t] += d_Yhat[t] @ W_hq.T  # adj:H:t
         if t == T:
             d_C[T] = d_H[T] * O[T] * (1 - np.tanh(C[T]) * np.tanh(C[T]))  # adj:C:T
         elif t <= T - 1:

@@ -175,8 +175,9 @@ def forward(params, inputs, targets=None, steps=None):
     x = _sequence(inputs, "x", T, B, 2, dtype)
     h = _initial(inputs, "h_0", T, B, 2, dtype)
     o = np.zeros((T + 2, B, 2), dtype)
+    h[1:T + 1] = x[1:T + 1] @ W_hx.T  # fwd:h:t
     for t in range(1, T + 1):
-        h[t] = x[t] @ W_hx.T + h[t - 1] @ W_hh.T  # fwd:h:t
+        h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
     o[1:T + 1] = h[1:T + 1] @ W_qh.T  # fwd:o:t
     outputs = {
         "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
@@ -204,8 +205,9 @@ def gradients(params, inputs, targets, steps=None):
     y = _sequence(targets, "y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
+    h[1:T + 1] = x[1:T + 1] @ W_hx.T  # fwd:h:t
     for t in range(1, T + 1):
-        h[t] = x[t] @ W_hx.T + h[t - 1] @ W_hh.T  # fwd:h:t
+        h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
     o[1:T + 1] = h[1:T + 1] @ W_qh.T  # fwd:o:t
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
 
@@ -213,12 +215,10 @@ def gradients(params, inputs, targets, steps=None):
     d_h = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
     d_o[1:T + 1] = (1/T) * (o[1:T + 1] - y[1:T + 1])  # adj:o:t
+    d_h[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h:T, adj:h:t
     for t in range(T, 0, -1):
-        if t == T:
-            d_h[T] = d_o[T] @ W_qh  # adj:h:T
-        elif t <= T - 1:
-            d_h[t] = d_h[t + 1] @ W_hh  # adj:h:t
-            d_h[t] += d_o[t] @ W_qh  # adj:h:t
+        if t <= T - 1:
+            d_h[t] += d_h[t + 1] @ W_hh  # adj:h:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_hx = _steps(d_h, 1, T).T @ _steps(x, 1, T)  # grad:W_hx

@@ -180,8 +180,9 @@ def forward(params, inputs, targets=None, steps=None):
     h = _initial(inputs, "h_0", T, B, 2, dtype)
     a = np.zeros((T + 2, B, 2), dtype)
     o = np.zeros((T + 2, B, 2), dtype)
+    a[1:T + 1] = x[1:T + 1] @ W_hx.T + b_h.T  # fwd:a:t
     for t in range(1, T + 1):
-        a[t] = x[t] @ W_hx.T + h[t - 1] @ W_hh.T + b_h.T  # fwd:a:t
+        a[t] += h[t - 1] @ W_hh.T  # fwd:a:t
         h[t] = np.tanh(a[t])  # fwd:h:t
     o[1:T + 1] = h[1:T + 1] @ W_qh.T + b_q.T  # fwd:o:t
     outputs = {
@@ -213,8 +214,9 @@ def gradients(params, inputs, targets, steps=None):
     y = _sequence(targets, "y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
+    a[1:T + 1] = x[1:T + 1] @ W_hx.T + b_h.T  # fwd:a:t
     for t in range(1, T + 1):
-        a[t] = x[t] @ W_hx.T + h[t - 1] @ W_hh.T + b_h.T  # fwd:a:t
+        a[t] += h[t - 1] @ W_hh.T  # fwd:a:t
         h[t] = np.tanh(a[t])  # fwd:h:t
     o[1:T + 1] = h[1:T + 1] @ W_qh.T + b_q.T  # fwd:o:t
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
@@ -224,12 +226,10 @@ def gradients(params, inputs, targets, steps=None):
     d_h = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
     d_o[1:T + 1] = (1/T) * (o[1:T + 1] - y[1:T + 1])  # adj:o:t
+    d_h[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h:T, adj:h:t
     for t in range(T, 0, -1):
-        if t == T:
-            d_h[T] = d_o[T] @ W_qh  # adj:h:T
-        elif t <= T - 1:
-            d_h[t] = d_a[t + 1] @ W_hh  # adj:h:t
-            d_h[t] += d_o[t] @ W_qh  # adj:h:t
+        if t <= T - 1:
+            d_h[t] += d_a[t + 1] @ W_hh  # adj:h:t
         d_a[t] = d_h[t] * (1 - h[t] * h[t])  # adj:a:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows

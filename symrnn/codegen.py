@@ -291,7 +291,8 @@ def _repair_equation(eq: Equation) -> Equation:
 
 
 class _Planner:
-    def __init__(self, derivation: Derivation):
+    def __init__(self, derivation: Derivation, hoist: bool = True):
+        self.hoist = hoist
         self.d = derivation
         self.spec = derivation.spec
         self.row = getattr(self.spec, "notation", "column") == "row"
@@ -369,24 +370,81 @@ class _Planner:
     def _statements(self, eq: Equation, adjoint: bool, mode: TimeMode, shared: dict | None = None) -> list[Statement]:
         var = eq.lhs.of if adjoint else eq.lhs
         rhs = self.node_form(eq.rhs)
+        terms = list(rhs.terms) if isinstance(rhs, ir.Add) else [rhs]
+        return self._emit(var, adjoint, eq.label, terms, mode, shared, accumulate=False)
+
+    def _emit(self, var: ir.Var, adjoint: bool, label: str, terms: list, mode: TimeMode, shared: dict | None,
+              accumulate: bool) -> list[Statement]:
+        """``target = term_1`` then ``target += term_k`` (adjoints: one statement per contribution;
+        forward nodes: one statement). ``accumulate``: the slot already holds a part (``+=`` only)."""
         if shared:
-            rhs = ir.substitute(rhs, shared)
+            terms = [ir.substitute(term, shared) for term in terms]
+        terms = [term for term in terms if not ir.is_zero(term)]
         printer = NumPyCodePrinter(mode)
         target = self._target(_row_var(var) if not self.row else var, adjoint, mode)
         indexed = var.time is not None
-        if ir.is_zero(rhs):
-            return [] if indexed else [Statement(target, "=", "0.0", eq.label)]
-        terms = rhs.terms if (adjoint and isinstance(rhs, ir.Add)) else (rhs,)
-        out = [Statement(target, "=", printer.code(terms[0]), eq.label)]
-        for term in terms[1:]:
-            if indexed:
+        if not terms:
+            return [] if (indexed or accumulate) else [Statement(target, "=", "0.0", label)]
+        if not adjoint:
+            terms = [ir.add(*terms)]
+        out = []
+        for i, term in enumerate(terms):
+            if i == 0 and not accumulate:
+                out.append(Statement(target, "=", printer.code(term), label))
+            elif indexed:
                 if isinstance(term, ir.Neg):
-                    out.append(Statement(target, "-=", printer.code(term.x), eq.label))
+                    out.append(Statement(target, "-=", printer.code(term.x), label))
                 else:
-                    out.append(Statement(target, "+=", printer.code(term), eq.label))
+                    out.append(Statement(target, "+=", printer.code(term), label))
             else:
-                out.append(Statement(target, "=", printer.code(ir.add(_plain_ref(var, adjoint), term)), eq.label))
+                out.append(Statement(target, "=", printer.code(ir.add(_plain_ref(var, adjoint), term)), label))
         return out
+
+    # ------------------------------------------------------------------ hoisting out of the loop
+
+    def _depends(self, term: ir.Expr, internal: set, adjoint: bool) -> bool:
+        """Does ``term`` read a quantity that this loop computes (so it must stay in the loop)?"""
+        for node in ir.walk(term):
+            if adjoint and isinstance(node, ir.Adjoint) and (node.of.name, node.of.layer) in internal:
+                return True
+            if not adjoint and isinstance(node, ir.Var) and (node.name, node.layer) in internal:
+                return True
+        return False
+
+    def _hoist(self, group: list[Equation], adjoint: bool, internal: set):
+        """Split a template's cases into a part computed for all steps at once and a per-step part.
+
+        ``X_t W_xi + b_i`` does not depend on the loop: it becomes one product over every step
+        before the loop, and the loop adds ``H_{t-1} W_hi``. Likewise ``dL/dYhat_t W_hq^T`` in
+        ``dL/dH_t``. Done only when every case of the template has the same loop-free part.
+        Returns ``(statements before the loop, {label: terms left in the loop})`` or ``None``.
+        """
+        generic, loop_terms = [], {}
+        for e in group:
+            rhs = self.node_form(e.rhs)
+            terms = list(rhs.terms) if isinstance(rhs, ir.Add) else [rhs]
+            free = [term for term in terms if not self._depends(term, internal, adjoint)]
+            loop_terms[e.label] = [term for term in terms if self._depends(term, internal, adjoint)]
+            lo, hi = e.bounds
+            free = [_to_generic(term, lo) if lo == hi else term for term in free]
+            generic.append(sorted(free, key=repr))
+        if not generic[0] or any(g != generic[0] for g in generic):
+            return None
+        if all(not terms for terms in loop_terms.values()) and len(group) == 1:
+            return None  # nothing would stay in the loop: the planner vectorises such a template itself
+        lo = min((e.bounds[0] for e in group), key=lambda b: _at(b, _LARGE))
+        hi = max((e.bounds[1] for e in group), key=lambda b: _at(b, _LARGE))
+        first = group[0]
+        var = first.lhs.of if adjoint else first.lhs
+        label = ", ".join(e.label for e in group)
+        rhs = self.node_form(first.rhs)
+        terms = list(rhs.terms) if isinstance(rhs, ir.Add) else [rhs]
+        free = [term for term in terms if not self._depends(term, internal, adjoint)]
+        if first.bounds[0] == first.bounds[1]:
+            free = [_to_generic(term, first.bounds[0]) for term in free]
+            var = replace(var, time=ir.t_SYM)
+        before = self._emit(var, adjoint, label, free, TimeMode("slice", ir.t_SYM, lo, hi), None, accumulate=False)
+        return before, loop_terms
 
     def _condition(self, bounds, loop_lo, loop_hi) -> str | None:
         lo, hi = bounds
@@ -437,35 +495,55 @@ class _Planner:
                 header = f"for t in range({time_code(loop_hi)}, {time_code(loop_lo - 1)}, -1):"
             else:
                 header = f"for t in range({time_code(loop_lo)}, {time_code(loop_hi + 1)}):"
-            shared, shared_stmts = self._shared_activations(eqs, adjoint)
-            branches: list[Branch] = [Branch(None, tuple(shared_stmts))] if shared_stmts else []
             by_template: dict[tuple, list[Equation]] = {}
             for e in eqs:
                 var = e.lhs.of if adjoint else e.lhs
                 by_template.setdefault((var.name, var.layer), []).append(e)
+            internal = set(by_template)
+            before: list[Statement] = []
+            plans = []
             for group in by_template.values():
-                first = True
+                hoisted = self._hoist(group, adjoint, internal) if self.hoist else None
+                if hoisted:
+                    before.extend(hoisted[0])
                 for e in group:
-                    cond = self._condition(e.bounds, loop_lo, loop_hi)
-                    mode = TimeMode()
-                    head = None if cond is None else (("if " if first else "elif ") + cond + ":")
-                    branches.append(Branch(head, tuple(self._statements(e, adjoint, mode, shared))))
-                    first = False if cond is not None else first
+                    var = e.lhs.of if adjoint else e.lhs
+                    if hoisted:
+                        plans.append((e, var, hoisted[1][e.label], True))
+                    else:
+                        rhs = self.node_form(e.rhs)
+                        plans.append((e, var, list(rhs.terms) if isinstance(rhs, ir.Add) else [rhs], False))
+            shared, shared_stmts = self._shared_activations([(e.label, t) for e, _, terms, _ in plans for t in terms])
+            branches: list[Branch] = [Branch(None, tuple(shared_stmts))] if shared_stmts else []
+            first_of: set = set()
+            for e, var, terms, accumulate in plans:
+                stmts = self._emit(var, adjoint, e.label, terms, TimeMode(), shared, accumulate)
+                if not stmts:
+                    continue
+                cond = self._condition(e.bounds, loop_lo, loop_hi)
+                key = (var.name, var.layer)
+                head = None
+                if cond is not None:
+                    head = ("elif " if key in first_of else "if ") + cond + ":"
+                    first_of.add(key)
+                branches.append(Branch(head, tuple(stmts)))
+            if before:
+                blocks.append(Block(None, (Branch(None, tuple(before)),)))
             blocks.append(Block(header, tuple(branches)))
         return blocks
 
-    def _shared_activations(self, eqs: list[Equation], adjoint: bool) -> tuple[dict, list[Statement]]:
+    def _shared_activations(self, terms: list[tuple[str, ir.Expr]]) -> tuple[dict, list[Statement]]:
         """An activation of a step-``t`` quantity used twice or more in one loop body is computed once.
 
         The derivation writes ``1 - tanh(C_t) ⊙ tanh(C_t)`` and ``dL/dH_t ⊙ tanh(C_t)``: the loop
         computes ``tanh_C = np.tanh(C[t])`` first (citing the equations that share it).
         """
         counts: dict[ir.Expr, list[str]] = {}
-        for eq in eqs:
-            for node in ir.walk(self.node_form(eq.rhs)):
+        for label, term in terms:
+            for node in ir.walk(term):
                 if (isinstance(node, (ir.Apply, ir.DerivApply)) and isinstance(node.x, ir.Var) and node.fn != "identity"
                         and node.x.time is not None and sympy.sympify(node.x.time) == ir.t_SYM):
-                    counts.setdefault(node, []).append(eq.label)
+                    counts.setdefault(node, []).append(label)
         mapping: dict[ir.Expr, ir.Expr] = {}
         statements: list[Statement] = []
         for node, labels in counts.items():
@@ -601,9 +679,13 @@ def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
     return tuple(params), size, tuple(input_lines), tuple(target_lines), tuple(allocs), tuple(adj_allocs)
 
 
-def plan(derivation: Derivation) -> Program:
-    """Order the derivation's generic equations into printed blocks."""
-    p = _Planner(derivation)
+def plan(derivation: Derivation, hoist: bool = True) -> Program:
+    """Order the derivation's generic equations into printed blocks.
+
+    ``hoist``: compute the loop-free part of a recurrent equation (``X_t W_xh + b_h``) for every
+    step at once before the loop (one product instead of T).
+    """
+    p = _Planner(derivation, hoist)
     graph = p.graph
     needs_targets = _needs_targets(graph)
     fwd_nodes = [n for n in graph.nodes if n.var not in needs_targets]
@@ -639,6 +721,18 @@ def plan(derivation: Derivation) -> Program:
         alloc_lines=allocs,
         adjoint_alloc_lines=adj_allocs,
     )
+
+
+def _to_generic(expr: ir.Expr, bound) -> ir.Expr:
+    """A fixed-step case written at ``t``: the step ``bound`` becomes ``t`` (``T - 1`` -> ``t - 1``)."""
+
+    def leaf(node):
+        var = node.of if isinstance(node, ir.Adjoint) else node
+        if var.time is not None and ir.t_SYM not in sympy.sympify(var.time).free_symbols:
+            var = replace(var, time=ir.t_SYM + (sympy.sympify(var.time) - bound))
+        return ir.Adjoint(var) if isinstance(node, ir.Adjoint) else var
+
+    return ir.map_leaves(expr, leaf)
 
 
 def _needs_targets(graph: Graph) -> set:
@@ -678,15 +772,16 @@ def render(program: Program) -> str:
     return text
 
 
-def generate(spec: Spec) -> str:
+def generate(spec: Spec, hoist: bool = True) -> str:
     """NumPy source of the gradients of ``spec``: ``derive -> plan -> render``.
 
     Only the generic equations are used, and derive reads them off a ``GENERIC_STEPS`` unroll:
     deriving at that length directly does the sweep once. The spec's own ``steps`` plays no part.
+    ``hoist=False`` keeps every term of a recurrent equation inside the loop (see :func:`plan`).
     """
     if spec.recurrent:
         spec = with_steps(spec, GENERIC_STEPS)
-    return render(plan(derive(spec)))
+    return render(plan(derive(spec), hoist=hoist))
 
 
 def module_name(spec_name: str) -> str:
@@ -694,9 +789,9 @@ def module_name(spec_name: str) -> str:
     return spec_name.replace("-", "_")
 
 
-def write_module(spec: Spec, path: str | Path) -> Path:
+def write_module(spec: Spec, path: str | Path, hoist: bool = True) -> Path:
     path = Path(path)
-    path.write_text(generate(spec), encoding="utf-8")
+    path.write_text(generate(spec, hoist=hoist), encoding="utf-8")
     return path
 
 
@@ -714,10 +809,10 @@ def load_module(path: str | Path, name: str | None = None):
     return module
 
 
-def compile_spec(spec: Spec, directory: str | Path):
+def compile_spec(spec: Spec, directory: str | Path, hoist: bool = True):
     """Write the generated module of ``spec`` into ``directory`` and import it."""
     path = Path(directory) / f"{module_name(spec.name)}.py"
-    write_module(spec, path)
+    write_module(spec, path, hoist=hoist)
     return load_module(path, f"symrnn_generated_{module_name(spec.name)}_{abs(hash(str(path)))}")
 
 

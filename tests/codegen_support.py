@@ -51,8 +51,6 @@ def rnn_specs(draw, cells=("rnn", "lstm", "gru-d2l", "gru-torch"), shapes=None, 
     act_choices = activations or ("identity", "tanh", "sigmoid", "relu")
     activation = draw(st.sampled_from(act_choices)) if cell == "rnn" else "tanh"
     notation = draw(st.sampled_from(("column", "row")))
-    if cell == "lstm" and notation == "column" and output_layer:
-        notation = "row"  # column LSTM names its output gate and its output layer both 'o'
     return RNNSpec(
         name="drawn", cell=cell, input_size=D, hidden_size=H, output_size=Q, activation=activation,
         bias=draw(st.booleans()), output_layer=output_layer, notation=notation, batch=draw(st.integers(1, 3)),

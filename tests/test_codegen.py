@@ -19,7 +19,7 @@ import pytest
 from codegen_support import CATALOGUE, assert_grads_close, compiled
 
 from symrnn import __version__, catalogue
-from symrnn.codegen import generate, golden_dir, load_module, module_name
+from symrnn.codegen import compile_spec, generate, golden_dir, load_module, module_name
 from symrnn.commands import codegen as codegen_command
 from symrnn.derive import derive
 from symrnn.oracles import reference_gradients
@@ -117,7 +117,7 @@ def test_generated_modules_are_clean_under_ruff():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-_LABEL = re.compile(r"#\s+((?:fwd|adj|grad):[^\s]+)\s*$")
+_LABEL = re.compile(r"#\s+((?:(?:fwd|adj|grad):[^\s,]+(?:, )?)+)\s*$")
 _SHARED = re.compile(r"#\s+shared by ((?:(?:fwd|adj|grad):[^\s,]+(?:, )?)+)\s*$")
 
 
@@ -139,7 +139,7 @@ def test_every_statement_cites_an_equation_of_the_derivation(name):
         match = _LABEL.search(stripped)
         shared = _SHARED.search(stripped)
         if match:
-            cited.add(match.group(1))
+            cited |= set(match.group(1).split(", "))
         elif shared:  # an activation computed once per step for several equations
             assert set(shared.group(1).split(", ")) <= labels, stripped
         else:
@@ -157,9 +157,29 @@ def test_recurrent_modules_loop_over_time(name):
 
 
 def test_boundary_case_is_a_branch_of_the_reversed_loop():
-    text = _golden_path("rnn-tanh").read_text(encoding="utf-8")
+    text = generate(catalogue.load("rnn-tanh"), hoist=False)
     assert "if t == T:\n            d_h[T] = d_o[T] @ W_qh  # adj:h:T" in text
     assert "d_h[t] = d_a[t + 1] @ W_hh  # adj:h:t\n            d_h[t] += d_o[t] @ W_qh  # adj:h:t" in text
+
+
+def test_loop_free_parts_are_computed_for_every_step_at_once():
+    text = _golden_path("rnn-tanh").read_text(encoding="utf-8")
+    assert "    a[1:T + 1] = x[1:T + 1] @ W_hx.T + b_h.T  # fwd:a:t\n    for t in range(1, T + 1):\n" in text
+    assert "        a[t] += h[t - 1] @ W_hh.T  # fwd:a:t\n" in text
+    assert "    d_h[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h:T, adj:h:t\n" in text
+    assert "        if t <= T - 1:\n            d_h[t] += d_a[t + 1] @ W_hh  # adj:h:t\n" in text
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_unhoisted_module_computes_the_same_gradients(name, tmp_path):
+    spec = catalogue.load(name)
+    plain = compile_spec(spec, tmp_path, hoist=False)
+    params, inputs, targets = draw(spec, 3, 4, np.random.default_rng(1), initial_state=spec.recurrent)
+    steps = 4 if spec.recurrent else None
+    loss, grads = plain.gradients(params, inputs, targets, steps=steps)
+    hoisted_loss, hoisted = compiled(spec).gradients(params, inputs, targets, steps=steps)
+    assert loss == pytest.approx(hoisted_loss, rel=1e-12)
+    assert_grads_close(grads, hoisted, 1e-10, name)
 
 
 # --------------------------------------------------------------------------- run-time behaviour
