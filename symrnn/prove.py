@@ -25,6 +25,7 @@ from . import ir, limits
 from .derive import Derivation, derive, node_key, param_key
 from .element import evaluate, symbol_matrix
 from .errors import LimitError
+from .induction import prove_by_induction
 from .spec import Spec
 
 DIGITS = 50
@@ -45,6 +46,8 @@ class ProofResult:
     def line(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
         how = "exact" if self.exact else f"max rel. error {self.max_error:.1e} (< 1e-{DIGITS})"
+        if self.oracle == "induction":
+            how = "symbolic T: base t = T and step t+1 -> t"
         return f"{verdict}  {self.subject:<28} vs {self.oracle:<8} {self.entries:>3} entries, {how}"
 
 
@@ -260,6 +263,9 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
         _prove_generic(eq, derivation, env, chain, record, element)
     for eq in derivation.closed_forms:
         _prove_generic(eq, derivation, env, chain, record, element)
+        induction = prove_by_induction(derivation, eq)
+        if induction is not None:
+            results.append(ProofResult(f"{eq.label} (every T)", "induction", 0, True, 0.0, induction.proved))
     sizes = _sizes(derivation)
     return ProofReport(derivation.spec.name, derivation.steps, sizes, tuple(results), time.perf_counter() - start)
 

@@ -102,3 +102,25 @@ def test_proofs_refuse_large_instances_with_a_clear_message():
         prove(catalogue.load("rnn-tanh"), steps=40)
     with pytest.raises(LimitError, match="sizes <= 4"):
         prove(RNNSpec("big", "rnn", 2, 50, 2))
+
+
+def test_closed_forms_are_proved_for_every_t_by_induction():
+    from symrnn.induction import prove_by_induction
+
+    for name in ("rnn-linear", "rnn-tanh", "rnn-scalar"):
+        d = derive(catalogue.load(name))
+        results = [prove_by_induction(d, eq) for eq in d.closed_forms]
+        assert any(r is not None for r in results)
+        assert all(r.proved for r in results if r is not None), name
+
+
+def test_induction_rejects_a_wrong_power():
+    from symrnn.induction import prove_by_induction
+
+    d = derive(catalogue.load("rnn-linear"))
+    eq = d.equation("closed:h:t")
+    power, rest = eq.rhs.body.left, eq.rhs.body.right
+    shifted = ir.TimeSum(eq.rhs.index, eq.rhs.lo, eq.rhs.hi, ir.matmul(ir.matpow(power.x, power.exponent + 1), rest))
+    assert not prove_by_induction(d, replace(eq, rhs=shifted)).proved
+    dropped = ir.TimeSum(eq.rhs.index, eq.rhs.lo + 1, eq.rhs.hi, eq.rhs.body)  # sum starting one step late
+    assert not prove_by_induction(d, replace(eq, rhs=dropped)).proved

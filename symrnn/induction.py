@@ -1,0 +1,186 @@
+"""The closed forms proved for symbolic T, by induction on t from T down to 1.
+
+For ``S_t = sum_{k=t}^{T} P_{t,k} r_k`` (``P_{t,k} = (W_hh^T)^{k-t}`` or the product of
+``W_hh^T diag(f'(a_j))`` for ``j = t+1..k``) and the derived recurrence
+``dL/dh_t = J_{t+1} dL/dh_{t+1} + r_t``, ``dL/dh_T = r_T``:
+
+* base ``t = T``: ``S_T`` has the single term ``P_{T,T} r_T = r_T``;
+* step: assume ``dL/dh_{t+1} = S_{t+1}``; then ``J_{t+1} S_{t+1} + r_t`` equals ``S_t`` after
+  peeling the ``k = t`` term off ``S_t`` (valid for ``t <= T``) and absorbing ``J_{t+1}`` into
+  each ``P_{t+1,k}``.
+
+Every rewrite is one of a few identities applied mechanically to the ir expressions (peel the
+first term of a sum, move a factor into a sum, ``J J^e = J^{e+1}``, prepend a factor to a product,
+an empty product is the identity); the two sides are then compared term by term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from . import ir
+from .closed_forms import K, expand, hadamard_to_diag
+
+Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
+
+
+@dataclass(frozen=True)
+class InductionResult:
+    label: str
+    base: bool
+    step: bool
+    steps: tuple[str, ...]
+
+    @property
+    def proved(self) -> bool:
+        return self.base and self.step
+
+
+def _peel(s: ir.TimeSum) -> tuple[ir.Expr, ir.TimeSum]:
+    """``sum_{k=lo}^{hi} f(k) = f(lo) + sum_{k=lo+1}^{hi} f(k)``."""
+    first = ir.retime(s.body, {s.index: s.lo})
+    return first, ir.TimeSum(s.index, s.lo + 1, s.hi, s.body)
+
+
+def _normalize_factors(factors: tuple[ir.Expr, ...]) -> tuple[ir.Expr, ...]:
+    """Merge ``J J^e -> J^{e+1}``, prepend ``J_{lo-1}`` to ``prod_{j=lo}``, drop identities."""
+    out: list[ir.Expr] = []
+    for f in factors:
+        f = _simplify_factor(f)
+        if f is None:
+            continue
+        if isinstance(f, ir.TimeProduct):
+            before = expand(ir.retime(f.body, {f.index: f.lo - 1}))
+            if len(before) == 1 and before[0][0] == 1:
+                m = len(before[0][1])
+                if len(out) >= m and all(_same(a, b) for a, b in zip(out[-m:], before[0][1])):
+                    del out[-m:]
+                    out.append(ir.TimeProduct(f.index, sympy.simplify(f.lo - 1), f.hi, f.body))
+                    continue
+        if out:
+            merged = _merge(out[-1], f)
+            if merged is not None:
+                out.pop()
+                if not ir.is_identity(merged):
+                    out.append(merged)
+                continue
+        out.append(f)
+    return tuple(out)
+
+
+def _simplify_factor(f: ir.Expr) -> ir.Expr | None:
+    if isinstance(f, ir.MatPow) and sympy.simplify(f.exponent) == 0:
+        return None
+    if isinstance(f, ir.TimeProduct) and sympy.simplify(f.hi - f.lo + 1) == 0:
+        return None  # the empty product
+    if ir.is_identity(f):
+        return None
+    return f
+
+
+def _merge(left: ir.Expr, right: ir.Expr) -> ir.Expr | None:
+    base_l, exp_l = (left.x, left.exponent) if isinstance(left, ir.MatPow) else (left, sympy.Integer(1))
+    base_r, exp_r = (right.x, right.exponent) if isinstance(right, ir.MatPow) else (right, sympy.Integer(1))
+    if base_l == base_r and not isinstance(base_l, ir.TimeProduct):
+        return ir.matpow(base_l, sympy.simplify(exp_l + exp_r))
+    if isinstance(right, ir.TimeProduct):
+        before = ir.retime(right.body, {right.index: right.lo - 1})
+        if _same(before, left):
+            return ir.TimeProduct(right.index, sympy.simplify(right.lo - 1), right.hi, right.body)
+    return None
+
+
+def _same(a: ir.Expr, b: ir.Expr) -> bool:
+    return _key(a) == _key(b)
+
+
+def _key(expr: ir.Expr):
+    """Structural identity with time indices simplified (``t+1`` written any way)."""
+    if isinstance(expr, ir.Var):
+        return ("var", expr.name, expr.layer, expr.axis, None if expr.time is None else sympy.simplify(expr.time))
+    if isinstance(expr, ir.Adjoint):
+        return ("adj", _key(expr.of))
+    if isinstance(expr, ir.MatPow):
+        return ("pow", _key(expr.x), sympy.simplify(expr.exponent))
+    if isinstance(expr, (ir.TimeSum, ir.TimeProduct)):
+        return (type(expr).__name__, expr.index, sympy.simplify(expr.lo), sympy.simplify(expr.hi), _key(expr.body))
+    if isinstance(expr, ir.Scale):
+        return ("scale", sympy.simplify(expr.factor), _key(expr.x))
+    kids = expr.children()
+    if not kids:
+        return ("leaf", expr)
+    return (type(expr).__name__, getattr(expr, "fn", None), tuple(_key(k) for k in kids))
+
+
+def _terms(expr: ir.Expr) -> dict:
+    """Expanded terms (sums over time kept whole, bodies normalised) with summed coefficients."""
+    out: dict = {}
+    for coeff, factors in _expand_into_sums(expr):
+        key = tuple(_key(f) for f in _normalize_factors(factors))
+        out[key] = sympy.simplify(out.get(key, 0) + coeff)
+    return {k: v for k, v in out.items() if v != 0}
+
+
+def _expand_into_sums(expr: ir.Expr) -> list[Term]:
+    """Like ``closed_forms.expand`` but a factor in front of a time sum moves inside it."""
+    result: list[Term] = []
+    for coeff, factors in expand(expr):
+        idx = next((i for i, f in enumerate(factors) if isinstance(f, ir.TimeSum)), None)
+        if idx is None:
+            result.append((coeff, factors))
+            continue
+        s = factors[idx]
+        prefix, suffix = factors[:idx], factors[idx + 1 :]
+        inner = []
+        for c, body in _expand_into_sums(s.body):
+            inner.append((c, _normalize_factors(prefix + body + suffix)))
+        product = _rebuild(inner, s.shape if not suffix else (s.shape[0], suffix[-1].shape[1]))
+        result.append((coeff, (ir.TimeSum(s.index, s.lo, s.hi, product),)))
+    return result
+
+
+def _rebuild(terms, shape) -> ir.Expr:
+    parts = []
+    for coeff, factors in terms:
+        prod = None
+        for f in factors:
+            prod = f if prod is None else ir.MatMul(prod, f)
+        parts.append(ir.scale(coeff, prod if prod is not None else ir.eye(shape[0])))
+    return ir.add(*parts)
+
+
+def prove_by_induction(derivation, eq) -> InductionResult | None:
+    """Prove a ``closed:h:t`` closed form for every T >= 1, or ``None`` where it does not apply."""
+    if not eq.label.startswith("closed:h:t") or not isinstance(eq.lhs, ir.Adjoint):
+        return None
+    t, T = ir.t_SYM, ir.T_SYM
+    generic = {e.label: e for e in derivation.generic_adjoints}
+    recurrence, boundary = generic["adj:h:t"], generic["adj:h:T"]
+    H = eq.lhs.shape
+    rhs = recurrence.rhs
+    if derivation.spec.activation != "identity":
+        a_next = ir.Adjoint(ir.Var("a", H, time=t + 1))
+        rhs = ir.substitute(rhs, {a_next: ir.retime(generic["adj:a:t"].rhs, {t: t + 1})})
+    rhs = hadamard_to_diag(rhs)
+    closed = eq.rhs
+    if eq.label.endswith(":d2l"):
+        # D2L's index i = T + t - k: the same sum read backwards; reindex to k first.
+        i = eq.rhs.index
+        closed = ir.TimeSum(K, t, T, ir.retime(eq.rhs.body, {i: T + t - K}))
+    steps = []
+    at_T = ir.retime(closed, {t: T})
+    base_lhs = _peel(at_T)[0] if isinstance(at_T, ir.TimeSum) else at_T
+    base = _terms(base_lhs) == _terms(hadamard_to_diag(boundary.rhs))
+    steps.append(f"base t = T: S_T has one term, equal to dL/dh_T: {'yes' if base else 'NO'}")
+    hypothesis = ir.retime(closed, {t: t + 1})
+    h_next = ir.Adjoint(ir.Var("h", H, time=t + 1))
+    left = ir.substitute(rhs, {h_next: hypothesis})
+    right = ir.add(*_peel(closed)) if isinstance(closed, ir.TimeSum) else closed
+    step = _terms(left) == _terms(right)
+    steps.append(
+        "step: J_{t+1} S_{t+1} + r_t = S_t after peeling the k = t term and absorbing J_{t+1}: "
+        + ("yes" if step else "NO")
+    )
+    return InductionResult(eq.label, base, step, tuple(steps))
