@@ -13,16 +13,21 @@ __version__ = "0.1.0"
 
 from .catalogue import load as load_catalogue  # noqa: E402
 from .derive import Derivation, Equation, derive  # noqa: E402
+from .paths import chain_view  # noqa: E402
+from .prove import ProofReport, prove  # noqa: E402
 from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text  # noqa: E402
 
 __all__ = [
     "Derivation",
     "Equation",
     "MLPSpec",
+    "ProofReport",
     "RNNSpec",
     "__version__",
+    "chain_view",
     "derive",
     "load_catalogue",
     "load_spec_file",
     "load_spec_text",
+    "prove",
 ]

@@ -260,11 +260,18 @@ def spec_from_mapping(data: Mapping[str, Any], source: str | None = None) -> Spe
 
 def load_spec_text(text: str, source: str = "<text>") -> Spec:
     """Parse TOML text into a spec."""
+    if len(text) > 1_000_000:
+        raise SpecError("(toml)", "spec text is larger than 1 MB", source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError("(toml)", f"not valid TOML: {err}", source) from None
-    return spec_from_mapping(data, source)
+    except RecursionError:
+        raise SpecError("(toml)", "nested too deeply", source) from None
+    try:
+        return spec_from_mapping(data, source)
+    except RecursionError:
+        raise SpecError("example", "nested too deeply", source) from None
 
 
 def load_spec_file(path: str | Path) -> Spec:

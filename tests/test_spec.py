@@ -107,3 +107,12 @@ def test_steps_of_an_mlp_are_refused_with_a_reason():
 def test_unknown_catalogue_name():
     with pytest.raises(UnknownName, match="rnn-linear"):
         catalogue.resolve("rnn-linearr")
+
+
+def test_hostile_toml_is_refused_cleanly():
+    with pytest.raises(SpecError, match="nested too deeply|not valid TOML"):
+        load_spec_text("a = " + "[" * 50000 + "]" * 50000)
+    with pytest.raises(SpecError):
+        load_spec_text(GOOD + "[example]\nW_hh = " + "[" * 500 + "]" * 500)
+    with pytest.raises(SpecError, match="larger than 1 MB"):
+        load_spec_text("# " + "x" * 2_000_000)
