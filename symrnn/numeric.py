@@ -446,9 +446,26 @@ def _adjoint(e: ir.Adjoint, ctx, b):
     key = key_of(var, t)
     if key in ctx.adjoints:
         return ctx.adjoints[key]
-    if t is not None and t > ctx.T and (var.name, var.layer, ctx.T) in ctx.inst.values:
+    if t is not None and t > ctx.T and (var.name, var.layer) in recurrent_templates(ctx.inst.derivation):
         return ctx.arith.full(var.shape, 0)
     raise EvaluationError(f"dL/d{_show(var.name, var.layer, t)} is not defined for T = {ctx.T}")
+
+
+def recurrent_templates(derivation: Derivation) -> frozenset:
+    """Quantities whose adjoint is zero beyond the horizon (``dL/dh_{T+1} = 0``): the states
+    (a leaf at time 0) and every quantity a generic adjoint equation reads at a later step.
+    An output beyond the horizon (``dL/do_{T+1}``) does not exist and is refused."""
+    found = derivation.__dict__.get("_recurrent_templates")
+    if found is None:
+        names = {(v.name, v.layer) for v in derivation.graph.leaves if v.role == "state"}
+        for eq in derivation.generic_adjoints:
+            lhs_time = eq.lhs.of.time
+            for a in ir.adjoints(eq.rhs):
+                if lhs_time is not None and a.of.time is not None and (a.of.time - lhs_time).is_positive:
+                    names.add((a.of.name, a.of.layer))
+        found = frozenset(names)
+        object.__setattr__(derivation, "_recurrent_templates", found)
+    return found
 
 
 def _show(name, layer, t) -> str:
@@ -536,16 +553,32 @@ def _diag(e, ctx, b):
 
 def _matpow(e, ctx, b):
     k = _int_of(e.exponent, ctx.T, b)
-    if k < 0:
-        raise EvaluationError(f"negative matrix power {e.exponent} = {k}")
-    if k > MAX_POWER:
+    if abs(k) > MAX_POWER:
         raise LimitError(f"matrix power {k} is above the limit of {MAX_POWER}")
     x = _ev(e.x, ctx, b)
+    if k < 0:
+        x = _inverse(x, ctx.arith)
     out = ctx.arith.eye(x.shape[0])
-    for _ in range(k):
+    for _ in range(abs(k)):
         _tick(ctx, 1)
         out = out @ x
     return out
+
+
+def _inverse(x: np.ndarray, arith: Arithmetic) -> np.ndarray:
+    """The inverse of a square matrix (a negative power), in the instance's arithmetic."""
+    try:
+        if arith.name == "float":
+            if abs(np.linalg.det(x)) < 1e-12:
+                raise np.linalg.LinAlgError
+            return np.linalg.inv(x)
+        if arith.name == "exact":
+            inv = sympy.Matrix(x.shape[0], x.shape[1], [sympy.Rational(v.numerator, v.denominator) for v in x.flat]).inv()
+            return arith.array(x.shape[0], x.shape[1], [Fraction(int(v.p), int(v.q)) for v in inv])
+        inv = mpmath.matrix(x.tolist()) ** -1
+        return arith.array(x.shape[0], x.shape[1], [inv[i, j] for i in range(x.shape[0]) for j in range(x.shape[1])])
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:  # sympy: NonInvertibleMatrixError is a ValueError
+        raise EvaluationError("a negative power of a singular matrix") from err
 
 
 def _loss(e, ctx, b):

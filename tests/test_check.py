@@ -234,6 +234,26 @@ def test_canned_wrong_answers_get_their_note(spec, grad, text, mistake):
     assert v.counterexample is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\sum_{t=1}^{T} \sum_{i=t}^{T} (W_{hh}^{\top})^{T-i+1} W_{qh}^{\top} \frac{\partial L}{\partial o_{T+t-i}} h_{t-1}^{\top}",
+        r"\sum_{t=1}^{T}\sum_{k=t}^{T} (W_{hh}^\top)^{k-t-1} W_{qh}^\top \frac{\partial L}{\partial o_k} h_{t-1}^\top",
+    ],
+)
+def test_off_by_one_powers_in_a_closed_form_are_named(text):
+    v = check_answer("rnn-linear", "W_hh", text)
+    assert v.status == "wrong" and v.mistakes == ["off_by_one"], v.to_text()
+    assert "closed:h:t" in v.detail
+
+
+def test_an_output_adjoint_beyond_the_horizon_is_refused_but_a_state_adjoint_is_zero():
+    v = check_answer("rnn-linear", "W_hh", r"\sum_{t=1}^{T} \sum_{i=t-1}^{T} (W_{hh}^{\top})^{T-i} W_{qh}^{\top} "
+                     r"\frac{\partial L}{\partial o_{T+t-i}} h_{t-1}^{\top}")
+    assert v.status == "invalid" and "dL/do_4 is not defined" in v.message
+    assert check_answer("rnn-linear", "W_hh", "sum_t (W_hh.T @ dL_dh[t+1] + W_qh.T @ dL_do[t]) @ h[t-1].T").correct
+
+
 def test_a_wrong_answer_that_is_no_known_mistake_says_so():
     v = check_answer("rnn-linear", "W_hh", "sum_t 2 * dL_dh[t] @ h[t-1].T")
     assert v.status == "wrong" and v.mistakes == []

@@ -114,13 +114,27 @@ def test_time_sum_product_and_matpow_over_concrete_bounds(derivations):
 
 
 def test_adjoint_beyond_the_horizon_is_zero_and_missing_values_raise(derivations):
-    _d, inst, W, _ = _linear_setup(derivations)
+    _d, inst, _w, _ = _linear_setup(derivations)
     beyond = ir.Adjoint(ir.Var("h", (2, 1), "node", sympy.Integer(4)))
     assert np.all(numeric.evaluate(beyond, inst) == 0)
     with pytest.raises(numeric.EvaluationError, match="x_0"):
         numeric.evaluate(ir.Var("x", (2, 1), "input", sympy.Integer(0)), inst)
-    with pytest.raises(numeric.EvaluationError, match="negative"):
-        numeric.evaluate(ir.MatPow(W, ir.T_SYM - 5), inst)
+    with pytest.raises(numeric.EvaluationError, match="dL/do_4"):
+        numeric.evaluate(ir.Adjoint(ir.Var("o", (2, 1), "node", sympy.Integer(4))), inst)
+
+
+def test_negative_powers_are_inverses_in_every_arithmetic(derivations):
+    d = derivations["rnn-linear"]
+    W = next(p for p in d.graph.params if p.name == "W_hh")
+    for arithmetic in ("float", "exact", "mp"):
+        inst = numeric.make_instance(d, seed=9, arithmetic=arithmetic)
+        Wv = numeric.as_float(inst.values[("W_hh", None, None)])
+        got = numeric.as_float(numeric.evaluate(ir.MatPow(W, ir.T_SYM - 5), inst))
+        np.testing.assert_allclose(got, np.linalg.inv(Wv @ Wv), rtol=1e-10)
+    inst = numeric.make_instance(d, seed=9)
+    inst.values[("W_hh", None, None)] = np.ones((2, 2))
+    with pytest.raises(numeric.EvaluationError, match="singular"):
+        numeric.evaluate(ir.MatPow(W, -1), inst)
 
 
 def test_deadline_stops_evaluation(derivations):

@@ -9,8 +9,9 @@ against the ``grad`` argument. Output CSV: the input's ``id``, ``grad`` and ``an
 
 ``grade_rows`` accepts any ``concurrent.futures.Executor``: the default is a process pool over
 every core, each worker with an address-space limit. A row whose answer crashes its check gets
-status ``error``; one that is not done within its time budget gets ``timeout``; a worker process
-that dies takes only its own rows down (``error``).
+status ``error``; one that is not done within its time budget gets ``timeout``; when a worker
+fails, the rows of its batch get ``error`` (a process that dies breaks a ``ProcessPoolExecutor``,
+so the rows not yet graded then get ``error`` too: every input row still has its result row).
 """
 
 from __future__ import annotations

@@ -232,6 +232,29 @@ def off_by_one(ctx: Context):
         return f"sum from {old.lo} to {old.hi} -> from {rep.lo} to {rep.hi}"
 
     yield from _sites(ctx, edit, "off_by_one", describe)
+    yield from _closed_form_sites(ctx, edit, "off_by_one", describe)
+
+
+def _closed_form_sites(ctx: Context, edit, mistake: str, describe) -> Iterator[Mutant]:
+    """The mistake made in a closed form of an adjoint (the power sum, D2L's 9.7.15): every
+    generic equation of that adjoint is replaced by the mistaken closed form at its step."""
+    for form in getattr(ctx.derivation, "closed_forms", ()):
+        if not isinstance(form.lhs, ir.Adjoint) or form.bounds is None or form.lhs.of.time != ir.t_SYM:
+            continue
+        var = form.lhs.of
+        targets = [eq for eq in ctx.adjoints if (eq.lhs.of.name, eq.lhs.of.layer) == (var.name, var.layer)
+                   and eq.lhs.of.time is not None]
+        if not targets:
+            continue
+        for new, old, rep in _variants(form.rhs, edit):
+            changes = []
+            try:
+                for eq in targets:
+                    changes.append((eq.label, ir.retime(new, {ir.t_SYM: eq.lhs.of.time})))
+            except ShapeError:
+                continue
+            yield Mutant(mistake, f"{form.label} ({', '.join(label for label, _ in changes)})", describe(old, rep),
+                         tuple(changes), ctx.grad.rhs)
 
 
 def missing_mean(ctx: Context):
