@@ -89,8 +89,6 @@ def markdown_environment() -> jinja2.Environment:
         finalize=_md_finalize,
         autoescape=False,
         keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
     )
     env.filters["code"] = _md_code
     env.filters["rendered"] = _rendered
