@@ -178,8 +178,7 @@ def forward(params, inputs, targets=None, steps=None):
     h[1:T + 1] = x[1:T + 1] @ w_hx  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ w_hh  # fwd:h:t
-        if t == T:
-            o[T] = h[T] @ w_qh  # fwd:o:T
+    o[T] = h[T] @ w_qh  # fwd:o:T
     outputs = {
         "o": o[T].copy(),
     }
@@ -209,17 +208,14 @@ def gradients(params, inputs, targets, steps=None):
     h[1:T + 1] = x[1:T + 1] @ w_hx  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ w_hh  # fwd:h:t
-        if t == T:
-            o[T] = h[T] @ w_qh  # fwd:o:T
+    o[T] = h[T] @ w_qh  # fwd:o:T
     L = _half_sq(o[T], y[T])  # fwd:L
 
     # backward: adjoints dL/d(.), last step first
     d_h = np.zeros((T + 2, B, 1), dtype)
     d_o = np.zeros((T + 2, B, 1), dtype)
+    d_o[T] = o[T] - y[T]  # adj:o:T
     for t in range(T, 0, -1):
-        if t == T:
-            d_o[T] = o[T]  # adj:o:T
-            d_o[T] -= y[T]  # adj:o:T
         if t == T:
             d_h[T] = d_o[T] @ w_qh  # adj:h:T
         elif t <= T - 1:

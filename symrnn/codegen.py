@@ -10,8 +10,12 @@ Everything comes from the derivation's *generic* equations (``generic_forward``,
 ``generic_adjoints``, ``generic_gradients``): each equation becomes one statement per forward
 node and one per adjoint contribution, cites its label (``# adj:h:t``), and the boundary cases
 (``adj:h:T``) become ``if``/``elif`` branches inside the loop. Steps whose equation does not
-depend on another step (outputs, their adjoints) are one statement over all steps at once, and
-each parameter gradient ``sum_t ...`` is one product over all steps stacked as rows.
+depend on another step (outputs, their adjoints) are one statement over all steps at once; so is
+the loop-free part of a recurrent equation (``X_t W_xh + b_h``, ``dL/dYhat_t W_hq^T``), computed
+before the loop that then adds the recurrent part (``H_{t-1} W_hh``) with ``+=``, both citing the
+same label; an activation a loop body needs twice (``tanh(C_t)``) is computed once per step; and
+each parameter gradient ``sum_t ...`` is one product over all steps stacked as rows (the reversed
+loop accumulates the adjoints, the sums over t then need no loop).
 
 Layout of generated code: a leading batch axis on every array. Column-notation equations
 (``h_t = f(W_hx x_t + ...)``) are rewritten for examples stored as *rows* by transposing both
@@ -349,8 +353,21 @@ class _Planner:
             peeled = []
             while len(seg) > 1 and self._peelable(seg, -1 if backward else 0):
                 peeled.append([seg.pop(-1 if backward else 0)])
-            out.extend(([seg] + peeled[::-1]) if backward else (peeled + [seg]))
+            # so is a quantity that exists at one step only (the output of many-to-one) at the loop's end
+            tail = []
+            while len(seg) > 1 and self._single_step(seg, 0 if backward else -1):
+                tail.append([seg.pop(0 if backward else -1)])
+            if backward:
+                out.extend(tail + [seg] + peeled[::-1])
+            else:
+                out.extend(peeled + [seg] + tail[::-1])
         return out
+
+    def _single_step(self, seg, idx) -> bool:
+        var, eq = seg[idx]
+        if eq.bounds is None or eq.bounds[0] != eq.bounds[1]:
+            return False
+        return all((v.name, v.layer) != (var.name, var.layer) for v, e in seg if e.label != eq.label)
 
     def _peelable(self, seg, idx) -> bool:
         _var, eq = seg[idx]
@@ -387,6 +404,12 @@ class _Planner:
             return [] if (indexed or accumulate) else [Statement(target, "=", "0.0", label)]
         if not adjoint:
             terms = [ir.add(*terms)]
+        else:
+            # a contribution from a consumer carries that consumer's adjoint; terms without one
+            # are the loss's own derivative (``o_t - y_t``), a single contribution: keep them together
+            local = [term for term in terms if not ir.adjoints(term)]
+            if len(local) > 1:
+                terms = [ir.add(*local)] + [term for term in terms if ir.adjoints(term)]
         out = []
         for i, term in enumerate(terms):
             if i == 0 and not accumulate:
