@@ -311,6 +311,21 @@ def test_non_square_sizes_catch_what_square_ones_hide():
     assert "missing_transpose" in v.mistakes
 
 
+def test_large_specs_are_checked_exactly_at_small_sizes_and_in_float_at_their_own(tmp_path):
+    spec = tmp_path / "big.toml"
+    spec.write_text(
+        'name = "big"\nnetwork = "rnn"\ncell = "rnn"\nactivation = "tanh"\nbias = true\nnotation = "column"\n'
+        'input_size = 12\nhidden_size = 20\noutput_size = 5\nloss = "half_sq"\nreduction = "mean"\n'
+        'shape = "many-to-many"\nsteps = 30\n', encoding="utf-8")
+    v = check_answer(str(spec), "W_hh", "sum_t (dL_dh[t] * (1 - h[t]^2)) @ h[t-1].T")
+    assert v.correct, v.to_text()
+    assert v.checks[0].startswith("mp (input 3, hidden 3, output 3, T = 6)")
+    assert "float (input 12, hidden 20, output 5, T = 6)" in v.checks[1]
+    wrong = check_answer(str(spec), "W_hh", "sum_t (dL_dh[t] * (1 - h[t-1]^2)) @ h[t-1].T")
+    assert wrong.mistakes == ["wrong_activation_derivative"]
+    assert np.array(wrong.counterexample.expected).shape == (20, 20)
+
+
 def test_zero_is_read_as_the_zero_matrix():
     v = check_answer("rnn-linear", "W_hh", "0")
     assert v.status == "wrong" and v.read_as == r"\mathbf{0}"

@@ -224,7 +224,7 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
     order = [exact] + [prob.settings[n] for n in ("float", "float T+1", "sizes") if n in prob.settings]
     for setting in order:
         verdict.checks.append(f"{setting.name} ({setting.sizes})")
-        if setting.name == "sizes":
+        if setting.table is not prob.table:
             try:
                 sized = read(text, setting.table, setting.truth.shape)
             except AnswerError as err:
@@ -252,13 +252,14 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
     verdict.status = "wrong"
     setting, got, note = failure
     if setting.name in ("exact", "mp") and got is not None and got.shape == setting.truth.shape:
-        # The float64 setting has the same draw: its decimals read better than long fractions.
+        # The float64 setting (the same draw when the sizes agree): decimals read better than fractions.
         flt = prob.settings["float"]
         f_got = evaluate_answer(expr, flt, deadline)
         values["float"] = f_got
         if not agree(f_got, flt.truth, "float"):
+            same = setting.table is prob.table
             setting, got = flt, f_got
-            note = f"(the {failure[0].name} check at the same values differs too)"
+            note = f"(the {failure[0].name} check {'at the same values' if same else 'at small sizes'} differs too)"
     verdict.counterexample = _counterexample(prob, setting, expr, got, note)
     verdict.message = "the answer differs from the gradient" + (f" {note}" if note.startswith("(") else f": {note}" if note else "")
     for name in MUTANT_SETTINGS:
