@@ -160,7 +160,7 @@ def test_closed_form_correct_option_is_d2l_9_7_15():
     correct = choice.choices[choice.correct_index].text[0].parts[0]
     assert isinstance(correct, Math)
     assert correct.tex == (r"\sum_{i=2}^{T} \left(\mathbf{W}_{hh}^{\top}\right)^{T-i} \mathbf{W}_{qh}^{\top} "
-                           r"\frac{\partial L}{\partial \mathbf{o}_{T-i+2}}")
+                           r"\frac{\partial L}{\partial \mathbf{o}_{T+2-i}}")
     wrong = {c.mistake for c in choice.choices if not c.correct}
     assert wrong == {"off_by_one", "missing_transpose", "wrong_signal_pairing"}
     g = _givens(p)

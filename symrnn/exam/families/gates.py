@@ -97,7 +97,7 @@ def _draw_once(rng) -> Draft:
         givens[f"b_{g}"] = value(rng, -0.5, 0.5, 1)
     givens["d:H_1"] = value(rng, -1.0, 1.0, 1, away=0.2)
     d = derivation(spec)
-    forward = tuple(eq for eq in d.forward if eq.label not in ("fwd:Yhat_1", "fwd:L"))
+    forward = tuple(eq for eq in d.forward if eq.kind != "loss" and eq.label != "fwd:Yhat_1")
     backward = tuple(eq for eq in d.adjoints if eq.label not in ("adj:Yhat_1", "adj:H_1"))
     v, steps = compute(forward + backward, givens, _places)
     answer_key = f"d:A_{gate}_1"
