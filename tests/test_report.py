@@ -200,3 +200,25 @@ def test_cli_refuses_spec_and_all_together_and_neither():
 
     assert main(["report", "--all", "rnn-linear", "--format", "md"]) == 2
     assert main(["report", "--format", "md"]) == 2
+
+
+@pytest.mark.latex
+@needs_tex
+def test_pdf_is_byte_for_byte_reproducible(derivations, tmp_path):
+    first = write_report(derivations["rnn-scalar"], tmp_path / "one", "pdf", Trust())
+    second = write_report(derivations["rnn-scalar"], tmp_path / "two", "pdf", Trust())
+    assert first.ok and second.ok
+    assert first.build.pdf.read_bytes() == second.build.pdf.read_bytes()
+
+
+def test_gallery_in_the_repository_covers_the_catalogue():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "reports"
+    if not root.is_dir():
+        pytest.fail("reports/ is missing: run python -m symrnn.report.gallery")
+    index = (root / "README.md").read_text(encoding="utf-8")
+    for name in NAMES:
+        assert (root / f"{name}.pdf").read_bytes()[:5] == b"%PDF-", name
+        assert (root / f"{name}.md").is_file(), name
+        assert f"[{name}.pdf]({name}.pdf)" in index

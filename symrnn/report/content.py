@@ -546,7 +546,7 @@ def _trust_section(b: _Builder) -> Section:
         lines = trust.code_lines.get(eq_label, ())
         where = ", ".join(str(n) for n in lines) if lines else ("" if eq.scope == "concrete" else "-")
         rows.append(((b.ref(eq_label),), (code(eq_label),), (Run(text=equation_status(trust, eq).split("; code")[0]),), (Run(text=where),)))
-    blocks.append(Table(("eq.", "label", "status", "code lines"), tuple(rows), "Equations, their labels, what was verified and where the generated code implements them.", TeX(r"clp{0.45\linewidth}l")))
+    blocks.append(Table(("eq.", "label", "status", "code lines"), tuple(rows), "Equations, their labels, what was verified and where the generated code implements them.", TeX(r"p{0.07\linewidth}p{0.2\linewidth}p{0.47\linewidth}p{0.14\linewidth}")))
     return _section("How far to trust these equations", "trust", blocks)
 
 
