@@ -114,8 +114,8 @@ def gradient_norm_figure(steps: int = 40, radii: tuple[float, ...] = SPECTRAL_RA
         ax.legend(loc="best", frameon=False)
 
     caption = (
-        f"Norm of the hidden-state adjoint of a linear RNN (hidden size 8, random W_hh scaled to each "
-        f"spectral radius, loss at t = T = {steps} only), computed with the recurrence. Going back in "
+        f"Norm of the hidden-state adjoint of a linear RNN (hidden size 8, a random recurrent weight scaled to "
+        f"each spectral radius, loss at t = T = {steps} only), computed with the recurrence. Going back in "
         f"time it shrinks geometrically when the spectral radius is below one (vanishing) and grows "
         f"when it is above one (exploding)."
     )

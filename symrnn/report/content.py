@@ -21,7 +21,7 @@ from .. import ir
 from ..derive import Derivation, Equation, node_key, param_key
 from ..figures import gradient_norm_figure, scalar_power_figure
 from ..naming import var_latex
-from ..printing.latex import SUM, LatexPrinter, condition_latex
+from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..references import citation
 from ..texescape import TeX
 from ..texescape import label as label_key
@@ -379,20 +379,43 @@ def _closed_form_section(b: _Builder) -> Section:
     if state_end and b.has(state_end):
         intro += [b.ref(state_end), " "]
     intro.append("gives the hidden-state adjoint as a sum over the later steps k of what step k sends back, multiplied by one Jacobian per step in between. ")
+    recurrent_weight = _recurrent_weight(d)
+    K, J = ir.INDEX_SYMBOLS["k"], ir.INDEX_SYMBOLS["j"]
     if d.spec.activation == "identity":
-        intro.append(
-            "With the identity activation every Jacobian is the transposed recurrent weight, so the product is a matrix "
-            "power: the power sum. Writing the summation index as i = T + t - k gives the form printed in D2L (9.7.15). "
-            "This holds only for the identity activation."
-        )
+        intro += [
+            "With the identity activation every Jacobian is ",
+            math(latex(ir.transpose(recurrent_weight))) if recurrent_weight is not None else "the transposed recurrent weight",
+            ", so the product is a matrix power",
+            *([", ", math(latex(ir.matpow(ir.transpose(recurrent_weight), K - ir.t_SYM)))] if recurrent_weight is not None else []),
+            (": the power sum. Writing the summation index as i = T + t - k gives the form printed in D2L (9.7.15). "
+             "This holds only for the identity activation."),
+        ]
     else:
-        intro.append(
-            "With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
-            "diag(f'(a_j)) W_hh, so no power appears and the closed form is a product of different matrices."
-        )
-    intro.append(" The closed forms are proved equal to the recurrence at element level (see the last section).")
+        jacobian = _jacobian(d, recurrent_weight, J)
+        intro += [
+            "With a nonlinear activation each Jacobian carries the activation's derivative at its own step",
+            *([", ", math(latex(jacobian))] if jacobian is not None else []),
+            ", so no power appears and the closed form is a product of different matrices.",
+        ]
+    if b.trust.proof is not None and not b.trust.proof.failed:
+        intro.append(" The closed forms are proved equal to the recurrence at element level (see the last section).")
+    else:
+        intro += [" Check them against the recurrence at element level with ", code(f"symrnn prove {d.spec.name}"), "."]
     blocks.insert(0, para(*intro))
     return _section("Closed forms", "closed", blocks)
+
+
+def _recurrent_weight(d: Derivation) -> ir.Var | None:
+    """The hidden-to-hidden weight of a one-layer vanilla RNN (``W_hh`` or the scalar ``w_hh``)."""
+    return next((p for p in d.graph.params if p.name.lower() == "w_hh" and p.layer is None), None)
+
+
+def _jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
+    """``W_hh^T diag(f'(a_j))``: one step's Jacobian factor of a nonlinear vanilla RNN."""
+    pre = next((n.var for n in d.graph.nodes if n.var.name == "a" and n.var.layer is None), None)
+    if weight is None or pre is None:
+        return None
+    return ir.matmul(ir.transpose(weight), ir.Diag(ir.DerivApply(d.spec.activation, pre.at(index))))
 
 
 def _vanishing_section(b: _Builder, figures: dict) -> Section:
@@ -416,10 +439,16 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
         ("multiply" if len(rec) > 1 else "multiplies") + " the adjoint by a Jacobian at every step back in time, so a signal from step k reaches step t "
         "after k - t such products. "
     )
-    if spec.cell == "rnn" and spec.activation == "identity":
-        runs.append("For this linear RNN the product is the power of the transposed recurrent weight in the closed form: its size is governed by the spectral radius of the recurrent weight. ")
+    weight = _recurrent_weight(d)
+    if spec.cell == "rnn" and spec.activation == "identity" and weight is not None and spec.layers == 1:
+        power = ir.matpow(ir.transpose(weight), ir.INDEX_SYMBOLS["k"] - ir.t_SYM)
+        runs += ["For this linear RNN the product is the power ", math(latex(power)),
+                 " of the closed form: its size is governed by the spectral radius of ", math(latex(weight)), ". "]
     elif spec.cell == "rnn":
-        runs.append("Each factor is the transposed recurrent weight times the activation's derivative, which is at most one for tanh and the sigmoid, so saturation makes vanishing worse. ")
+        jacobian = _jacobian(d, weight, ir.INDEX_SYMBOLS["j"]) if spec.layers == 1 else None
+        runs += ["Each factor", *([" ", math(latex(jacobian))] if jacobian is not None else []),
+                 (" is the transposed recurrent weight times the activation's derivative, which is at most one for tanh "
+                  "and the sigmoid, so saturation makes vanishing worse. ")]
     elif spec.cell == "lstm":
         runs.append("The LSTM adds a path through the memory cell whose factor is the forget gate, elementwise: with forget gates near one the cell carries the gradient over many steps, which is why the seed calls it a weight of value 1. ")
     else:
