@@ -190,14 +190,14 @@ def forward(params, inputs, targets=None, steps=None):
     a_l1 = np.zeros((T + 2, B, 2), dtype)
     a_l2 = np.zeros((T + 2, B, 2), dtype)
     o = np.zeros((T + 2, B, 2), dtype)
-    a_l1[1:T + 1] = x[1:T + 1] @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
-    a_l2[1:T + 1] = b_h_l2.T  # fwd:a_l2:t
+    _steps(a_l1, 1, T)[:] = _steps(x, 1, T) @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
+    _steps(a_l2, 1, T)[:] = b_h_l2.T  # fwd:a_l2:t
     for t in range(1, T + 1):
         a_l1[t] += h_l1[t - 1] @ W_hh_l1.T  # fwd:a_l1:t
         h_l1[t] = np.tanh(a_l1[t])  # fwd:h_l1:t
         a_l2[t] += h_l1[t] @ W_hx_l2.T + h_l2[t - 1] @ W_hh_l2.T  # fwd:a_l2:t
         h_l2[t] = np.tanh(a_l2[t])  # fwd:h_l2:t
-    o[1:T + 1] = h_l2[1:T + 1] @ W_qh.T + b_q.T  # fwd:o:t
+    _steps(o, 1, T)[:] = _steps(h_l2, 1, T) @ W_qh.T + b_q.T  # fwd:o:t
     outputs = {
         "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
     }
@@ -232,14 +232,14 @@ def gradients(params, inputs, targets, steps=None):
     y = _sequence(targets, "y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
-    a_l1[1:T + 1] = x[1:T + 1] @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
-    a_l2[1:T + 1] = b_h_l2.T  # fwd:a_l2:t
+    _steps(a_l1, 1, T)[:] = _steps(x, 1, T) @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
+    _steps(a_l2, 1, T)[:] = b_h_l2.T  # fwd:a_l2:t
     for t in range(1, T + 1):
         a_l1[t] += h_l1[t - 1] @ W_hh_l1.T  # fwd:a_l1:t
         h_l1[t] = np.tanh(a_l1[t])  # fwd:h_l1:t
         a_l2[t] += h_l1[t] @ W_hx_l2.T + h_l2[t - 1] @ W_hh_l2.T  # fwd:a_l2:t
         h_l2[t] = np.tanh(a_l2[t])  # fwd:h_l2:t
-    o[1:T + 1] = h_l2[1:T + 1] @ W_qh.T + b_q.T  # fwd:o:t
+    _steps(o, 1, T)[:] = _steps(h_l2, 1, T) @ W_qh.T + b_q.T  # fwd:o:t
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
 
     # backward: adjoints dL/d(.), last step first
@@ -248,8 +248,8 @@ def gradients(params, inputs, targets, steps=None):
     d_a_l2 = np.zeros((T + 2, B, 2), dtype)
     d_h_l2 = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
-    d_o[1:T + 1] = (1/T) * (o[1:T + 1] - y[1:T + 1])  # adj:o:t
-    d_h_l2[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h_l2:T, adj:h_l2:t
+    _steps(d_o, 1, T)[:] = (1/T) * (_steps(o, 1, T) - _steps(y, 1, T))  # adj:o:t
+    _steps(d_h_l2, 1, T)[:] = _steps(d_o, 1, T) @ W_qh  # adj:h_l2:T, adj:h_l2:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_h_l2[t] += d_a_l2[t + 1] @ W_hh_l2  # adj:h_l2:t

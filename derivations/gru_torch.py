@@ -205,9 +205,9 @@ def forward(params, inputs, targets=None, steps=None):
     A_n = np.zeros((T + 2, B, 2), dtype)
     N = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
-    A_r[1:T + 1] = X[1:T + 1] @ W_ir + b_ir + b_hr  # fwd:A_r:t
-    A_z[1:T + 1] = X[1:T + 1] @ W_iz + b_iz + b_hz  # fwd:A_z:t
-    A_n[1:T + 1] = X[1:T + 1] @ W_in + b_in  # fwd:A_n:t
+    _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_ir + b_ir + b_hr  # fwd:A_r:t
+    _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_iz + b_iz + b_hz  # fwd:A_z:t
+    _steps(A_n, 1, T)[:] = _steps(X, 1, T) @ W_in + b_in  # fwd:A_n:t
     for t in range(1, T + 1):
         A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
@@ -216,7 +216,7 @@ def forward(params, inputs, targets=None, steps=None):
         A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
-    Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
     }
@@ -260,9 +260,9 @@ def gradients(params, inputs, targets, steps=None):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
-    A_r[1:T + 1] = X[1:T + 1] @ W_ir + b_ir + b_hr  # fwd:A_r:t
-    A_z[1:T + 1] = X[1:T + 1] @ W_iz + b_iz + b_hz  # fwd:A_z:t
-    A_n[1:T + 1] = X[1:T + 1] @ W_in + b_in  # fwd:A_n:t
+    _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_ir + b_ir + b_hr  # fwd:A_r:t
+    _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_iz + b_iz + b_hz  # fwd:A_z:t
+    _steps(A_n, 1, T)[:] = _steps(X, 1, T) @ W_in + b_in  # fwd:A_n:t
     for t in range(1, T + 1):
         A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
@@ -271,7 +271,7 @@ def gradients(params, inputs, targets, steps=None):
         A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
-    Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
 
     # backward: adjoints dL/d(.), last step first
@@ -283,8 +283,8 @@ def gradients(params, inputs, targets, steps=None):
     d_N = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
-    d_Yhat[1:T + 1] = (1/T) * (Yhat[1:T + 1] - Y[1:T + 1])  # adj:Yhat:t
-    d_H[1:T + 1] = d_Yhat[1:T + 1] @ W_hq.T  # adj:H:T, adj:H:t
+    _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
+    _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_H[t] += d_A_r[t + 1] @ W_hr.T  # adj:H:t

@@ -209,10 +209,10 @@ def forward(params, inputs, targets=None, steps=None):
     A_c = np.zeros((T + 2, B, 2), dtype)
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
-    A_i[1:T + 1] = X[1:T + 1] @ W_xi + b_i  # fwd:A_i:t
-    A_f[1:T + 1] = X[1:T + 1] @ W_xf + b_f  # fwd:A_f:t
-    A_o[1:T + 1] = X[1:T + 1] @ W_xo + b_o  # fwd:A_o:t
-    A_c[1:T + 1] = X[1:T + 1] @ W_xc + b_c  # fwd:A_c:t
+    _steps(A_i, 1, T)[:] = _steps(X, 1, T) @ W_xi + b_i  # fwd:A_i:t
+    _steps(A_f, 1, T)[:] = _steps(X, 1, T) @ W_xf + b_f  # fwd:A_f:t
+    _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
+    _steps(A_c, 1, T)[:] = _steps(X, 1, T) @ W_xc + b_c  # fwd:A_c:t
     for t in range(1, T + 1):
         A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
@@ -224,7 +224,7 @@ def forward(params, inputs, targets=None, steps=None):
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
-    Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
     }
@@ -271,10 +271,10 @@ def gradients(params, inputs, targets, steps=None):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
-    A_i[1:T + 1] = X[1:T + 1] @ W_xi + b_i  # fwd:A_i:t
-    A_f[1:T + 1] = X[1:T + 1] @ W_xf + b_f  # fwd:A_f:t
-    A_o[1:T + 1] = X[1:T + 1] @ W_xo + b_o  # fwd:A_o:t
-    A_c[1:T + 1] = X[1:T + 1] @ W_xc + b_c  # fwd:A_c:t
+    _steps(A_i, 1, T)[:] = _steps(X, 1, T) @ W_xi + b_i  # fwd:A_i:t
+    _steps(A_f, 1, T)[:] = _steps(X, 1, T) @ W_xf + b_f  # fwd:A_f:t
+    _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
+    _steps(A_c, 1, T)[:] = _steps(X, 1, T) @ W_xc + b_c  # fwd:A_c:t
     for t in range(1, T + 1):
         A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
@@ -286,7 +286,7 @@ def gradients(params, inputs, targets, steps=None):
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
-    Yhat[1:T + 1] = H[1:T + 1] @ W_hq + b_q  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
 
     # backward: adjoints dL/d(.), last step first
@@ -301,8 +301,8 @@ def gradients(params, inputs, targets, steps=None):
     d_C = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
-    d_Yhat[1:T + 1] = (1/T) * (Yhat[1:T + 1] - Y[1:T + 1])  # adj:Yhat:t
-    d_H[1:T + 1] = d_Yhat[1:T + 1] @ W_hq.T  # adj:H:T, adj:H:t
+    _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
+    _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         tanh_C = np.tanh(C[t])  # shared by adj:C:t, adj:O:t
         if t <= T - 1:

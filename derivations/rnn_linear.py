@@ -175,10 +175,10 @@ def forward(params, inputs, targets=None, steps=None):
     x = _sequence(inputs, "x", T, B, 2, dtype)
     h = _initial(inputs, "h_0", T, B, 2, dtype)
     o = np.zeros((T + 2, B, 2), dtype)
-    h[1:T + 1] = x[1:T + 1] @ W_hx.T  # fwd:h:t
+    _steps(h, 1, T)[:] = _steps(x, 1, T) @ W_hx.T  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
-    o[1:T + 1] = h[1:T + 1] @ W_qh.T  # fwd:o:t
+    _steps(o, 1, T)[:] = _steps(h, 1, T) @ W_qh.T  # fwd:o:t
     outputs = {
         "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
     }
@@ -205,17 +205,17 @@ def gradients(params, inputs, targets, steps=None):
     y = _sequence(targets, "y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
-    h[1:T + 1] = x[1:T + 1] @ W_hx.T  # fwd:h:t
+    _steps(h, 1, T)[:] = _steps(x, 1, T) @ W_hx.T  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
-    o[1:T + 1] = h[1:T + 1] @ W_qh.T  # fwd:o:t
+    _steps(o, 1, T)[:] = _steps(h, 1, T) @ W_qh.T  # fwd:o:t
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
 
     # backward: adjoints dL/d(.), last step first
     d_h = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
-    d_o[1:T + 1] = (1/T) * (o[1:T + 1] - y[1:T + 1])  # adj:o:t
-    d_h[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h:T, adj:h:t
+    _steps(d_o, 1, T)[:] = (1/T) * (_steps(o, 1, T) - _steps(y, 1, T))  # adj:o:t
+    _steps(d_h, 1, T)[:] = _steps(d_o, 1, T) @ W_qh  # adj:h:T, adj:h:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_h[t] += d_h[t + 1] @ W_hh  # adj:h:t

@@ -175,7 +175,7 @@ def forward(params, inputs, targets=None, steps=None):
     x = _sequence(inputs, "x", T, B, 1, dtype)
     h = _initial(inputs, "h_0", T, B, 1, dtype)
     o = np.zeros((T + 2, B, 1), dtype)
-    h[1:T + 1] = x[1:T + 1] @ w_hx  # fwd:h:t
+    _steps(h, 1, T)[:] = _steps(x, 1, T) @ w_hx  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ w_hh  # fwd:h:t
     o[T] = h[T] @ w_qh  # fwd:o:T
@@ -205,7 +205,7 @@ def gradients(params, inputs, targets, steps=None):
     y = _one_step(targets, "y", T, T, B, 1, dtype)
 
     # forward: every step is kept for the reversed loop
-    h[1:T + 1] = x[1:T + 1] @ w_hx  # fwd:h:t
+    _steps(h, 1, T)[:] = _steps(x, 1, T) @ w_hx  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ w_hh  # fwd:h:t
     o[T] = h[T] @ w_qh  # fwd:o:T

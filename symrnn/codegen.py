@@ -381,8 +381,13 @@ class _Planner:
     # ------------------------------------------------------------------ statements
 
     def _target(self, var: ir.Var, adjoint: bool, mode: TimeMode) -> str:
+        """``h[t]``, or ``_steps(h, 1, T)[:]`` (a view: steps stacked as rows) for every step at once.
+
+        Stacking steps as rows keeps products two-dimensional: one GEMM (NumPy's matmul on a
+        (T, B, n) stack calls one small GEMM per step)."""
         expr = ir.Adjoint(var) if adjoint else var
-        return NumPyCodePrinter(mode).code(expr)
+        text = NumPyCodePrinter(mode).code(expr)
+        return f"{text}[:]" if mode.how == "flat" else text
 
     def _statements(self, eq: Equation, adjoint: bool, mode: TimeMode, shared: dict | None = None) -> list[Statement]:
         var = eq.lhs.of if adjoint else eq.lhs
@@ -466,7 +471,7 @@ class _Planner:
         if first.bounds[0] == first.bounds[1]:
             free = [_to_generic(term, first.bounds[0]) for term in free]
             var = replace(var, time=ir.t_SYM)
-        before = self._emit(var, adjoint, label, free, TimeMode("slice", ir.t_SYM, lo, hi), None, accumulate=False)
+        before = self._emit(var, adjoint, label, free, TimeMode("flat", ir.t_SYM, lo, hi), None, accumulate=False)
         return before, loop_terms
 
     def _condition(self, bounds, loop_lo, loop_hi) -> str | None:
@@ -507,7 +512,7 @@ class _Planner:
                 continue
             if len(eqs) == 1 and not self._recurrent_in(eqs[0], adjoint):
                 lo, hi = eqs[0].bounds
-                mode = TimeMode("slice", ir.t_SYM, lo, hi)
+                mode = TimeMode("flat", ir.t_SYM, lo, hi)
                 eq = eqs[0]
                 generic = eq
                 blocks.append(Block(None, (Branch(None, tuple(self._statements(generic, adjoint, mode))),)))

@@ -164,9 +164,9 @@ def test_boundary_case_is_a_branch_of_the_reversed_loop():
 
 def test_loop_free_parts_are_computed_for_every_step_at_once():
     text = _golden_path("rnn-tanh").read_text(encoding="utf-8")
-    assert "    a[1:T + 1] = x[1:T + 1] @ W_hx.T + b_h.T  # fwd:a:t\n    for t in range(1, T + 1):\n" in text
+    assert "    _steps(a, 1, T)[:] = _steps(x, 1, T) @ W_hx.T + b_h.T  # fwd:a:t\n    for t in range(1, T + 1):\n" in text
     assert "        a[t] += h[t - 1] @ W_hh.T  # fwd:a:t\n" in text
-    assert "    d_h[1:T + 1] = d_o[1:T + 1] @ W_qh  # adj:h:T, adj:h:t\n" in text
+    assert "    _steps(d_h, 1, T)[:] = _steps(d_o, 1, T) @ W_qh  # adj:h:T, adj:h:t\n" in text
     assert "        if t <= T - 1:\n            d_h[t] += d_a[t + 1] @ W_hh  # adj:h:t\n" in text
 
 
