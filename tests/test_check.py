@@ -118,6 +118,7 @@ def test_symbols_resolve_layers_gates_and_decorations():
     assert read(r"\sum_t H_{t-1}^\top \frac{\partial L}{\partial A_{i,t}}", lstm) == read("sum_t H[t-1].T @ dL_dA_i[t]", lstm)
     assert read(r"\tilde{\mathbf{C}}_{2}", lstm) == ir.Var("C_tilde", (2, 2), "node", 2)
     assert read("b_i", lstm) == ir.Var("b_i", (1, 2), "param")
+    assert read("1^T dL_dA_i[2]", lstm) == read(r"\mathbf{1}^\top dL_dA_i[2]", lstm) == read("sum_rows(dL_dA_i[2])", lstm)
     deep = problem(catalogue.load("deep-rnn"), "W_hh_l1").table
     assert read(r"\sum_t \delta^{(1)}_t (h^{(1)}_{t-1})^T", deep) == read("sum_t dL_da_l1[t] @ h_l1[t-1].T", deep)
     assert read(r"\sum_t \delta^{(1)}_t \mathbf{h}_{t-1}^{(1)\top}", deep) == read("sum_t dL_da_l1[t] @ h_l1[t-1].T", deep)

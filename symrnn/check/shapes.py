@@ -482,7 +482,9 @@ class Builder:
         if isinstance(value, Ones):
             return Ones(not value.transposed, value.column)
         if isinstance(value, Scalar):
-            return value
+            if value.value == 1:
+                return Ones(True, _col(where))  # 1^T X: the row of ones, the sum over rows
+            raise self.error("a number has no transpose", where)
         return ir.transpose(value)
 
     def power(self, value, exponent, where):
