@@ -327,6 +327,13 @@ def test_large_specs_are_checked_exactly_at_small_sizes_and_in_float_at_their_ow
     assert np.array(wrong.counterexample.expected).shape == (20, 20)
 
 
+def test_the_gradient_may_be_named_in_latex():
+    text = "sum_t dL_da_l2[t] @ h_l2[t-1].T"
+    assert check_answer("deep-rnn", "W_{hh}^{(2)}", text).correct
+    assert check_answer("deep-rnn", "W_hh_l2", text).correct
+    assert check_answer("rnn-linear", "dL/dW_{hh}", "sum_t dL_dh[t] @ h[t-1].T").correct
+
+
 def test_zero_is_read_as_the_zero_matrix():
     v = check_answer("rnn-linear", "W_hh", "0")
     assert v.status == "wrong" and v.read_as == r"\mathbf{0}"

@@ -187,10 +187,22 @@ def _with_rhs(eq, rhs):
 # --------------------------------------------------------------------------- the chain
 
 
+def normalize_grad(grad: str) -> str:
+    """``W_{hh}``, ``W_{hh}^{(2)}``, ``dL/dW_hh`` -> the parameter key (``W_hh``, ``W_hh_l2``)."""
+    g = grad.strip()
+    for prefix in ("dL/d", "dL_d"):
+        g = g.removeprefix(prefix)
+    layer = ""
+    if "^{(" in g and g.endswith(")}"):
+        g, _, rest = g.partition("^{(")
+        layer = "_l" + rest[:-2]
+    return g.replace("{", "").replace("}", "").replace("\\", "") + layer
+
+
 def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.TIME_LIMIT) -> Verdict:
     """The verdict on ``text`` as the gradient of parameter ``grad`` of ``spec`` (name or Spec)."""
     spec = resolve_spec(spec)
-    prob = problem(spec, grad)
+    prob = problem(spec, normalize_grad(grad))
     verdict = Verdict(spec.name, grad, text if isinstance(text, str) else repr(text), "invalid")
     deadline = deadline_from(time_limit)
     try:
