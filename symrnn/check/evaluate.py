@@ -1,18 +1,20 @@
 """The instances an answer is checked on, and comparison of values.
 
 A :class:`Problem` is one gradient of one spec (``rnn-linear``, ``W_hh``) with the instances it
-is checked on, all drawn with fixed seeds (the same answer always gets the same verdict):
+is checked on, all drawn with fixed seeds (the same answer always gets the same verdict), at
+``T = min(max(steps, 3), 6)`` steps:
 
-1. ``exact``: the spec's sizes, ``T = max(steps, 3)``, exact rational arithmetic when every
-   operation is rational (identity activations, squared error), else 50-digit arithmetic: this
-   is the symbolic check at small sizes (an identity of polynomials at a random rational point);
-2. ``float``: the same draw in float64, and a second draw with ``T + 1`` steps (an answer
-   correct only for one ``T`` fails here);
+1. ``exact``: small sizes (each at most 3: the catalogue's own), exact rational arithmetic when
+   every operation is rational (identity activations, squared error), else 50-digit arithmetic:
+   the symbolic check at small sizes (an identity of polynomials at a random rational point);
+2. ``float``: the spec's own sizes in float64 (the same draw as ``exact`` when the sizes agree),
+   and a second draw with ``T + 1`` steps (an answer correct only for one ``T`` fails here);
 3. ``sizes``: float64 at non-square sizes (input 3, hidden 4, output 2, batch 5) when the spec
    allows it, so that a missing transpose cannot hide behind square matrices.
 
 The answer is evaluated with the true adjoints as given values (``dL/dh_t`` means the true
-adjoint of ``h_t``), so an answer may use the adjoint symbols or expand them.
+adjoint of ``h_t``; ``dL/dh_{T+1} = 0`` for a state), so an answer may use the adjoint symbols
+or expand them. Settings at other sizes read the answer again with their own symbol table.
 """
 
 from __future__ import annotations
