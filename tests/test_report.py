@@ -84,7 +84,7 @@ def test_status_lines_say_what_was_and_was_not_verified(derivations):
     assert "symrnn prove rnn-linear" in source.replace(r"-{}", "-")
     proved = collect(d, proof=True, tests=False)
     assert proved.proof is not None and not proved.proof.failed
-    assert "proved exactly against chain" in equation_status(proved, d.equation("adj:h:t"))
+    assert "proved exactly vs. sympy.diff (chain rule)" in equation_status(proved, d.equation("adj:h:t"))
     assert "line" in equation_status(proved, d.equation("adj:h:t"))
 
 

@@ -345,9 +345,10 @@ def _backward_sections(b: _Builder) -> list[Section]:
         )]
         blocks += [b.equation(eq) for eq in rest]
         sections.append(_section("Backpropagation into the hidden layer", "hidden", blocks))
+    rows = d.spec.recurrent and d.spec.notation == "row" and d.spec.bias
     intro = (
         "Every parameter is shared by all steps, so its gradient is a sum over t of one term per step in which it is "
-        "used; a bias in row notation is also summed over the rows of the batch (the row of ones)."
+        "used" + ("; a bias is also summed over the rows of the batch (the row of ones)." if rows else ".")
         if d.spec.recurrent
         else "Each weight's gradient is the adjoint of the neuron it feeds times the signal it multiplies; a bias shared by two neurons collects both adjoints."
     )
@@ -387,8 +388,10 @@ def _closed_form_section(b: _Builder) -> Section:
             math(latex(ir.transpose(recurrent_weight))) if recurrent_weight is not None else "the transposed recurrent weight",
             ", so the product is a matrix power",
             *([", ", math(latex(ir.matpow(ir.transpose(recurrent_weight), K - ir.t_SYM)))] if recurrent_weight is not None else []),
-            (": the power sum. Writing the summation index as i = T + t - k gives the form printed in D2L (9.7.15). "
-             "This holds only for the identity activation."),
+            ": the power sum. ",
+            *(["Writing the summation index as i = T + t - k gives the form printed in D2L (9.7.15). "]
+              if any(eq.label.endswith(":d2l") for eq in forms) else []),
+            "This holds only for the identity activation.",
         ]
     else:
         jacobian = _jacobian(d, recurrent_weight, J)
@@ -542,9 +545,9 @@ def _trust_section(b: _Builder) -> Section:
         verdict = "All of them passed." if not p.failed else f"FAILED: {', '.join(p.failed)}."
         blocks.append(para(
             f"Proof. Every adjoint, gradient and closed form was evaluated at a random exact point for {p.sizes} and "
-            f"compared {how} with element-level sympy.diff oracles: 'chain', a reverse sweep built only from the "
-            f"derivative of each scalar node's own expression, and, where tractable, 'expanded', the derivative of the "
-            f"fully inlined scalar loss ({p.count} comparisons). {verdict} The generic equations hold for every T; they "
+            f"compared {how} with element-level sympy.diff oracles: the chain rule (a reverse sweep built only from the "
+            f"derivative of each scalar node's own expression) and, where tractable, the expanded loss (the derivative of "
+            f"the fully inlined scalar loss by each parameter entry), {p.count} comparisons. {verdict} The generic equations hold for every T; they "
             "were instantiated at every step of this unroll.",
         ))
     else:

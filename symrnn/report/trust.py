@@ -23,6 +23,9 @@ from ..errors import SymrnnError
 
 DEFAULT_SEEDS = (0, 1, 2)
 
+ORACLE_NAMES = {"chain": "chain rule", "expanded": "expanded loss"}
+"""How a status line names the element-level oracles of symrnn.prove."""
+
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
 
 
@@ -163,7 +166,8 @@ def equation_status(trust: Trust, eq: Equation) -> str:
         oracles = trust.proved(eq.label)
         if oracles:
             how = "exactly" if trust.proof.exact else "to 50 digits"
-            parts.append(f"proved {how} against {' and '.join(oracles)}")
+            names = " + ".join(ORACLE_NAMES.get(o, o) for o in oracles)
+            parts.append(f"proved {how} vs. sympy.diff ({names})")
         else:
             parts.append("not covered by the proof")
     lines = trust.code_lines.get(eq.label)
