@@ -20,6 +20,7 @@ quantity outside its time range (``x_0``) raises :class:`EvaluationError`.
 
 from __future__ import annotations
 
+import contextlib
 import time as _clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -234,9 +235,25 @@ def _saturated(inst: Instance) -> bool:
     return False
 
 
+def precision(arith: Arithmetic):
+    """The context every ``mp`` computation runs in: 50 significant digits (a no-op otherwise).
+
+    mpmath numbers round to the precision of the context they are computed in, so every
+    operation on ``mp`` values (drawing, forward, adjoints, evaluation, comparison) is wrapped.
+    """
+    if arith.name == "mp":
+        return mpmath.workdps(MP_DIGITS)
+    return contextlib.nullcontext()
+
+
 def make_instance(derivation: Derivation, seed: int = 0, arithmetic: str | Arithmetic = "float", deadline: float | None = None) -> Instance:
     """Draw an instance of ``derivation`` (redrawing smaller weights if an activation saturates)."""
     arith = ARITHMETICS[arithmetic] if isinstance(arithmetic, str) else arithmetic
+    with precision(arith):
+        return _make_instance(derivation, seed, arith, deadline)
+
+
+def _make_instance(derivation: Derivation, seed: int, arith: Arithmetic, deadline: float | None) -> Instance:
     for scale in (1, 2, 4, 8):
         leaves = draw_leaves(derivation, seed, scale)
         inst = Instance(derivation, arith, seed, deadline=deadline)
@@ -253,8 +270,9 @@ def instance_from_values(derivation: Derivation, values: dict[Key, np.ndarray], 
     """An instance from given parameter and leaf values (keys ``(name, layer, time)``)."""
     inst = Instance(derivation, ARITHMETICS[arithmetic], -1)
     inst.values.update(values)
-    forward(inst)
-    backward(inst)
+    with precision(inst.arithmetic):
+        forward(inst)
+        backward(inst)
     return inst
 
 
@@ -276,6 +294,11 @@ def backward(inst: Instance) -> None:
 
 
 def generic_sweep(inst: Instance, generic_adjoints, changed: frozenset | set | None = None) -> dict[Key, np.ndarray]:
+    with precision(inst.arithmetic):
+        return _generic_sweep(inst, generic_adjoints, changed)
+
+
+def _generic_sweep(inst: Instance, generic_adjoints, changed: frozenset | set | None = None) -> dict[Key, np.ndarray]:
     """Adjoints of every node computed from (possibly mutated) generic adjoint equations.
 
     For each concrete node, last first, the generic equation of its template whose bounds
@@ -411,7 +434,8 @@ def evaluate(expr: ir.Expr, inst: Instance, adjoints: dict | None = None, bindin
     ``time.monotonic()`` bound after which :class:`LimitError` is raised.
     """
     ctx = _Ctx(inst, adjoints, deadline if deadline is not None else inst.deadline)
-    return _ev(expr, ctx, dict(bindings or {}))
+    with precision(inst.arithmetic):
+        return _ev(expr, ctx, dict(bindings or {}))
 
 
 def _tick(ctx: _Ctx, every: int = 64) -> None:

@@ -199,6 +199,23 @@ def test_every_mistake_has_a_mutator():
     assert set(MUTATORS) == set(MISTAKES)
 
 
+@pytest.mark.parametrize(
+    "grad, text",
+    [
+        ("W_hf", r"\sum_t H_{t-1}^\top (\frac{\partial L}{\partial C_t} \odot C_{t-1} \odot F_t \odot (1 - F_t))"),
+        ("W_hf", "sum_t H[t-1].T @ ((1 - F[t]) * F[t] * C[t-1] * dL_dC[t])"),
+        ("W_hi", "sum_t H[t-1].T @ (dL_dC[t] * C_tilde[t] * I[t] * (1 - I[t]))"),
+        ("W_ho", "sum_t H[t-1].T @ (dL_dH[t] * tanh(C[t]) * sigma'(A_o[t]))"),
+        ("b_c", "sum_t 1^T (dL_dC[t] * I[t] * (1 - C_tilde[t]^2))"),
+    ],
+)
+def test_reordered_lstm_forms_are_accepted(grad, text):
+    """Accepted at 50 digits even though the operations run in another order than the derivation's."""
+    v = check_answer("lstm", grad, text)
+    assert v.correct, v.to_text()
+    assert v.checks[0].startswith("mp ")
+
+
 def test_equivalent_forms_are_accepted_for_the_tanh_rnn():
     forms = [
         "sum_t ((W_hh.T @ dL_da[t+1] + W_qh.T @ dL_do[t]) * (1 - h[t]^2)) @ h[t-1].T",

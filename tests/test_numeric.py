@@ -149,3 +149,16 @@ def test_param_keys_are_the_gradient_keys(derivations):
     d = derivations["deep-rnn"]
     inst = numeric.make_instance(d, seed=10)
     assert set(inst.gradients()) == {param_key(p) for p in d.graph.params}
+
+
+def test_mp_arithmetic_really_carries_50_digits(derivations):
+    d = derivations["rnn-tanh"]
+    inst = numeric.make_instance(d, seed=12, arithmetic="mp")
+    h = [ir.Var("h", (2, 1), "node", sympy.Integer(n)) for n in (1, 2, 3)]
+    left = numeric.evaluate(ir.hadamard(ir.hadamard(h[0], h[1]), h[2]), inst)
+    right = numeric.evaluate(ir.hadamard(h[0], ir.hadamard(h[1], h[2])), inst)
+    with numeric.precision(numeric.MP):
+        gaps = [abs(a - b) for a, b in zip(left.flat, right.flat)]
+        digits = [len(str(v)) for v in left.flat]
+    assert max(gaps) < 1e-45
+    assert min(digits) > 40  # the values themselves have about 50 significant digits

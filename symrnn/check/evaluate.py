@@ -178,7 +178,8 @@ def close(a: np.ndarray, b: np.ndarray, arithmetic: str) -> np.ndarray:
         return np.vectorize(lambda x, y: x == y, otypes=[bool])(a, b)
     fa, fb = numeric.as_float(a), numeric.as_float(b)
     if arithmetic == "mp":
-        diff = np.vectorize(lambda x, y: float(abs(x - y)), otypes=[float])(a, b)
+        with numeric.precision(numeric.MP):
+            diff = np.vectorize(lambda x, y: float(abs(x - y)), otypes=[float])(a, b)
         scale = max(1.0, float(np.max(np.abs(fb))))
         return diff <= MP_RTOL * scale
     scale = max(1.0, float(np.max(np.abs(fb)))) if fb.size else 1.0
