@@ -474,6 +474,35 @@ def test_question_closed_form_variants_are_accepted(name, grad, label, text):
     assert v.correct, v.to_text()
 
 
+def _commuted(expr: ir.Expr) -> ir.Expr:
+    """The same value written another way: elementwise products and sums in reverse order."""
+    kids = tuple(_commuted(k) for k in expr.children())
+    if isinstance(expr, ir.Hadamard):
+        return ir.hadamard(kids[1], kids[0])
+    if isinstance(expr, ir.Add):
+        return ir.add(*reversed(kids))
+    return expr.rebuild(kids) if kids else expr
+
+
+@pytest.mark.parametrize("name, grad", list(_catalogue_gradients()))
+def test_question_expanded_and_reordered_variants_are_accepted(name, grad):
+    """One level of adjoints expanded, products and sums reordered: still the same gradient."""
+    from symrnn.check.mutations import Mutant
+
+    prob = problem(catalogue.load(name), grad)
+    identity = Mutant("none", "", "", (), prob.equation.rhs)
+    mapping = {}
+    for a in ir.adjoints(prob.equation.rhs):
+        rhs = _template_rhs(prob, identity, (a.of.name, a.of.layer))
+        if rhs is not None:
+            mapping[a] = rhs if a.of.time is None else ir.retime(rhs, {ir.t_SYM: a.of.time})
+    expanded = ir.substitute(prob.equation.rhs, mapping)
+    for variant in (expanded, _commuted(expanded), _commuted(prob.equation.rhs)):
+        for text in (plain(variant), latex(variant)):
+            v = check_answer(name, grad, text)
+            assert v.correct, v.to_text()
+
+
 @pytest.mark.parametrize("name, grad", list(_catalogue_gradients()))
 def test_question_each_applicable_mistake_gets_its_note(name, grad):
     from symrnn.check.verdict import mutant_table
