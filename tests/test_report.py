@@ -73,6 +73,9 @@ def test_mlp_report_has_the_seeds_chain_rule_with_the_worked_numbers(derivations
     assert "0.74136507" in source and "0.59326999" in source and "0.082167041" in source
     assert "0.00043856773" in source  # dL/dw1, two paths
     assert "0.298371109" in source  # the loss
+    # scalars multiply plainly, as in the seed: no elementwise-product sign between numbers
+    assert r"\odot" not in source
+    assert r"\frac{\partial L}{\partial \mathit{out}_{h1}} \mathit{out}_{h1} \left(1 - \mathit{out}_{h1}\right)" in source
 
 
 def test_status_lines_say_what_was_and_was_not_verified(derivations):

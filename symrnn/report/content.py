@@ -18,6 +18,7 @@ from dataclasses import replace
 import sympy
 
 from .. import ir
+from ..activations import activation
 from ..derive import Derivation, Equation, node_key, param_key
 from ..figures import gradient_norm_figure, scalar_power_figure
 from ..naming import var_latex
@@ -73,7 +74,9 @@ class _ScalarLatexPrinter(LatexPrinter):
 
     def _print_Hadamard(self, e: ir.Hadamard) -> str:
         if e.shape == (1, 1):
-            return f"{self.wrap(e.left, 30, (ir.MatMul,))} {self.wrap(e.right, 31, (ir.MatMul,))}"
+            # a product of scalars is associative: no parentheses around a nested product on the right
+            right = 30 if isinstance(e.right, ir.Hadamard) else 31
+            return f"{self.wrap(e.left, 30, (ir.MatMul,))} {self.wrap(e.right, right, (ir.MatMul,))}"
         return super()._print_Hadamard(e)
 
 
@@ -131,7 +134,7 @@ class _Builder:
         return TeX(label_key(label))
 
     def equation(self, eq: Equation, printer: LatexPrinter | None = None) -> EquationBlock:
-        printer = printer or LatexPrinter()
+        printer = printer or _SCALAR
         lines = _rhs_lines(printer.doprint(eq.lhs), eq.rhs, printer)
         cond = condition_latex(eq.bounds)
         key = self.key(eq.label)
@@ -336,13 +339,10 @@ def _backward_sections(b: _Builder) -> list[Section]:
         blocks += [b.equation(eq) for eq in interior]
         sections.append(_section("Backpropagation through time: the recurrence", "recurrence", blocks))
     else:
-        blocks = [para("The adjoints of the output layer come straight from the squared error; a sigmoid neuron multiplies by out(1 - out).")]
+        blocks = [para(*_output_layer_prose(d))]
         blocks += [b.equation(eq) for eq in out_eqs]
         sections.append(_section("Output adjoints", "outputs", blocks))
-        blocks = [para(
-            "A hidden neuron feeds both output neurons, so its adjoint is a sum of two contributions, one per path: "
-            "the seed's dL/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1."
-        )]
+        blocks = [para(*_hidden_layer_prose(d))]
         blocks += [b.equation(eq) for eq in rest]
         sections.append(_section("Backpropagation into the hidden layer", "hidden", blocks))
     rows = d.spec.recurrent and d.spec.notation == "row" and d.spec.bias
@@ -356,6 +356,30 @@ def _backward_sections(b: _Builder) -> list[Section]:
     blocks += [b.equation(eq) for eq in d.generic_gradients]
     sections.append(_section("Parameter gradients", "gradients", blocks))
     return sections
+
+
+def _nodes_named(d: Derivation, prefix: str) -> list[ir.Var]:
+    return [n.var for n in d.graph.nodes if n.var.name.startswith(prefix)]
+
+
+def _output_layer_prose(d: Derivation) -> list:
+    runs: list = ["The adjoints of the output layer come straight from the squared error"]
+    outs = _nodes_named(d, "out_o")
+    act = activation(d.spec.activations[-1])
+    if outs and act.from_output is not None:
+        runs += [f"; a {d.spec.activations[-1]} neuron multiplies by its derivative, written with its own output, ",
+                 math(_SCALAR.doprint(act.from_output(outs[0])))]
+    return [*runs, "."]
+
+
+def _hidden_layer_prose(d: Derivation) -> list:
+    runs: list = ["A hidden neuron feeds every output neuron, so its adjoint is a sum of contributions, one per path"]
+    hidden, errors = _nodes_named(d, "out_h"), _nodes_named(d, "E_")
+    if hidden and len(errors) > 1:
+        h = var_latex(hidden[0])
+        parts = " + ".join(rf"\frac{{\partial {var_latex(e)}}}{{\partial {h}}}" for e in errors)
+        runs += [": the seed's ", math(rf"\frac{{\partial L}}{{\partial {h}}} = {parts}")]
+    return [*runs, "."]
 
 
 def _closed_form_section(b: _Builder) -> Section:
@@ -487,10 +511,13 @@ def _chain_rule_section(b: _Builder) -> Section | None:
 
     values = worked_values(d)
     example = ", ".join(f"{name} = {value:g}" for name, value in _example_items(d))
+    named = {p.name: p for p in d.graph.params}
+    seed_pair = [math(rf"\frac{{\partial L}}{{\partial {var_latex(named[n])}}}") for n in ("w5", "w1") if n in named]
     blocks: list = [para(
-        "The seed derives dL/dw5 and dL/dw1 as products of local partial derivatives along the paths from the weight "
-        "to the loss. Here is every weight, first as the product of partials, then with each partial's formula, then "
-        f"with the worked example's numbers ({example}). Numbers are rounded to eight digits; the arithmetic is exact."
+        "The seed derives ", *([seed_pair[0], " and ", seed_pair[1]] if len(seed_pair) == 2 else ["the gradients"]),
+        " as products of local partial derivatives along the paths from the weight to the loss. Here is every weight, "
+        "first as the product of partials, then with each partial's formula, then with the worked example's numbers "
+        f"({example}). Numbers are rounded to eight digits; the arithmetic is exact.",
     )]
     rows = []
     for name, value in values.forward.items():
