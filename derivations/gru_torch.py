@@ -276,11 +276,8 @@ def gradients(params, inputs, targets, steps=None):
 
     # backward: adjoints dL/d(.), last step first
     d_A_r = np.zeros((T + 2, B, 2), dtype)
-    d_R = np.zeros((T + 2, B, 2), dtype)
     d_A_z = np.zeros((T + 2, B, 2), dtype)
-    d_Z = np.zeros((T + 2, B, 2), dtype)
     d_A_n = np.zeros((T + 2, B, 2), dtype)
-    d_N = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
@@ -291,13 +288,13 @@ def gradients(params, inputs, targets, steps=None):
             d_H[t] += d_A_z[t + 1] @ W_hz.T  # adj:H:t
             d_H[t] += (d_A_n[t + 1] * R[t + 1]) @ W_hn.T  # adj:H:t
             d_H[t] += d_H[t + 1] * Z[t + 1]  # adj:H:t
-        d_N[t] = d_H[t] * (1 - Z[t])  # adj:N:t
-        d_A_n[t] = d_N[t] * (1 - N[t] * N[t])  # adj:A_n:t
-        d_Z[t] = -(d_H[t] * N[t])  # adj:Z:t
-        d_Z[t] += d_H[t] * H[t - 1]  # adj:Z:t
-        d_A_z[t] = d_Z[t] * (Z[t] * (1 - Z[t]))  # adj:A_z:t
-        d_R[t] = d_A_n[t] * (H[t - 1] @ W_hn + b_hn)  # adj:R:t
-        d_A_r[t] = d_R[t] * (R[t] * (1 - R[t]))  # adj:A_r:t
+        d_N = d_H[t] * (1 - Z[t])  # adj:N:t
+        d_A_n[t] = d_N * (1 - N[t] * N[t])  # adj:A_n:t
+        d_Z = -(d_H[t] * N[t])  # adj:Z:t
+        d_Z = d_Z + d_H[t] * H[t - 1]  # adj:Z:t
+        d_A_z[t] = d_Z * (Z[t] * (1 - Z[t]))  # adj:A_z:t
+        d_R = d_A_n[t] * (H[t - 1] @ W_hn + b_hn)  # adj:R:t
+        d_A_r[t] = d_R * (R[t] * (1 - R[t]))  # adj:A_r:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_ir = _steps(X, 1, T).T @ _steps(d_A_r, 1, T)  # grad:W_ir

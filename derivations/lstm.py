@@ -291,13 +291,9 @@ def gradients(params, inputs, targets, steps=None):
 
     # backward: adjoints dL/d(.), last step first
     d_A_i = np.zeros((T + 2, B, 2), dtype)
-    d_I = np.zeros((T + 2, B, 2), dtype)
     d_A_f = np.zeros((T + 2, B, 2), dtype)
-    d_F = np.zeros((T + 2, B, 2), dtype)
     d_A_o = np.zeros((T + 2, B, 2), dtype)
-    d_O = np.zeros((T + 2, B, 2), dtype)
     d_A_c = np.zeros((T + 2, B, 2), dtype)
-    d_C_tilde = np.zeros((T + 2, B, 2), dtype)
     d_C = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
@@ -315,14 +311,14 @@ def gradients(params, inputs, targets, steps=None):
         elif t <= T - 1:
             d_C[t] = d_C[t + 1] * F[t + 1]  # adj:C:t
             d_C[t] += d_H[t] * O[t] * (1 - tanh_C * tanh_C)  # adj:C:t
-        d_C_tilde[t] = d_C[t] * I[t]  # adj:C_tilde:t
-        d_A_c[t] = d_C_tilde[t] * (1 - C_tilde[t] * C_tilde[t])  # adj:A_c:t
-        d_O[t] = d_H[t] * tanh_C  # adj:O:t
-        d_A_o[t] = d_O[t] * (O[t] * (1 - O[t]))  # adj:A_o:t
-        d_F[t] = d_C[t] * C[t - 1]  # adj:F:t
-        d_A_f[t] = d_F[t] * (F[t] * (1 - F[t]))  # adj:A_f:t
-        d_I[t] = d_C[t] * C_tilde[t]  # adj:I:t
-        d_A_i[t] = d_I[t] * (I[t] * (1 - I[t]))  # adj:A_i:t
+        d_C_tilde = d_C[t] * I[t]  # adj:C_tilde:t
+        d_A_c[t] = d_C_tilde * (1 - C_tilde[t] * C_tilde[t])  # adj:A_c:t
+        d_O = d_H[t] * tanh_C  # adj:O:t
+        d_A_o[t] = d_O * (O[t] * (1 - O[t]))  # adj:A_o:t
+        d_F = d_C[t] * C[t - 1]  # adj:F:t
+        d_A_f[t] = d_F * (F[t] * (1 - F[t]))  # adj:A_f:t
+        d_I = d_C[t] * C_tilde[t]  # adj:I:t
+        d_A_i[t] = d_I * (I[t] * (1 - I[t]))  # adj:A_i:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_xi = _steps(X, 1, T).T @ _steps(d_A_i, 1, T)  # grad:W_xi

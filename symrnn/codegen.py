@@ -297,6 +297,7 @@ def _repair_equation(eq: Equation) -> Equation:
 class _Planner:
     def __init__(self, derivation: Derivation, hoist: bool = True):
         self.hoist = hoist
+        self.locals: set = set()  # adjoint templates kept as per-step locals (filled while planning)
         self.d = derivation
         self.spec = derivation.spec
         self.row = getattr(self.spec, "notation", "column") == "row"
@@ -405,6 +406,8 @@ class _Planner:
         printer = NumPyCodePrinter(mode)
         target = self._target(_row_var(var) if not self.row else var, adjoint, mode)
         indexed = var.time is not None
+        if adjoint and (var.name, var.layer) in self.locals:
+            target, indexed = adjoint_code(var), False
         if not terms:
             return [] if (indexed or accumulate) else [Statement(target, "=", "0.0", label)]
         if not adjoint:
@@ -425,7 +428,9 @@ class _Planner:
                 else:
                     out.append(Statement(target, "+=", printer.code(term), label))
             else:
-                out.append(Statement(target, "=", printer.code(ir.add(_plain_ref(var, adjoint), term)), label))
+                shape = var.shape if self.row else (var.shape[1], var.shape[0])
+                plain = ir.Var(adjoint_code(var) if adjoint else name_code(var), shape, "node")
+                out.append(Statement(target, "=", printer.code(ir.add(plain, term)), label))
         return out
 
     # ------------------------------------------------------------------ hoisting out of the loop
@@ -528,6 +533,7 @@ class _Planner:
                 var = e.lhs.of if adjoint else e.lhs
                 by_template.setdefault((var.name, var.layer), []).append(e)
             internal = set(by_template)
+            local = self._local_adjoints(by_template, eqs) if adjoint else {}
             before: list[Statement] = []
             plans = []
             for group in by_template.values():
@@ -542,6 +548,7 @@ class _Planner:
                         rhs = self.node_form(e.rhs)
                         plans.append((e, var, list(rhs.terms) if isinstance(rhs, ir.Add) else [rhs], False))
             shared, shared_stmts = self._shared_activations([(e.label, t) for e, _, terms, _ in plans for t in terms])
+            shared = {**shared, **local}
             branches: list[Branch] = [Branch(None, tuple(shared_stmts))] if shared_stmts else []
             first_of: set = set()
             for e, var, terms, accumulate in plans:
@@ -559,6 +566,27 @@ class _Planner:
                 blocks.append(Block(None, (Branch(None, tuple(before)),)))
             blocks.append(Block(header, tuple(branches)))
         return blocks
+
+    def _local_adjoints(self, by_template: dict, eqs: list[Equation]) -> dict:
+        """Adjoints needed only within their own step of this loop (``dL/dI_t``, used for ``dL/dA_i,t``
+        and nowhere else) are a per-step local ``d_I``, not an array over all steps."""
+        labels = {e.label for e in eqs}
+        mapping: dict[ir.Expr, ir.Expr] = {}
+        for key, group in by_template.items():
+            if len(group) != 1 or group[0].bounds[0] == group[0].bounds[1]:
+                continue
+            lhs = group[0].lhs.of
+            ok = True
+            for eq in self.adj + self.grads:
+                for node in ir.walk(eq.rhs):
+                    refers = isinstance(node, ir.Adjoint) and (node.of.name, node.of.layer) == key
+                    if refers and (eq.label not in labels or sympy.sympify(node.of.time) != ir.t_SYM):
+                        ok = False
+            if ok:
+                row_lhs = lhs if self.row else _row_var(lhs)
+                mapping[ir.Adjoint(row_lhs)] = ir.Var(adjoint_code(lhs), row_lhs.shape, "node")
+                self.locals.add(key)
+        return mapping
 
     def _shared_activations(self, terms: list[tuple[str, ir.Expr]]) -> tuple[dict, list[Statement]]:
         """An activation of a step-``t`` quantity used twice or more in one loop body is computed once.
@@ -670,10 +698,6 @@ class _Planner:
             found[code] = (code, f"np.moveaxis({code}[1:T + 1], 0, 1).copy()", f"(B, T, {width})")
 
 
-def _plain_ref(var: ir.Var, adjoint: bool) -> ir.Expr:
-    return ir.Adjoint(var) if adjoint else var
-
-
 def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
     params = [f'{param_key(v)} = _param(params, "{param_key(v)}", {v.shape}, dtype)' for v in p.graph.params]
 
@@ -703,7 +727,9 @@ def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
     target_lines = [load(leaf) for leaf in targets]
     provided = {leaf.name for leaf in inputs}
     allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(False) if n not in provided]
-    adj_allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(True) if n not in _inline_names(p)]
+    local_names = {adjoint_code(ir.Var(name, (1, 1), layer=layer)) for name, layer in p.locals}
+    adj_allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(True)
+                  if n not in _inline_names(p) and n not in local_names]
     return tuple(params), size, tuple(input_lines), tuple(target_lines), tuple(allocs), tuple(adj_allocs)
 
 
