@@ -201,7 +201,7 @@ def build_pdf(
         tex_path = _write_sources(pdf_path.parent, stem, tex_source, files)
         message = (
             f"{INSTALL_HINT}. Wrote {tex_path}; to get the PDF run: cd {tex_path.parent} && "
-            f"latexmk {' '.join(LATEXMK_ARGS)} {tex_path.name}"
+            f"openin_any=p openout_any=p latexmk {' '.join(LATEXMK_ARGS)} {tex_path.name}"
         )
         result = BuildResult(None, tex_path, tex_missing=True, message=message)
         if check:
