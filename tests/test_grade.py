@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import subprocess
+import sys
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
@@ -111,3 +113,20 @@ def test_cli_grade_writes_one_row_per_submission(tmp_path, capsys):
     assert len(rows) == len(SUBMISSIONS)
     assert {r["id"]: r["status"] for r in rows} == EXPECTED
     assert "graded 8 submissions" in capsys.readouterr().err
+
+
+def test_the_worker_memory_cap_refuses_a_huge_allocation():
+    code = (
+        "import numpy as np\n"
+        "from symrnn.check.grade import _limit_memory\n"
+        "_limit_memory(200 * 1024**2)\n"
+        "try:\n"
+        "    np.ones(10**9)\n"
+        "    print('allocated')\n"
+        "except MemoryError:\n"
+        "    print('refused')\n"
+        "np.ones(10**6)\n"
+        "print('small ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["refused", "small", "ok"], out.stdout + out.stderr

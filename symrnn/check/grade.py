@@ -31,15 +31,27 @@ from . import limits
 OUT_FIELDS = ("id", "grad", "answer", "status", "score", "mistakes", "read_as", "feedback", "teacher_note", "message", "counterexample")
 
 
+def _address_space() -> int:
+    """This process's current address-space size in bytes (Linux), or 0 when unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not on Linux
+        return 0
+
+
 def _limit_memory(limit: int | None) -> None:
+    """Cap a worker's address space at ``limit`` bytes beyond what it already maps (a forked
+    worker inherits the parent's mappings: libraries, thread stacks)."""
     if not limit:
         return
     try:
         import resource
 
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or limit < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        cap = _address_space() + limit
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     except (ImportError, ValueError, OSError):  # pragma: no cover - not on Linux
         pass
 

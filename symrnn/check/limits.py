@@ -40,7 +40,8 @@ TIME_LIMIT = 5.0
 """Seconds one check may spend evaluating before it is refused."""
 
 MEMORY_LIMIT = 2 * 1024**3
-"""Bytes of address space a grading worker process may use (set with ``resource``)."""
+"""Bytes of address space a grading worker process may add to what it maps when it starts
+(``resource.RLIMIT_AS``; one check needs a few tens of megabytes)."""
 
 
 def refuse(message: str) -> LimitError:
