@@ -184,9 +184,48 @@ def _is_terminal(eq: Equation) -> bool:
 # --------------------------------------------------------------------------- symbol table
 
 
-def _meaning(var: ir.Var) -> str:
+_DST = {"h": "hidden state", "q": "output", "i": "input gate", "f": "forget gate", "o": "output gate",
+        "c": "candidate memory", "r": "reset gate", "z": "update gate", "n": "candidate state", "s": "decoder state"}
+_SRC = {"x": "input", "h": "hidden state", "i": "input", "s": "decoder state", "z": "decoder input"}
+
+
+def _param_meaning(var: ir.Var, spec) -> str:
+    """``W_hx`` -> weights from the input to the hidden state (column: W_{to,from}; row: W_{from,to})."""
+    kind, _, sub = var.name.partition("_")
+    if not spec.recurrent or not sub:
+        layer = re.fullmatch(r"b(\d+)", var.name)
+        if layer:
+            return f"bias of layer {layer.group(1)} (shared by its neurons)"
+        return "bias" if kind.lower().startswith("b") else "weight"
+    row = spec.notation == "row"
+    if kind.lower() == "b":
+        dst = sub[-1]
+        target = "candidate hidden state" if spec.cell == "gru-d2l" and dst == "h" else _DST.get(dst, dst)
+        part = {"i": " (input part)", "h": " (hidden part)"}.get(sub[0], "") if len(sub) == 2 else ""
+        return f"bias of the {target}{part}"
+    if len(sub) != 2:
+        return "weights"
+    src, dst = (sub[0], sub[1]) if row else (sub[1], sub[0])
+    target = "candidate hidden state" if spec.cell == "gru-d2l" and dst == "h" else _DST.get(dst, dst)
+    source = _SRC.get(src, src)
+    if var.layer is not None and var.layer > 1 and src == "x":
+        source = f"hidden state of layer {var.layer - 1}"
+    return f"weights from the {source} to the {target}"
+
+
+def _neuron_weight(var: ir.Var, d: Derivation) -> str | None:
+    """``w5`` -> "weight from h1 to o1", read off the node whose net input it multiplies."""
+    for node in d.graph.nodes:
+        for sub in ir.walk(node.expr):
+            if isinstance(sub, ir.MatMul) and sub.left == var and isinstance(sub.right, ir.Var):
+                src = sub.right.name.split("_", 1)[-1]
+                return f"weight from {src} to {node.var.name.split('_', 1)[-1]}"
+    return None
+
+
+def _meaning(var: ir.Var, spec=None) -> str:
     if var.role == "param":
-        return "bias" if var.name.lower().startswith("b") else "weights"
+        return _param_meaning(var, spec) if spec is not None else "weights"
     if var.role == "state":
         return "initial state (zero by default in generated code)"
     name = var.name
@@ -231,7 +270,7 @@ def symbol_table(d: Derivation) -> Table:
     order = {"input": 0, "state": 1, "target": 2, "node": 3, "param": 4, "loss": 5}
     rows = []
     for (_, _, role), var in sorted(seen.items(), key=lambda kv: order.get(kv[0][2], 3) if kv[1].role != "loss" else 5):
-        meaning = _meaning(var)
+        meaning = (_neuron_weight(var, d) if var.role == "param" and not d.spec.recurrent else None) or _meaning(var, d.spec)
         if var.layer is not None:
             meaning += f", layer {var.layer}"
         rows.append(((math(var_latex(var)),), (Run(text=meaning),), (math(_shape_latex(var)),)))
