@@ -44,10 +44,6 @@ MEMORY_LIMIT = 2 * 1024**3
 (``resource.RLIMIT_AS``; one check needs a few tens of megabytes)."""
 
 
-def refuse(message: str) -> LimitError:
-    return LimitError(message)
-
-
 __all__ = [
     "MAX_CHECK_SIZE",
     "MAX_DEPTH",
@@ -61,5 +57,4 @@ __all__ = [
     "MEMORY_LIMIT",
     "TIME_LIMIT",
     "LimitError",
-    "refuse",
 ]

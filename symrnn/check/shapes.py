@@ -87,10 +87,6 @@ class Builder:
     def error(self, message: str, node=None) -> AnswerError:
         return AnswerError(message, self.text, _col(node) if node is not None else None)
 
-    def shape_error(self, message: str, node) -> AnswerError:
-        err = self.error(message, node)
-        return err
-
     # ----------------------------------------------------------------- entry
 
     def build(self, tree) -> ir.Expr:
