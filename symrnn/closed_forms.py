@@ -44,7 +44,7 @@ def expand(expr: ir.Expr) -> list[Term]:
         return [(expr.factor * c, f) for c, f in expand(expr.x)]
     if isinstance(expr, ir.MatMul):
         return [(c1 * c2, f1 + f2) for c1, f1 in expand(expr.left) for c2, f2 in expand(expr.right)]
-    if isinstance(expr, ir.MatPow) and sympy.sympify(expr.exponent).is_Integer:
+    if isinstance(expr, ir.MatPow) and ir.as_sym(expr.exponent).is_Integer:
         factors = (expr.x,) * int(expr.exponent)
         return [(sympy.Integer(1), factors)]
     if ir.is_identity(expr):
@@ -85,7 +85,7 @@ def canonical(expr: ir.Expr) -> dict[tuple[ir.Expr, ...], sympy.Expr]:
 
 def _flatten_powers(factors: tuple[ir.Expr, ...]) -> Iterable[ir.Expr]:
     for f in factors:
-        if isinstance(f, ir.MatPow) and sympy.sympify(f.exponent).is_Integer:
+        if isinstance(f, ir.MatPow) and ir.as_sym(f.exponent).is_Integer:
             yield from (f.x,) * int(f.exponent)
         else:
             yield f
@@ -107,11 +107,11 @@ def hadamard_to_diag(expr: ir.Expr) -> ir.Expr:
 def instantiate(expr: ir.Expr, times: dict) -> ir.Expr:
     """Substitute concrete times and unfold sums and products over time into explicit terms."""
     if isinstance(expr, ir.TimeSum):
-        lo, hi = (int(sympy.sympify(b).subs(times)) for b in (expr.lo, expr.hi))
+        lo, hi = (int(ir.as_sym(b).subs(times)) for b in (expr.lo, expr.hi))
         parts = [instantiate(expr.body, {**times, expr.index: k}) for k in range(lo, hi + 1)]
         return ir.add(*parts) if parts else ir.zeros(expr.shape)
     if isinstance(expr, ir.TimeProduct):
-        lo, hi = (int(sympy.sympify(b).subs(times)) for b in (expr.lo, expr.hi))
+        lo, hi = (int(ir.as_sym(b).subs(times)) for b in (expr.lo, expr.hi))
         out: ir.Expr = ir.eye(expr.shape[0])
         for j in range(lo, hi + 1):
             out = ir.matmul(out, instantiate(expr.body, {**times, expr.index: j}))
@@ -119,9 +119,9 @@ def instantiate(expr: ir.Expr, times: dict) -> ir.Expr:
     if isinstance(expr, (ir.Var, ir.Adjoint)):
         return ir.retime(expr, times)
     if isinstance(expr, ir.MatPow):
-        return ir.matpow(instantiate(expr.x, times), sympy.sympify(expr.exponent).subs(times))
+        return ir.matpow(instantiate(expr.x, times), ir.as_sym(expr.exponent).subs(times))
     if isinstance(expr, ir.Scale):
-        return ir.scale(sympy.sympify(expr.factor).subs(times), instantiate(expr.x, times))
+        return ir.scale(ir.as_sym(expr.factor).subs(times), instantiate(expr.x, times))
     kids = expr.children()
     return expr.rebuild(tuple(instantiate(k, times) for k in kids)) if kids else expr
 

@@ -57,7 +57,7 @@ class _Evaluator:
             raise SymrnnError(f"no value for {plain(key)}") from None
 
     def integer(self, value) -> int:
-        value = sympy.sympify(value).subs(self.times)
+        value = ir.as_sym(value).subs(self.times)
         if not value.is_Integer:
             raise SymrnnError(f"time expression {value} is not concrete; give values for {value.free_symbols}")
         return int(value)
@@ -117,7 +117,7 @@ EVALUATORS: dict[type, Callable[[_Evaluator, ir.Expr], sympy.Matrix]] = {
     ir.MatMul: lambda ev, e: ev(e.left) * ev(e.right),
     ir.Add: lambda ev, e: sum((ev(t) for t in e.terms[1:]), ev(e.terms[0])),
     ir.Neg: lambda ev, e: -ev(e.x),
-    ir.Scale: lambda ev, e: sympy.sympify(e.factor).subs(ev.times) * ev(e.x),
+    ir.Scale: lambda ev, e: ir.as_sym(e.factor).subs(ev.times) * ev(e.x),
     ir.Transpose: lambda ev, e: ev(e.x).T,
     ir.Hadamard: lambda ev, e: ev(e.left).multiply_elementwise(ev(e.right)),
     ir.OneMinus: lambda ev, e: ev(e.x).applyfunc(lambda v: 1 - v),

@@ -31,6 +31,18 @@ t_SYM = sympy.Symbol("t", integer=True, positive=True)
 INDEX_SYMBOLS = {name: sympy.Symbol(name, integer=True) for name in ("i", "j", "k")}
 
 
+def as_sym(value) -> sympy.Expr:
+    """A SymPy number or expression from an int or an existing SymPy object.
+
+    Never parses text (``sympify`` would): time indices and factors only ever come from code.
+    """
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an int or a SymPy expression, got {type(value).__name__}")
+    return sympy.Integer(value)
+
+
 class Expr:
     """Base of every matrix expression."""
 
@@ -74,7 +86,7 @@ class Var(Expr):
     axis: str = ""
 
     def at(self, time: sympy.Expr | int | None) -> "Var":
-        return Var(self.name, self.shape, self.role, None if time is None else sympy.sympify(time), self.layer, self.axis)
+        return Var(self.name, self.shape, self.role, None if time is None else as_sym(time), self.layer, self.axis)
 
     @property
     def key(self) -> tuple:
@@ -502,7 +514,7 @@ def neg(x: Expr) -> Expr:
 
 
 def scale(factor, x: Expr) -> Expr:
-    factor = sympy.sympify(factor)
+    factor = as_sym(factor)
     if factor == 1:
         return x
     if factor == 0 or is_zero(x):
@@ -568,7 +580,7 @@ def sum_rows(x: Expr) -> Expr:
 
 def matpow(x: Expr, exponent) -> Expr:
     _need(x.rows == x.cols, f"only a square matrix has powers, got {x.shape}")
-    exponent = sympy.sympify(exponent)
+    exponent = as_sym(exponent)
     if exponent == 0:
         return eye(x.rows)
     if exponent == 1:
@@ -637,7 +649,7 @@ def shift_time(var: Var, mapping) -> Var:
     """``var`` with its time index passed through ``mapping`` (a SymPy substitution dict)."""
     if var.time is None:
         return var
-    return var.at(sympy.sympify(var.time).subs(mapping))
+    return var.at(as_sym(var.time).subs(mapping))
 
 
 def retime(expr: Expr, mapping: dict) -> Expr:
@@ -652,12 +664,12 @@ def retime(expr: Expr, mapping: dict) -> Expr:
         if isinstance(node, (Var, Adjoint)):
             return leaf(node)
         if isinstance(node, MatPow):
-            return matpow(go(node.x), sympy.sympify(node.exponent).subs(mapping))
+            return matpow(go(node.x), as_sym(node.exponent).subs(mapping))
         if isinstance(node, Scale):
-            return scale(sympy.sympify(node.factor).subs(mapping), go(node.x))
+            return scale(as_sym(node.factor).subs(mapping), go(node.x))
         if isinstance(node, (TimeSum, TimeProduct)):
             inner = {k: v for k, v in mapping.items() if k != node.index}
-            return type(node)(node.index, sympy.sympify(node.lo).subs(inner), sympy.sympify(node.hi).subs(inner), retime(node.body, inner))
+            return type(node)(node.index, as_sym(node.lo).subs(inner), as_sym(node.hi).subs(inner), retime(node.body, inner))
         kids = node.children()
         if not kids:
             return node

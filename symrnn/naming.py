@@ -24,7 +24,7 @@ _ORDER = {"T": 0, "t": 1, "k": 2, "j": 3, "i": 4}
 def _time_terms(time: sympy.Expr) -> list[tuple[int, str]]:
     """``(coefficient, symbol)`` pairs of an affine time index (symbol ``""`` is the constant):
     positive terms first, symbols before the constant, so ``T-1``, ``k-t``, ``6-i``, ``T+t-i``."""
-    expr = sympy.expand(sympy.sympify(time))
+    expr = sympy.expand(ir.as_sym(time))
     coeffs = expr.as_coefficients_dict()
     terms = [(int(c), str(s)) for s, c in coeffs.items() if s != 1]
     const = int(coeffs.get(sympy.Integer(1), 0))
@@ -35,7 +35,7 @@ def _time_terms(time: sympy.Expr) -> list[tuple[int, str]]:
 
 def time_text(time: sympy.Expr) -> str:
     """A time index as compact text: ``t+1``, ``T-1``, ``T+t-i``, ``3``."""
-    expr = sympy.sympify(time)
+    expr = ir.as_sym(time)
     affine = all(s.name in _ORDER for s in expr.free_symbols) and all(
         sympy.Poly(expr, s).degree() <= 1 for s in expr.free_symbols
     ) if expr.is_polynomial() else False

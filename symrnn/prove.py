@@ -285,8 +285,8 @@ def _prove_generic(eq, derivation: Derivation, env, chain, record, element) -> N
             record(eq.label, "chain", evaluate(eq.rhs, env, {ir.T_SYM: steps}), truth)
         return
     lo, hi = eq.bounds
-    lo_n = int(sympy.sympify(lo).subs(ir.T_SYM, steps))
-    hi_n = int(sympy.sympify(hi).subs(ir.T_SYM, steps))
+    lo_n = int(ir.as_sym(lo).subs(ir.T_SYM, steps))
+    hi_n = int(ir.as_sym(hi).subs(ir.T_SYM, steps))
     for t in range(max(lo_n, 1) if lo_n >= 0 else 1, hi_n + 1):
         times = {ir.T_SYM: steps, ir.t_SYM: t}
         var = ir.shift_time(lhs_var, times)

@@ -77,12 +77,12 @@ ACTIVATION_VALUES: dict[str, Callable[[float], float]] = {
 
 @lru_cache(maxsize=256)
 def _factor_value(f: sympy.Expr, steps: int) -> float:
-    return float(sympy.sympify(f).subs(ir.T_SYM, steps))
+    return float(ir.as_sym(f).subs(ir.T_SYM, steps))
 
 
 @lru_cache(maxsize=256)
 def _factor_latex(f: sympy.Expr, steps: int) -> str:
-    return sympy.latex(sympy.sympify(f).subs(ir.T_SYM, steps))
+    return sympy.latex(ir.as_sym(f).subs(ir.T_SYM, steps))
 
 
 class NumberPrinter(LatexPrinter):

@@ -36,7 +36,7 @@ def power_sum(T: int, t: int, *, shift: int = 0, transpose: bool = True, start: 
     W = ir.transpose(W_hh) if transpose else W_hh
     V = ir.transpose(W_qh) if transpose else W_qh
     k = i if paired_with_i else T + t - i
-    out = ir.Adjoint(ir.Var("o", (Q, 1), "node", sympy.sympify(k)))
+    out = ir.Adjoint(ir.Var("o", (Q, 1), "node", ir.as_sym(k)))
     body = ir.matmul(ir.matmul(ir.MatPow(W, T - i + shift), V), out)
     return ir.TimeSum(i, sympy.Integer(t + start), T, body)
 
