@@ -241,6 +241,7 @@ def test_equivalent_forms_are_accepted_for_the_tanh_rnn():
         ("rnn-linear", "W_hh", "sum_{t=2}^{T} dL_dh[t] @ h[t-1].T", "off_by_one"),
         ("rnn-linear", "W_hx", "sum_t dL_dh[t] @ h[t-1].T", "wrong_signal_pairing"),
         ("lstm", "W_hf", "sum_t H[t-1].T @ ((dL_dC[t] * C[t-1]) @ (F[t] * (1 - F[t])))", "elementwise_matmul_confused"),
+        ("lstm", "W_hf", "sum_t H[t-1].T @ ((1 - F[t]) * F[t] * C[t] * dL_dC[t])", "wrong_signal_pairing"),
         ("lstm", "W_hf", "sum_t H[t-1].T @ (((dL_dH[t] * O[t] * (1 - tanh(C[t]) * tanh(C[t]))) * C[t-1]) * F[t] * (1 - F[t]))",
          "lstm_cell_path_dropped"),
     ],

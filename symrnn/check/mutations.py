@@ -337,6 +337,19 @@ def wrong_signal_pairing(ctx: Context):
 
     yield from _sites(ctx, edit, "wrong_signal_pairing", _changed, include_adjoints=False)
 
+    def local_edit(e):
+        """``dL/dC_t ⊙ C_{t-1}`` paired with the wrong step: ``dL/dC_t ⊙ C_t``."""
+        if not isinstance(e, ir.Hadamard):
+            return []
+        out = []
+        for mine, other, rebuild in ((e.left, e.right, lambda v: ir.hadamard(v, e.right)),
+                                     (e.right, e.left, lambda v: ir.hadamard(e.left, v))):
+            if isinstance(mine, ir.Var) and mine.role != "param" and mine.time is not None and ir.adjoints(other):
+                out.extend(rebuild(mine.at(mine.time + d)) for d in (1, -1))
+        return out
+
+    yield from _sites(ctx, local_edit, "wrong_signal_pairing", _changed, include_grad=False)
+
 
 def diag_wrong_side(ctx: Context):
     """``W^T (f'_{t+1} ⊙ g)`` written ``f'_{t+1} ⊙ (W^T g)``: the diagonal on the wrong side."""
