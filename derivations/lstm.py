@@ -209,6 +209,7 @@ def forward(params, inputs, targets=None, steps=None):
     A_c = np.zeros((T + 2, B, 2), dtype)
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    tanh_C = np.zeros((T + 2, B, 2), dtype)
     _steps(A_i, 1, T)[:] = _steps(X, 1, T) @ W_xi + b_i  # fwd:A_i:t
     _steps(A_f, 1, T)[:] = _steps(X, 1, T) @ W_xf + b_f  # fwd:A_f:t
     _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
@@ -223,7 +224,8 @@ def forward(params, inputs, targets=None, steps=None):
         A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
-        H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
+        tanh_C[t] = np.tanh(C[t])  # shared by fwd:H:t, adj:O:t, adj:C:t, adj:C:T
+        H[t] = O[t] * tanh_C[t]  # fwd:H:t
     _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
@@ -268,6 +270,7 @@ def gradients(params, inputs, targets, steps=None):
     A_c = np.zeros((T + 2, B, 2), dtype)
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    tanh_C = np.zeros((T + 2, B, 2), dtype)
     Y = _sequence(targets, "Y", T, B, 2, dtype)
 
     # forward: every step is kept for the reversed loop
@@ -285,7 +288,8 @@ def gradients(params, inputs, targets, steps=None):
         A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
-        H[t] = O[t] * np.tanh(C[t])  # fwd:H:t
+        tanh_C[t] = np.tanh(C[t])  # shared by fwd:H:t, adj:O:t, adj:C:t, adj:C:T
+        H[t] = O[t] * tanh_C[t]  # fwd:H:t
     _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
 
@@ -300,20 +304,19 @@ def gradients(params, inputs, targets, steps=None):
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
     _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
-        tanh_C = np.tanh(C[t])  # shared by adj:C:t, adj:O:t
         if t <= T - 1:
             d_H[t] += d_A_i[t + 1] @ W_hi.T  # adj:H:t
             d_H[t] += d_A_f[t + 1] @ W_hf.T  # adj:H:t
             d_H[t] += d_A_o[t + 1] @ W_ho.T  # adj:H:t
             d_H[t] += d_A_c[t + 1] @ W_hc.T  # adj:H:t
         if t == T:
-            d_C[T] = d_H[T] * O[T] * (1 - np.tanh(C[T]) * np.tanh(C[T]))  # adj:C:T
+            d_C[T] = d_H[T] * O[T] * (1 - tanh_C[T] * tanh_C[T])  # adj:C:T
         elif t <= T - 1:
             d_C[t] = d_C[t + 1] * F[t + 1]  # adj:C:t
-            d_C[t] += d_H[t] * O[t] * (1 - tanh_C * tanh_C)  # adj:C:t
+            d_C[t] += d_H[t] * O[t] * (1 - tanh_C[t] * tanh_C[t])  # adj:C:t
         d_C_tilde = d_C[t] * I[t]  # adj:C_tilde:t
         d_A_c[t] = d_C_tilde * (1 - C_tilde[t] * C_tilde[t])  # adj:A_c:t
-        d_O = d_H[t] * tanh_C  # adj:O:t
+        d_O = d_H[t] * tanh_C[t]  # adj:O:t
         d_A_o[t] = d_O * (O[t] * (1 - O[t]))  # adj:A_o:t
         d_F = d_C[t] * C[t - 1]  # adj:F:t
         d_A_f[t] = d_F * (F[t] * (1 - F[t]))  # adj:A_f:t

@@ -314,14 +314,77 @@ class _Planner:
         self.fwd = [_repair_equation(e) for e in derivation.generic_forward]
         self.adj = [_repair_equation(e) for e in derivation.generic_adjoints]
         self.grads = [_repair_equation(e) for e in derivation.generic_gradients]
+        self.stored: dict = {}
+        self.stored = self._find_stored()
+        self.emitted: set = set()  # stored activations whose forward-loop statement was planned
 
     # ------------------------------------------------------------------ helpers
 
     def node_form(self, expr: ir.Expr) -> ir.Expr:
-        return expr if self.row else rows_of(expr)
+        return self._use_stored(expr if self.row else rows_of(expr))
 
     def grad_form(self, expr: ir.Expr) -> ir.Expr:
-        return expr if self.row else cols_of(expr)
+        return self._use_stored(expr if self.row else cols_of(expr))
+
+    # ------------------------------------------------------------------ activations kept from the forward pass
+
+    def _find_stored(self) -> dict:
+        """Activations of a step quantity that the forward pass computes and the backward pass needs
+        again (``tanh(C_t)`` in ``H_t = O_t ⊙ tanh(C_t)`` and in ``dL/dC_t``): kept in an array
+        ``tanh_C`` by the forward loop, so the reversed loop reads them instead of recomputing.
+
+        Returns ``{(fn, name, layer): (array name, width, labels)}``."""
+        found: dict[tuple, list[str]] = {}
+        in_forward: set = set()
+        for eqs, forward in ((self.fwd, True), (self.adj, False)):
+            for eq in eqs:
+                rhs = eq.rhs if self.row else rows_of(eq.rhs)
+                for node in ir.walk(rhs):
+                    if (isinstance(node, ir.Apply) and node.fn != "identity" and isinstance(node.x, ir.Var)
+                            and node.x.role != "param" and node.x.time is not None):
+                        key = (node.fn, node.x.name, node.x.layer)
+                        found.setdefault(key, [])
+                        if eq.label not in found[key]:
+                            found[key].append(eq.label)
+                        if forward and sympy.sympify(node.x.time) == ir.t_SYM:
+                            in_forward.add(key)
+        stored = {}
+        for key, labels in found.items():
+            if key in in_forward and any(label.startswith("adj:") for label in labels):
+                fn, name, layer = key
+                code = f"{fn}_{name_code(ir.Var(name, (1, 1), layer=layer))}"
+                stored[key] = (code, labels)
+        return stored
+
+    def _use_stored(self, expr: ir.Expr) -> ir.Expr:
+        if not self.stored:
+            return expr
+
+        def go(node: ir.Expr) -> ir.Expr:
+            if isinstance(node, ir.Apply) and isinstance(node.x, ir.Var):
+                hit = self.stored.get((node.fn, node.x.name, node.x.layer))
+                if hit is not None and node.x.time is not None:
+                    return replace(node.x, name=hit[0], layer=None, role="node")
+            kids = node.children()
+            if not kids or isinstance(node, (ir.Var, ir.Adjoint)):
+                return node
+            return node.rebuild(tuple(go(k) for k in kids))
+
+        return go(expr)
+
+    def _store_statements(self, var: ir.Var) -> list[Statement]:
+        """``tanh_C[t] = np.tanh(C[t])`` right after ``C[t]`` is computed in the forward loop."""
+        out = []
+        for (fn, name, layer), (code, labels) in self.stored.items():
+            if (name, layer) != (var.name, var.layer):
+                continue
+            at_t = replace(var, time=ir.t_SYM)
+            if not self.row:
+                at_t = _row_var(at_t)
+            value = NumPyCodePrinter().code(ir.Apply(fn, at_t))
+            out.append(Statement(f"{code}[t]", "=", value, "shared by " + ", ".join(labels)))
+            self.emitted.add((fn, name, layer))
+        return out
 
     def _equation_for(self, equations: list[Equation], var: ir.Var) -> Equation:
         for eq in equations:
@@ -562,6 +625,11 @@ class _Planner:
                     head = ("elif " if key in first_of else "if ") + cond + ":"
                     first_of.add(key)
                 branches.append(Branch(head, tuple(stmts)))
+                last_of_template = all((v.name, v.layer) != key for _, v, _, _ in plans[plans.index((e, var, terms, accumulate)) + 1:])
+                if not adjoint and last_of_template:
+                    store = self._store_statements(var)
+                    if store:
+                        branches.append(Branch(None, tuple(store)))
             if before:
                 blocks.append(Block(None, (Branch(None, tuple(before)),)))
             blocks.append(Block(header, tuple(branches)))
@@ -672,6 +740,10 @@ class _Planner:
             seen.setdefault(name, _width(var, self.row))
         return list(seen.items())
 
+    def stored_arrays(self) -> list[tuple[str, int]]:
+        widths = {(v.name, v.layer): _width(v, self.row) for v in (n.var for n in self.graph.nodes)}
+        return [(code, widths[(name, layer)]) for (fn, name, layer), (code, _) in self.stored.items()]
+
     def outputs(self) -> list[tuple[str, str, str]]:
         found: dict[str, tuple[str, str, str]] = {}
         for node in ir.walk(self.graph.node_of(self.graph.loss).expr):
@@ -727,6 +799,7 @@ def _prologue(p: _Planner, inputs: list[Leaf], targets: list[Leaf]):
     target_lines = [load(leaf) for leaf in targets]
     provided = {leaf.name for leaf in inputs}
     allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(False) if n not in provided]
+    allocs += [f"{code} = np.zeros((T + 2, B, {w}), dtype)" for code, w in p.stored_arrays()]
     local_names = {adjoint_code(ir.Var(name, (1, 1), layer=layer)) for name, layer in p.locals}
     adj_allocs = [f"{n} = np.zeros((T + 2, B, {w}), dtype)" for n, w in p.arrays(True)
                   if n not in _inline_names(p) and n not in local_names]
@@ -745,6 +818,9 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
     fwd_nodes = [n for n in graph.nodes if n.var not in needs_targets]
     loss_nodes = [n for n in graph.nodes if n.var in needs_targets]
     forward = p.blocks(p._segments(fwd_nodes, p.fwd, backward=False), adjoint=False, backward=False)
+    if set(p.stored) - p.emitted:  # an activation of a quantity not computed in a forward loop: recompute it
+        p.stored = {k: v for k, v in p.stored.items() if k in p.emitted}
+        forward = p.blocks(p._segments(fwd_nodes, p.fwd, backward=False), adjoint=False, backward=False)
     loss = p.blocks(p._segments(loss_nodes, p.fwd, backward=False), adjoint=False, backward=False)
     adj_nodes = [n for n in reversed(graph.nodes) if n.var != graph.loss and not _inline_constant(p, n.var)]
     backward = p.blocks(p._segments(adj_nodes, p.adj, backward=True), adjoint=True, backward=True)
