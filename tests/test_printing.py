@@ -63,3 +63,11 @@ def test_every_op_has_a_print_method(printer):
     ops = [cls for cls in vars(ir).values() if isinstance(cls, type) and issubclass(cls, ir.Expr) and cls is not ir.Expr]
     missing = [cls.__name__ for cls in ops if not hasattr(printer, f"_print_{cls.__name__}")]
     assert not missing
+
+
+def test_scalar_elementwise_products_print_as_plain_products():
+    out = ir.Var("out_o1", (1, 1))
+    g = ir.Adjoint(out)
+    assert latex(ir.hadamard(g, ir.hadamard(out, ir.one_minus(out)))) == (
+        r"\frac{\partial L}{\partial \mathit{out}_{o1}} \mathit{out}_{o1} \left(1 - \mathit{out}_{o1}\right)"
+    )

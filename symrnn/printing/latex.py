@@ -83,6 +83,10 @@ class LatexPrinter:
         return f"{self.wrap(e.x, ATOM)}^{{\\top}}"
 
     def _print_Hadamard(self, e: ir.Hadamard) -> str:
+        if e.shape == (1, 1):
+            # Scalars (the seed's network): a plain product, as the lecture writes out(1 - out).
+            right = PRODUCT if isinstance(e.right, ir.Hadamard) else PRODUCT + 1
+            return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} {self.wrap(e.right, right, (ir.MatMul,))}"
         return f"{self.wrap(e.left, PRODUCT, (ir.MatMul,))} \\odot {self.wrap(e.right, PRODUCT, (ir.MatMul,))}"
 
     def _print_OneMinus(self, e: ir.OneMinus) -> str:

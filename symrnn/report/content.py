@@ -69,18 +69,7 @@ _SHAPES = {
 }
 
 
-class _ScalarLatexPrinter(LatexPrinter):
-    """The LaTeX printer, but an elementwise product of scalars is written as a plain product."""
-
-    def _print_Hadamard(self, e: ir.Hadamard) -> str:
-        if e.shape == (1, 1):
-            # a product of scalars is associative: no parentheses around a nested product on the right
-            right = 30 if isinstance(e.right, ir.Hadamard) else 31
-            return f"{self.wrap(e.left, 30, (ir.MatMul,))} {self.wrap(e.right, right, (ir.MatMul,))}"
-        return super()._print_Hadamard(e)
-
-
-_SCALAR = _ScalarLatexPrinter()
+_SCALAR = LatexPrinter()  # scalar products print plainly in the shared printer itself
 
 
 def number_latex(value: float, digits: int = 8) -> str:

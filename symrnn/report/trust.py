@@ -23,7 +23,7 @@ from ..errors import SymrnnError
 
 DEFAULT_SEEDS = (0, 1, 2)
 
-ORACLE_NAMES = {"chain": "chain rule", "expanded": "expanded loss"}
+ORACLE_NAMES = {"chain": "chain rule", "expanded": "expanded loss", "diff": "direct Jacobian"}
 """How a status line names the element-level oracles of symrnn.prove."""
 
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
@@ -69,7 +69,7 @@ class Trust:
 
 def _subject_label(subject: str) -> str:
     """``adj:h:t @ t=2`` and ``grad:W_hh (generic)`` -> their equation label."""
-    return subject.split(" @ ")[0].removesuffix(" (generic)")
+    return subject.split(" @ ")[0].removesuffix(" (generic)").removesuffix(" (every T)")
 
 
 def summarize_proof(report) -> ProofSummary:
@@ -164,11 +164,14 @@ def equation_status(trust: Trust, eq: Equation) -> str:
         parts.append("PROOF FAILED")
     else:
         oracles = trust.proved(eq.label)
-        if oracles:
+        numeric = tuple(o for o in oracles if o != "induction")
+        if numeric:
             how = "exactly" if trust.proof.exact else "to 50 digits"
-            names = " + ".join(ORACLE_NAMES.get(o, o) for o in oracles)
+            names = " + ".join(ORACLE_NAMES.get(o, o) for o in numeric)
             parts.append(f"proved {how} vs. sympy.diff ({names})")
-        else:
+        if "induction" in oracles:
+            parts.append("proved for every T by induction on t")
+        if not oracles:
             parts.append("not covered by the proof")
     lines = trust.code_lines.get(eq.label)
     if lines:
