@@ -107,3 +107,14 @@ def test_bad_spec_files(tmp_path, text, needle):
 def test_steps_that_are_not_numbers():
     proc = run("derive", "rnn-tanh", "--steps", "three")
     assert proc.returncode == 2 and "whole number" in proc.stderr
+
+
+def test_derive_paths_of_an_rnn_weight_entry(capsys):
+    assert main(["derive", "rnn-tanh", "--steps", "2", "--paths", "W_hh[0,1]"]) == 0
+    out = capsys.readouterr().out
+    assert "dL/dW_hh[0,1] = sum over" in out
+
+
+def test_derive_paths_refuses_anything_but_a_name_and_an_entry():
+    proc = run("derive", "rnn-tanh", "--paths", "__import__('os')")
+    assert proc.returncode == 2 and "NAME[i,j]" in proc.stderr

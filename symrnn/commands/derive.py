@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..derive import derive, param_key
+from ..errors import UnknownName
 from ..paths import chain_view
 from ..printing.listing import as_json, as_latex, as_text
 from ..values import worked_values
@@ -16,6 +19,13 @@ FORMATS = ("text", "latex", "json")
 def register(parser) -> None:
     add_spec_arguments(parser)
     parser.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--paths",
+        metavar="NAME[i,j]",
+        action="append",
+        default=[],
+        help="also show dL/dNAME[i,j] as a sum over paths of local partials (text format; e.g. 'W_hh[0,1]')",
+    )
 
 
 def _chains(derivation):
@@ -26,13 +36,27 @@ def _chains(derivation):
     return tuple(chain_view(derivation, param_key(p)) for p in graph.params)
 
 
+_ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9_]{0,40})(?:\[(\d{1,3}),(\d{1,3})\])?$")
+
+
+def _parse_entry(text: str) -> tuple[str, tuple[int, int]]:
+    match = _ENTRY.match(text.replace(" ", ""))
+    if not match:
+        raise UnknownName(f"--paths takes NAME or NAME[i,j] (e.g. W_hh[0,1]), got {text!r}")
+    name, i, j = match.groups()
+    return name, (int(i), int(j)) if i is not None else (0, 0)
+
+
 def run(args) -> int:
     derivation = derive(load_spec(args))
     values = worked_values(derivation) if derivation.spec.example else None
+    requested = tuple(chain_view(derivation, *_parse_entry(text)) for text in args.paths)
+    if requested and args.format != "text":
+        raise UnknownName("--paths is shown in the text format only")
     if args.format == "json":
         print(as_json(derivation, values), end="")
     elif args.format == "latex":
         print(as_latex(derivation), end="")
     else:
-        print(as_text(derivation, values, _chains(derivation)), end="")
+        print(as_text(derivation, values, requested or _chains(derivation)), end="")
     return 0
