@@ -17,6 +17,22 @@ from .paths import chain_view  # noqa: E402
 from .prove import ProofReport, prove  # noqa: E402
 from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text  # noqa: E402
 
+_LAZY = {
+    "check_answer": ("symrnn.check.verdict", "check_answer"),
+    "check_function": ("symrnn.check.function", "check_function"),
+}
+
+
+def __getattr__(name: str):
+    """The checker loads on first use (it brings lark and its grammar)."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'symrnn' has no attribute {name!r}")
+
+
 __all__ = [
     "Derivation",
     "Equation",
@@ -25,6 +41,8 @@ __all__ = [
     "RNNSpec",
     "__version__",
     "chain_view",
+    "check_answer",
+    "check_function",
     "derive",
     "load_catalogue",
     "load_spec_file",
