@@ -13,7 +13,9 @@ node and one per adjoint contribution, cites its label (``# adj:h:t``), and the 
 depend on another step (outputs, their adjoints) are one statement over all steps at once; so is
 the loop-free part of a recurrent equation (``X_t W_xh + b_h``, ``dL/dYhat_t W_hq^T``), computed
 before the loop that then adds the recurrent part (``H_{t-1} W_hh``) with ``+=``, both citing the
-same label; an activation a loop body needs twice (``tanh(C_t)``) is computed once per step; and
+same label; an activation the forward loop computes and the reversed loop needs again
+(``tanh(C_t)``) is kept in an array (``tanh_C[t]``), one a loop body needs twice is computed once
+per step; an adjoint used only within its own step (``dL/dI_t``) is a per-step local ``d_I``; and
 each parameter gradient ``sum_t ...`` is one product over all steps stacked as rows (the reversed
 loop accumulates the adjoints, the sums over t then need no loop).
 
