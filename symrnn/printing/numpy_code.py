@@ -12,9 +12,10 @@ The kind decides how a matrix product prints: ``rows @ shared`` is a row-wise pr
 rows`` contracts over the batch (``H.T @ d_A`` sums the per-example outer products), and a
 product of two per-example ``1 x 1`` quantities is the elementwise ``*``.
 
-Time indices print through a :class:`TimeMode`: ``h[t - 1]`` inside a loop, ``h[1:T + 1]`` for a
-statement vectorised over steps, ``_steps(h, 0, T - 1)`` (steps stacked as rows, so that a
-contraction over rows also sums over time) in gradient sums.
+Time indices print through a :class:`TimeMode`: ``h[t - 1]`` inside a loop; ``_steps(h, 0, T - 1)``
+(steps stacked as rows, so that a contraction over rows also sums over time, and a product over
+all steps is one two-dimensional GEMM) for statements over every step and for gradient sums;
+``h[1:T + 1]`` (a (T, B, n) slice) is also available.
 
 Dispatch is by class: one ``_print_<Class>`` method per ir op (the sympy ``Printer`` machinery
 walks the class's MRO), each pinned by a one-line test in ``tests/test_codegen_printer.py``.
