@@ -158,13 +158,19 @@ def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, stat
             terms.append(namer.lift(namer.bias(gate, H, layer, name=f"b_{src}{gate}")))
         return ir.add(*terms)
 
+    def input_part(gate):
+        # A step without input (one-to-many) keeps the input bias, as torch.nn.GRU fed zeros does.
+        if inp is not None:
+            return [part(inp, "i", gate, in_size)]
+        return [namer.lift(namer.bias(gate, H, layer, name=f"b_i{gate}"))] if bias else []
+
     gates = {}
     for gate in ("r", "z"):
-        terms = [] if inp is None else [part(inp, "i", gate, in_size)]
+        terms = input_part(gate)
         terms.append(part(h_prev, "h", gate, H))
         a = node(namer.state(f"a_{gate}", t, layer), ir.add(*terms))
         gates[gate] = node(namer.state(gate, t, layer), ir.Apply("sigmoid", a))
-    terms = [] if inp is None else [part(inp, "i", "n", in_size)]
+    terms = input_part("n")
     terms.append(ir.hadamard(gates["r"], part(h_prev, "h", "n", H)))
     a = node(namer.state("a_n", t, layer), ir.add(*terms))
     n = node(namer.state("n", t, layer), ir.Apply("tanh", a))

@@ -52,9 +52,6 @@ def torch_support(spec: Spec) -> str | None:
         return f"torch.nn.RNN supports tanh and relu only, not {spec.activation}"
     if spec.shape == "encoder-decoder" and spec.cell != "rnn":
         return "encoder-decoder specs are rnn-cell only"
-    if spec.shape == "one-to-many" and spec.cell == "gru-torch" and spec.bias:
-        return ("symrnn's gru-torch drops the input part W_i* x_t + b_i* (biases included) at steps "
-                "without input, while torch.nn.GRU fed zeros keeps b_ir, b_iz, b_in")
     return None
 
 

@@ -138,3 +138,15 @@ def test_verify_report_fails_on_a_large_error():
     report = Report(catalogue.load("lstm"), 3, 2, 0, (("W_hh", {"autograd": 1e-3, "torch.nn": 0.0, "finite diff": 0.0}),))
     assert not report.passed
     assert "verdict: FAIL" in report.table()
+
+
+def test_gru_torch_one_to_many_keeps_the_input_biases_like_torch():
+    """At steps without input, torch.nn.GRU fed zeros keeps b_ir, b_iz, b_in; so does symrnn."""
+    from symrnn.spec import RNNSpec
+    from symrnn.torch_map import torch_support
+    from symrnn.verify import verify
+
+    torch_or_fail()
+    spec = RNNSpec("gru-o2m", "gru-torch", 2, 3, 2, notation="row", shape="one-to-many", steps=4)
+    assert torch_support(spec) is None
+    assert verify(spec).passed

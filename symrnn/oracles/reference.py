@@ -111,9 +111,13 @@ class _Net:
         (h,) = state
 
         def part(v, src, gate):
-            if v is None:
-                return 0.0
             suffix = "" if layer is None else f"_l{layer}"
+            if v is None:
+                # No input at this step (one-to-many): torch.nn.GRU fed zeros keeps the input bias.
+                if not self.spec.bias:
+                    return 0.0
+                b = self.p[f"b_{src}{gate}{suffix}"]
+                return b if self.row else b.T
             out = self.mul(v, f"W_{src}{gate}{suffix}")
             if self.spec.bias:
                 b = self.p[f"b_{src}{gate}{suffix}"]
