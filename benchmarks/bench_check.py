@@ -80,9 +80,8 @@ def submissions(n: int) -> list[dict]:
 
 
 def grading_time(n: int, workers: int) -> dict:
-    from symrnn.check.grade import grade_rows
-
     from symrnn.check import evaluate, verdict
+    from symrnn.check.grade import grade_rows
 
     rows = submissions(n)
     # Building the submissions filled this process's caches; forked workers would inherit them.

@@ -56,15 +56,15 @@ def main() -> None:
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
     steps = (5, 10, 25, 50)
-    print("matrix-level derivation (seconds, median of %d)" % repeat)
+    print(f"matrix-level derivation (seconds, median of {repeat})")
     print(f"{'network':<12}" + "".join(f"{'T=' + str(t):>9}" for t in steps) + f"{'t50/(10 t5)':>14}")
     for name in catalogue.names():
         spec = catalogue.load(name)
         if not spec.recurrent:
-            t = _median(lambda: derive(spec), repeat)
+            t = _median(lambda spec=spec: derive(spec), repeat)
             print(f"{name:<12}{t:>9.3f}  (no time axis)")
             continue
-        row = [_median(lambda T=T: derive(spec, T), repeat) for T in steps]
+        row = [_median(lambda T=T, spec=spec: derive(spec, T), repeat) for T in steps]
         print(f"{name:<12}" + "".join(f"{v:>9.3f}" for v in row) + f"{row[-1] / (10 * row[0]):>14.2f}")
     t = _median(lambda: prove(catalogue.load("lstm"), steps=3), 1)
     print(f"\nelement-level proof of lstm (hidden 2, batch 2, T = 3): {t:.2f} s (target < 10 s)")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .catalogue import load as load_catalogue  # noqa: E402
-from .derive import Derivation, Equation, derive  # noqa: E402
-from .paths import chain_view  # noqa: E402
-from .prove import ProofReport, prove  # noqa: E402
-from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text  # noqa: E402
+from .catalogue import load as load_catalogue
+from .derive import Derivation, Equation, derive
+from .paths import chain_view
+from .prove import ProofReport, prove
+from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text
 
 _LAZY = {
     "check_answer": ("symrnn.check.verdict", "check_answer"),

@@ -11,8 +11,8 @@ Each entry gives what the rest of symrnn needs about one activation, in one plac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
 

@@ -12,8 +12,8 @@ with ``b_hn`` inside the reset product).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import ir
 from .spec import MLPSpec, RNNSpec

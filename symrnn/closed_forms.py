@@ -17,7 +17,7 @@ equal, term by term, to the concrete recurrence substituted into itself for a gi
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sympy
 

@@ -18,8 +18,8 @@ same for every interior ``n``; steps where it differs become boundary cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 import sympy
 
@@ -281,7 +281,7 @@ def _var_at(var: ir.Var, time: sympy.Expr | None) -> ir.Var:
 
 def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: str, adjoint: bool, parts_of=None) -> list[Equation]:
     equations = []
-    for key, nodes in _templates(graph.nodes).items():
+    for nodes in _templates(graph.nodes).values():
         if adjoint and nodes[0].var == graph.loss:
             continue
         timed = [n for n in nodes if n.var.time is not None]

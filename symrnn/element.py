@@ -10,7 +10,7 @@ Dispatch is a table keyed by the op's class (:data:`EVALUATORS`).
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import sympy
 

@@ -125,7 +125,6 @@ def unroll_rnn(spec: RNNSpec, steps: int) -> Graph:
 def unroll_mlp(spec: MLPSpec) -> Graph:
     if spec.naming == "neuron":
         return _mlp_neurons(spec)
-    namer = Namer(spec)
     b = _Builder()
     a: ir.Var = ir.Var("x", (spec.sizes[0], 1), "input")
     for l, (n_in, n_out, act) in enumerate(zip(spec.sizes, spec.sizes[1:], spec.activations), start=1):
@@ -188,4 +187,4 @@ def unroll(spec: Spec, steps: int | None = None) -> Graph:
     return unroll_rnn(spec, spec.steps if steps is None else steps)
 
 
-__all__ = ["Graph", "Node", "unroll", "sympy"]
+__all__ = ["Graph", "Node", "sympy", "unroll"]

@@ -17,8 +17,8 @@ apply only sound, local simplifications (``(A^T)^T = A``, dropping zeros, multip
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import sympy
 
@@ -58,10 +58,10 @@ class Expr:
     def cols(self) -> int:
         return self.shape[1]
 
-    def children(self) -> tuple["Expr", ...]:
+    def children(self) -> tuple[Expr, ...]:
         return ()
 
-    def rebuild(self, children: tuple["Expr", ...]) -> "Expr":
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
         return self
 
 
@@ -85,7 +85,7 @@ class Var(Expr):
     layer: int | None = None
     axis: str = ""
 
-    def at(self, time: sympy.Expr | int | None) -> "Var":
+    def at(self, time: sympy.Expr | int | None) -> Var:
         return Var(self.name, self.shape, self.role, None if time is None else as_sym(time), self.layer, self.axis)
 
     @property

@@ -305,4 +305,4 @@ def _sizes(derivation: Derivation) -> str:
     return text
 
 
-__all__ = ["ProofReport", "ProofResult", "prove", "node_key"]
+__all__ = ["ProofReport", "ProofResult", "node_key", "prove"]

@@ -11,8 +11,8 @@ Dispatch is a dict lookup on the op's class: :func:`rule_for`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import sympy
@@ -86,14 +86,27 @@ def _dims(rng: np.random.Generator, k: int) -> list[int]:
 # --------------------------------------------------------------------------- the sheet
 
 
-@vjp(ir.MatMul, "matmul", r"\bar{A} = G B^{\top},\quad \bar{B} = A^{\top} G",
-     lambda r: (lambda n, k, m: ir.matmul(_m("A", n, k), _m("B", k, m)))(*_dims(r, 3)))
+def _sample_matmul(r: np.random.Generator) -> ir.Expr:
+    n, k, m = _dims(r, 3)
+    return ir.matmul(_m("A", n, k), _m("B", k, m))
+
+
+def _sample_add(r: np.random.Generator) -> ir.Expr:
+    n, m = _dims(r, 2)
+    return ir.add(_m("A", n, m), _m("B", n, m), _m("C", n, m))
+
+
+def _sample_hadamard(r: np.random.Generator) -> ir.Expr:
+    n, m = _dims(r, 2)
+    return ir.hadamard(_m("A", n, m), _m("B", n, m))
+
+
+@vjp(ir.MatMul, "matmul", r"\bar{A} = G B^{\top},\quad \bar{B} = A^{\top} G", _sample_matmul)
 def _matmul(e: ir.MatMul, g, out):
     return ir.matmul(g, ir.transpose(e.right)), ir.matmul(ir.transpose(e.left), g)
 
 
-@vjp(ir.Add, "add", r"\bar{A}_i = G",
-     lambda r: (lambda n, m: ir.add(_m("A", n, m), _m("B", n, m), _m("C", n, m)))(*_dims(r, 2)))
+@vjp(ir.Add, "add", r"\bar{A}_i = G", _sample_add)
 def _add(e: ir.Add, g, out):
     return tuple(g for _ in e.terms)
 
@@ -113,8 +126,7 @@ def _transpose(e, g, out):
     return (ir.transpose(g),)
 
 
-@vjp(ir.Hadamard, "hadamard", r"\bar{A} = G \odot B,\quad \bar{B} = G \odot A",
-     lambda r: (lambda n, m: ir.hadamard(_m("A", n, m), _m("B", n, m)))(*_dims(r, 2)))
+@vjp(ir.Hadamard, "hadamard", r"\bar{A} = G \odot B,\quad \bar{B} = G \odot A", _sample_hadamard)
 def _hadamard(e: ir.Hadamard, g, out):
     return ir.hadamard(g, e.right), ir.hadamard(g, e.left)
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import limits
 from .errors import SpecError
@@ -92,7 +93,7 @@ class WorkedExample:
     values: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "WorkedExample":
+    def from_mapping(cls, data: Mapping[str, Any]) -> WorkedExample:
         if not isinstance(data, Mapping):
             raise SpecError("example", "must be a table of name = number")
         items = tuple(sorted((str(k), _freeze_value(v, f"example.{k}")) for k, v in data.items()))

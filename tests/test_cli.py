@@ -12,7 +12,7 @@ from symrnn.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "symrnn.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "symrnn.cli", *args], capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_catalogue_lists_every_network(capsys):

@@ -23,6 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_committed_gallery_is_current():
     proc = subprocess.run(
         [sys.executable, "-m", "symrnn.report.gallery", "--check"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -13,8 +13,8 @@ import sympy
 
 from symrnn import ir
 from symrnn.element import evaluate, symbol_matrix
-from symrnn.rules import SHEET, backprop, rule_for
 from symrnn.errors import MissingRule
+from symrnn.rules import SHEET, backprop, rule_for
 
 
 def _prove_rule(expr: ir.Expr, rng: np.random.Generator) -> None:

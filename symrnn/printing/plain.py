@@ -132,4 +132,4 @@ def equation_plain(eq) -> str:
     return text
 
 
-__all__ = ["plain", "equation_plain", "POSTFIX"]
+__all__ = ["POSTFIX", "equation_plain", "plain"]

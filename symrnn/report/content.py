@@ -20,7 +20,6 @@ import sympy
 from .. import ir
 from ..activations import activation
 from ..derive import Derivation, Equation, node_key, param_key
-from ..figures import gradient_norm_figure, scalar_power_figure
 from ..naming import var_latex
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..references import citation
@@ -474,6 +473,9 @@ def _jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
 
 
 def _vanishing_section(b: _Builder, figures: dict) -> Section:
+    # matplotlib loads here, when a report is built, not whenever the CLI starts.
+    from ..figures import gradient_norm_figure, scalar_power_figure
+
     d = b.d
     spec = d.spec
     blocks: list = []
