@@ -35,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     except SymrnnError as err:
         print(f"symrnn: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # an output path that cannot be written, an input that cannot be read
+        where = f": {err.filename}" if err.filename else ""
+        print(f"symrnn: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as err:
+        print(f"symrnn: error: a file is not UTF-8 text ({err.reason} at byte {err.start})", file=sys.stderr)
+        return 2
+    except SyntaxError as err:  # a person's own Python file given to check --function
+        print(f"symrnn: error: {err.filename}, line {err.lineno}: {err.msg}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("symrnn: interrupted", file=sys.stderr)
         return 130

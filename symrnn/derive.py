@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
-from . import ir
+from . import ir, limits
+from .errors import LimitError
 from .graph import Graph, Node, unroll
 from .rules import backprop
 from .spec import Spec, with_steps
@@ -336,6 +337,11 @@ def _equation(prefix, var, case, value, kind, scope, cond, adjoint, parts_of, no
 def derive(spec: Spec, steps: int | None = None) -> Derivation:
     """Derive every gradient equation of ``spec`` unrolled over ``steps`` steps."""
     spec = with_steps(spec, steps)
+    if spec.recurrent and spec.layers * spec.steps > limits.MAX_UNROLLED_STEPS:
+        raise LimitError(
+            f"{spec.layers} layers x T = {spec.steps} unrolls {spec.layers * spec.steps} layer-steps; "
+            f"a derivation takes at most {limits.MAX_UNROLLED_STEPS}"
+        )
     graph = unroll(spec)
     rhs, node_parts, param_parts = sweep(graph)
     forward = tuple(_concrete_forward(graph))

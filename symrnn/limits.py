@@ -5,8 +5,17 @@ from __future__ import annotations
 MAX_SIZE = 4096
 """Largest layer size a spec may declare (the matrix-level derivation does not depend on it)."""
 
-MAX_STEPS = 1000
-"""Largest sequence length T for a matrix-level derivation."""
+MAX_STEPS = 200
+"""Largest sequence length T for a matrix-level derivation (lstm at T = 200 derives in about 1 s)."""
+
+MAX_UNROLLED_STEPS = 400
+"""Largest layers x T of a derivation: a 16-layer LSTM unrolled 1,000 times would not finish."""
+
+REPORT_MAX_STEPS = 20
+"""Largest T of a report: every unrolled equation is typeset, and a teacher reads them."""
+
+VERIFY_MAX_SIZE = 256
+"""Largest layer size (and batch) of the numeric verification of generated code against the oracles."""
 
 MAX_LAYERS = 16
 """Largest number of stacked recurrent layers."""

@@ -54,6 +54,7 @@ class ChainView:
     target: ir.Var
     entry: tuple[int, int]
     paths: tuple[Path, ...]
+    at_example: bool = False
 
     @property
     def value(self) -> sympy.Expr:
@@ -93,7 +94,8 @@ def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0
     target = _find(derivation, name)
     if not (0 <= entry[0] < target.shape[0] and 0 <= entry[1] < target.shape[1]):
         raise UnknownName(f"{name} has shape {target.shape}; entry {entry} is outside it")
-    if point is None and derivation.spec.example:
+    at_example = point is None and bool(derivation.spec.example)
+    if at_example:
         from .values import example_point
 
         point = example_point(derivation)
@@ -138,4 +140,4 @@ def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0
             "(choose a smaller T or network)"
         )
     walk(target, entry, [])
-    return ChainView(target, entry, tuple(paths))
+    return ChainView(target, entry, tuple(paths), at_example)

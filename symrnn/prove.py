@@ -232,6 +232,10 @@ def matrix_level_values(derivation: Derivation, values: dict[ir.Var, sympy.Matri
 def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expanded: bool | None = None) -> ProofReport:
     """Prove every equation of the derivation of ``spec`` at element level."""
     start = time.perf_counter()
+    if not isinstance(spec, Derivation) and spec.recurrent:
+        requested = spec.steps if steps is None else steps
+        if requested > limits.PROVE_MAX_STEPS:  # refuse before deriving anything
+            raise LimitError(f"element-level proofs take T <= {limits.PROVE_MAX_STEPS}; got T = {requested}")
     derivation = spec if isinstance(spec, Derivation) else derive(spec, steps)
     check_size(derivation)
     exact = _is_rational_network(derivation)

@@ -23,6 +23,11 @@ def _to_matrix(value: Any, var: ir.Var) -> sympy.Matrix:
     rows, cols = var.shape
     if not isinstance(value, tuple):
         value = (value,)
+    nested = any(isinstance(item, tuple) for item in value)
+    if nested and (len(value) != rows or any(not isinstance(r, tuple) or len(r) != cols for r in value)):
+        raise SpecError(f"example.{node_key(var)}", f"needs {rows} rows of {cols} numbers (shape {rows}x{cols})")
+    if nested and any(isinstance(v, tuple) for r in value for v in r):
+        raise SpecError(f"example.{node_key(var)}", "is nested too deeply for a matrix")
     flat: list = []
     for item in value:
         flat.extend(item if isinstance(item, tuple) else (item,))

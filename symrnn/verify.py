@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import limits
 from .codegen import compile_spec
+from .errors import LimitError
 from .oracles import central_differences, reference_gradients
 from .oracles.reference import draw
 from .spec import Spec, with_steps
@@ -78,6 +80,9 @@ class Report:
 def verify(spec: Spec, steps: int | None = None, batch: int = 2, seed: int = 0, use_torch: bool = True) -> Report:
     """Generate, import and check the module of ``spec`` against every available oracle."""
     spec = with_steps(spec, steps)
+    sizes = (spec.input_size, spec.hidden_size, spec.output_size) if spec.recurrent else spec.sizes
+    if max(*sizes, batch) > limits.VERIFY_MAX_SIZE:
+        raise LimitError(f"numeric verification takes sizes and batch <= {limits.VERIFY_MAX_SIZE}; got {max(*sizes, batch)}")
     T = spec.steps if spec.recurrent else 1
     rng = np.random.default_rng(seed)
     params, inputs, targets = draw(spec, batch, T, rng, initial_state=spec.recurrent)

@@ -118,3 +118,55 @@ def test_derive_paths_of_an_rnn_weight_entry(capsys):
 def test_derive_paths_refuses_anything_but_a_name_and_an_entry():
     proc = run("derive", "rnn-tanh", "--paths", "__import__('os')")
     assert proc.returncode == 2 and "NAME[i,j]" in proc.stderr
+
+
+def test_unwritable_output_paths_give_one_line(tmp_path):
+    for args in (["codegen", "lstm", "-o", str(tmp_path / "missing" / "x.py")],
+                 ["codegen", "lstm", "-o", str(tmp_path)]):
+        proc = run(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_work_that_would_not_finish_is_refused_up_front(tmp_path):
+    spec = tmp_path / "big.toml"
+    spec.write_text('name = "big"\nnetwork = "rnn"\ncell = "lstm"\ninput_size = 4096\nhidden_size = 4096\n'
+                    'output_size = 4096\nlayers = 16\nsteps = 200\n')
+    for args, needle in ((["derive", str(spec)], "layer-steps"), (["verify", str(spec), "--steps", "2"], "<= 256"),
+                         (["report", "lstm", "--steps", "100", "--format", "md"], "T <= 20"),
+                         (["prove", "rnn-tanh", "--steps", "150"], "T <= 6")):
+        proc = run(*args)
+        assert proc.returncode == 2 and needle in proc.stderr, (args, proc.stderr)
+
+
+def test_ragged_example_matrix_is_refused(tmp_path):
+    spec = tmp_path / "ex.toml"
+    spec.write_text('name = "ex"\nnetwork = "rnn"\ncell = "rnn"\nactivation = "identity"\nbias = false\n'
+                    "input_size = 1\nhidden_size = 2\noutput_size = 1\nsteps = 1\n"
+                    "[example]\nW_hx = [[1.0], [2.0]]\nW_hh = [[1.0, 2.0, 3.0], [4.0]]\nW_qh = [[1.0, -1.0]]\n"
+                    "x_1 = 1.0\nh_0 = [0.0, 0.0]\ny_1 = 0.0\n")
+    proc = run("derive", str(spec), "--format", "json")
+    assert proc.returncode == 2 and "example.W_hh" in proc.stderr and "2 rows of 2" in proc.stderr
+
+
+def test_grade_reads_spreadsheet_csv_and_writes_no_formulas(tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes('\ufeffid,answer\n1,=cmd|calc\n2,"sum_t dL_dh[t] @ h[t-1].T"\n'.encode())
+    proc = run("grade", "rnn-linear", str(src), "--grad", "W_hh")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[1].startswith("1,W_hh,'=cmd|calc,invalid")
+    assert ",correct," in proc.stdout
+    proc = run("grade", "rnn-linear", str(src))
+    assert proc.returncode == 2 and "--grad" in proc.stderr
+
+
+def test_a_function_that_never_returns_times_out():
+    from symrnn.check.function import check_function
+
+    def stuck(params, data):
+        while True:
+            pass
+
+    verdict = check_function("rnn-linear", stuck, time_limit=0.5)
+    assert verdict.status == "timeout"

@@ -21,6 +21,9 @@ The function is the caller's own code and runs in-process: it is trusted, unlike
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -76,7 +79,31 @@ def call_data(inst: numeric.Instance) -> tuple[dict, dict]:
     return params, data
 
 
-def check_function(spec, fn, draws: int = 3, steps: int | None = None) -> FunctionVerdict:
+class _FunctionTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the person's function after ``seconds`` (SIGALRM; main thread on Unix only)."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _FunctionTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limit: float | None = 10.0) -> FunctionVerdict:
     """Call ``fn`` on ``draws`` drawn instances and compare every returned gradient."""
     spec = resolve_spec(spec)
     verdict = FunctionVerdict(spec.name, "correct")
@@ -89,7 +116,13 @@ def check_function(spec, fn, draws: int = 3, steps: int | None = None) -> Functi
         params, data = call_data(inst)
         start = time.monotonic()
         try:
-            got = fn(params, data)
+            with _time_limit(time_limit):
+                got = fn(params, data)
+        except _FunctionTimeout:
+            verdict.status = "timeout"
+            verdict.message = f"the function did not return within {time_limit:g} s"
+            verdict.draws = n + 1
+            return verdict
         except Exception as err:  # noqa: BLE001 - the person's code may raise anything: report it
             verdict.status = "error"
             verdict.message = f"the function raised {type(err).__name__}: {err}"
@@ -110,6 +143,8 @@ def check_function(spec, fn, draws: int = 3, steps: int | None = None) -> Functi
                 value = np.asarray(got[key], dtype=float)
             except (TypeError, ValueError):
                 info["status"] = "wrong"
+                info["message"] = f"not an array of numbers (got {type(got[key]).__name__})"
+                info["max_error"] = None
                 continue
             want = truth[key]
             if value.shape != want.shape:

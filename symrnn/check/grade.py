@@ -154,11 +154,30 @@ def _collect(future: Future, indices: list[int], items: list, results: list) -> 
                           "message": f"the grading worker failed: {type(err).__name__}"}
 
 
+_FIELD_LIMIT = 16 * 1024 * 1024
+"""A cell of the input CSV may be this long; the checker's own length limit then refuses the answer."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def read_csv(text: str) -> list[dict]:
+    """Rows of a CSV file (a spreadsheet's byte-order mark is dropped)."""
+    text = text.removeprefix("\ufeff")
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "answer" not in [f.strip() for f in reader.fieldnames]:
-        raise SymrnnError("the CSV file needs a header with an 'answer' column (and optionally 'id', 'grad')")
-    return [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
+    try:
+        if reader.fieldnames is None or "answer" not in [f.strip() for f in reader.fieldnames]:
+            raise SymrnnError("the CSV file needs a header with an 'answer' column (and optionally 'id', 'grad')")
+        return [{(k or "").strip(): (v or "") for k, v in row.items()} for row in reader]
+    except csv.Error as err:
+        raise SymrnnError(f"the CSV file cannot be read: {err}") from None
+
+
+def _spreadsheet_safe(value):
+    """A cell a spreadsheet would run as a formula (``=cmd|...``) is written with a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def write_csv(results: list[dict]) -> str:
@@ -166,7 +185,7 @@ def write_csv(results: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=OUT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in results:
-        writer.writerow(row)
+        writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
 
 

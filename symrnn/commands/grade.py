@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise SymrnnError(f"no such file: {args.csv}")
     rows = read_csv(path.read_text(encoding="utf-8"))
+    if not args.grad and rows and not any((r.get("grad") or r.get("parameter") or "").strip() for r in rows):
+        raise SymrnnError("no gradient named: add a 'grad' column to the CSV or pass --grad NAME")
     results = grade_rows(args.spec, rows, grad=args.grad, workers=args.workers,
                          time_limit=args.time_limit or limits.TIME_LIMIT)
     text = write_csv(results)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from .. import catalogue
+from .. import catalogue, limits
 from ..derive import derive
-from ..errors import SymrnnError
+from ..errors import LimitError, SymrnnError
 from ..report import FORMATS, collect, write_report
 from ._common import _steps
 
@@ -38,6 +38,9 @@ def run(args) -> int:
     specs = [catalogue.load(n) for n in catalogue.names()] if args.all else [catalogue.resolve(args.spec)]
     failures = 0
     for spec in specs:
+        steps = args.steps if args.steps is not None else getattr(spec, "steps", None)
+        if spec.recurrent and steps > limits.REPORT_MAX_STEPS:
+            raise LimitError(f"a report typesets every unrolled step; it takes T <= {limits.REPORT_MAX_STEPS}, got {steps}")
         derivation = derive(spec, args.steps)
         trust = collect(derivation, proof=not args.no_proof, tests=not args.no_tests)
         written = write_report(derivation, args.output, args.format, trust, args.title, timeout=args.timeout)

@@ -98,16 +98,23 @@ def _chain_text(view) -> str:
 
     name = param_key(view.target) if view.target.role == "param" else plain(view.target)
     entry = "" if view.target.shape == (1, 1) else f"[{view.entry[0]},{view.entry[1]}]"
-    out = [f"dL/d{name}{entry} = sum over {len(view.paths)} path(s) = {float(view.value):.9g}"]
+    where = "the worked example" if view.at_example else "a seeded random rational point (the spec has no worked example)"
+    out = [f"dL/d{name}{entry} = sum over {len(view.paths)} path(s) = {float(view.value):.9g}   (at {where})"]
     for path in view.paths:
         factors = [f for f in path.factors if not (f.formula is not None and _is_one(f.formula))]
         text = " * ".join(
-            f"d{plain(f.of)}/d{plain(f.wrt)}" + (f"[{plain(f.formula)}]" if f.formula is not None else "")
+            f"d{_entry(f.of, f.entry_of)}/d{_entry(f.wrt, f.entry_wrt)}" + (f"[{plain(f.formula)}]" if f.formula is not None else "")
             for f in factors
         )
         nums = " * ".join(f"{float(f.value):.6g}" for f in factors)
         out.append(f"    {text}\n      = {nums} = {float(path.value):.9g}")
     return "\n".join(out)
+
+
+def _entry(var, index) -> str:
+    """``h[2]`` for a scalar, ``h[2](1,0)`` for entry (1, 0) of a matrix."""
+    text = plain(var)
+    return text if var.shape == (1, 1) else f"{text}({index[0]},{index[1]})"
 
 
 def _is_one(expr) -> bool:
