@@ -14,10 +14,17 @@ from .commands import COMMANDS, load
 from .errors import SymrnnError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``symrnn derive: error: ...``) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="symrnn", description="Symbolic derivation and verification of BPTT gradients.")
+    parser = _Parser(prog="symrnn", description="Symbolic derivation and verification of BPTT gradients.")
     parser.add_argument("--version", action="version", version=f"symrnn {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
         module = load(name)
