@@ -210,11 +210,11 @@ def recurrence_closed_forms(derivation) -> list:
         closed = ir.add(ir.TimeSum(K, t, T - 1, ir.matmul(propagator(K), rest_k)), ir.matmul(propagator(T), tail_T))
     lhs = ir.Adjoint(ir.Var("h", shape, time=t))
     name = "power sum" if time_free else "product of Jacobians"
-    eqs = [Equation("closed:h:t", lhs, closed, "closed-form", "generic", "1 <= t <= T", "h", (name,), (sympy.Integer(1), T))]
+    eqs = [Equation("closed:h:t", lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
     if time_free and isinstance(closed, ir.TimeSum):
         body = ir.matmul(ir.matpow(jac, T - I_INDEX), ir.retime(rest, {t: T + t - I_INDEX}))
         d2l = ir.TimeSum(I_INDEX, t, T, body)
-        eqs.append(Equation("closed:h:t:d2l", lhs, d2l, "closed-form", "generic", "1 <= t <= T", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
+        eqs.append(Equation("closed:h:t:d2l", lhs, d2l, "closed-form", "generic", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
     return eqs
 
 
@@ -236,7 +236,7 @@ def scalar_factor(derivation) -> list:
         return []
     value = ir.matpow(local, T - 1) if all(v.time is None for v in ir.variables(local)) else ir.TimeProduct(J_INDEX, 2, T, ir.retime(local, {t: J_INDEX}))
     lhs = ir.Derivative(ir.Var("h", (1, 1), time=T), ir.Var("h", (1, 1), time=sympy.Integer(1)))
-    return [Equation("closed:dhT_dh1", lhs, value, "closed-form", "generic", "", "h", ("product of local Jacobians",))]
+    return [Equation("closed:dhT_dh1", lhs, value, "closed-form", "generic", "h", ("product of local Jacobians",))]
 
 
 def closed_forms(derivation) -> list:

@@ -38,8 +38,8 @@ class Equation:
     """``lhs = rhs`` with its provenance.
 
     ``label`` is stable and unique within a derivation (``adj:h:t``, ``adj:h:T``, ``grad:W_hh``,
-    ``adj:h:3``); generated code and reports cite it. ``condition`` says for which ``t`` a
-    generic equation holds (``1 <= t < T``); ``node`` is the graph quantity whose definition was
+    ``adj:h:3``); generated code and reports cite it. ``bounds`` (and the text ``condition``
+    made from it) say for which ``t`` a generic equation holds; ``node`` is the graph quantity whose definition was
     differentiated (or defined), ``rules`` the formula-sheet rules used.
     """
 
@@ -48,10 +48,16 @@ class Equation:
     rhs: ir.Expr
     kind: str
     scope: str
-    condition: str = ""
     node: str = ""
     rules: tuple[str, ...] = ()
     bounds: tuple[sympy.Expr, sympy.Expr] | None = None
+
+    @property
+    def condition(self) -> str:
+        """For which ``t`` a generic equation holds, as text (``1 <= t <= T-1``), from ``bounds``."""
+        from .printing.plain import condition_plain
+
+        return condition_plain(self.bounds)
 
 
 @dataclass(frozen=True)
@@ -208,12 +214,6 @@ def _relative(expr: ir.Expr, n: int, anchor: sympy.Expr, axis: str, steps: int) 
     return ir.map_leaves(expr, leaf)
 
 
-def _condition(lo: sympy.Expr, hi: sympy.Expr) -> str:
-    if lo == hi:
-        return f"t = {lo}"
-    return f"{lo} <= t <= {hi}"
-
-
 def _classes(times: list[int]) -> list[list[int]]:
     """Split sorted times into maximal runs of consecutive integers."""
     runs: list[list[int]] = []
@@ -291,15 +291,14 @@ def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: str, adjoin
                 value = rhs_of(node)
                 if not adjoint:
                     value = _fold_timeless(value, graph.steps)
-                equations.append(_equation(prefix, node.var, None, value, kind, "generic", "", adjoint, parts_of, node))
+                equations.append(_equation(prefix, node.var, None, value, kind, adjoint, parts_of, node))
             continue
         items = [(int(n.var.time), rhs_of(n)) for n in timed]
         for lo, hi, form, first in _generalize(items, graph.steps, timed[0].var.axis):
             time = lo if lo == hi else ir.t_SYM
             var = _var_at(timed[0].var, time)
-            cond = _condition(lo, hi)
             source = next(n for n in timed if int(n.var.time) == first)
-            eq = _equation(prefix, var, _label_case(lo, hi), form, kind, "generic", cond, adjoint, parts_of, source)
+            eq = _equation(prefix, var, _label_case(lo, hi), form, kind, adjoint, parts_of, source)
             equations.append(replace(eq, bounds=(lo, hi)))
     return equations
 
@@ -323,7 +322,8 @@ def _fold_timeless(expr: ir.Expr, steps: int) -> ir.Expr:
     return _time_sum(items, steps, axes.pop())
 
 
-def _equation(prefix, var, case, value, kind, scope, cond, adjoint, parts_of, node) -> Equation:
+def _equation(prefix, var, case, value, kind, adjoint, parts_of, node) -> Equation:
+    """A generic equation (its ``bounds`` are set by the caller)."""
     name = var.name if var.layer is None else f"{var.name}_l{var.layer}"
     label = f"{prefix}:{name}" + (f":{case}" if case is not None else "")
     lhs = ir.Adjoint(var) if adjoint else var
@@ -331,7 +331,7 @@ def _equation(prefix, var, case, value, kind, scope, cond, adjoint, parts_of, no
     if parts_of is not None:
         rules = tuple(dict.fromkeys(r for p in parts_of(node) for r in p.rules))
     provenance = node_key(node.var)
-    return Equation(label, lhs, value, kind, scope, cond, provenance, rules)
+    return Equation(label, lhs, value, kind, "generic", provenance, rules)
 
 
 def derive(spec: Spec, steps: int | None = None) -> Derivation:
@@ -361,7 +361,7 @@ def derive(spec: Spec, steps: int | None = None) -> Derivation:
     derivation = Derivation(spec, graph.steps, graph, forward, adjoints, gradients, generic_forward, generic_adjoints, generic_gradients)
     from .closed_forms import closed_forms
 
-    return Derivation(**{**derivation.__dict__, "closed_forms": tuple(closed_forms(derivation))})
+    return replace(derivation, closed_forms=tuple(closed_forms(derivation)))
 
 
 def _concrete_forward(graph: Graph) -> Iterable[Equation]:
