@@ -48,6 +48,7 @@ from .printing.numpy_code import (
     name_code,
     time_code,
 )
+from .printing.pytext import docstring_text, python_string
 from .spec import Spec, with_steps
 
 _LARGE = 10**6
@@ -893,8 +894,12 @@ def _inline_names(p: _Planner) -> set[str]:
 
 def _environment() -> jinja2.Environment:
     loader = jinja2.PackageLoader("symrnn", "templates")
-    return jinja2.Environment(loader=loader, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined, autoescape=False)
+    env = jinja2.Environment(loader=loader, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, autoescape=False)
+    # Spec text (name, title) is data: it enters the module only through these escaping filters.
+    env.filters["pystr"] = python_string
+    env.filters["pydoc"] = docstring_text
+    return env
 
 
 def render(program: Program) -> str:
