@@ -218,23 +218,55 @@ def recurrence_closed_forms(derivation) -> list:
     return eqs
 
 
+def _local_jacobian(fwd: dict, target: ir.Var, prev: ir.Var) -> ir.Expr:
+    """``d target / d prev`` of a scalar step by the chain rule through the step's own nodes.
+
+    ``fwd`` maps each generic forward quantity at ``t`` to its right-hand side; the derivative of
+    ``h_t = f(a_t)`` with ``a_t = w_hx x_t + w_hh h_{t-1} + b_h`` is ``f'(a_t) w_hh``.
+    """
+    if target == prev:
+        return ir.ones((1, 1))
+    rhs = fwd.get(target)
+    if rhs is None:
+        return ir.zeros((1, 1))
+    parts = []
+    for var in ir.variables(rhs):
+        if var != prev and var not in fwd:
+            continue
+        inner = _local_jacobian(fwd, var, prev)
+        if ir.is_zero(inner):
+            continue
+        outer = [c for c, _ in backprop(rhs, ir.ones((1, 1)), var)]
+        if outer:
+            parts.append(ir.matmul(ir.add(*outer), inner))
+    return ir.add(*parts) if parts else ir.zeros((1, 1))
+
+
 def scalar_factor(derivation) -> list:
-    """The seed's ``dh_T/dh_1 = w^{T-1}`` for a scalar RNN, from the local Jacobians."""
+    """The seed's ``dh_T/dh_1`` for a scalar RNN: the product of the local Jacobians ``dh_j/dh_{j-1}``.
+
+    With the identity activation each factor is ``w_hh`` and the product is ``w_hh^{T-1}`` (the
+    seed's ``Input x w^N``); otherwise each factor carries the activation's derivative,
+    ``f'(a_j) w_hh``, so the product is ``prod_{j=2}^{T} f'(a_j) w_hh`` (for the sigmoid each
+    ``f'`` is at most 1/4, which is why even ``w_hh = 2`` vanishes).
+    """
     from .derive import Equation
 
     spec = derivation.spec
     if not (_applies(derivation) and spec.style == "scalar"):
         return []
-    fwd = {eq.label: eq for eq in derivation.generic_forward}
-    step = fwd.get("fwd:h:t")
-    if step is None:
-        return []
     t, T = ir.t_SYM, ir.T_SYM
-    h_prev = ir.Var("h", (1, 1), time=t - 1)
-    local = ir.add(*[c for c, _ in backprop(step.rhs, ir.ones((1, 1)), h_prev)])
-    if spec.activation != "identity":
+    fwd = {eq.lhs: eq.rhs for eq in derivation.generic_forward if isinstance(eq.lhs, ir.Var) and eq.lhs.time == t}
+    h_t = ir.Var("h", (1, 1), time=t)
+    if h_t not in fwd:
         return []
-    value = ir.matpow(local, T - 1) if all(v.time is None for v in ir.variables(local)) else ir.TimeProduct(J_INDEX, 2, T, ir.retime(local, {t: J_INDEX}))
+    local = _local_jacobian(fwd, h_t, ir.Var("h", (1, 1), time=t - 1))
+    if ir.is_zero(local):
+        return []
+    if all(v.time is None for v in ir.variables(local)):
+        value = ir.matpow(local, T - 1)
+    else:
+        value = ir.TimeProduct(J_INDEX, 2, T, ir.retime(local, {t: J_INDEX}))
     lhs = ir.Derivative(ir.Var("h", (1, 1), time=T), ir.Var("h", (1, 1), time=sympy.Integer(1)))
     return [Equation("closed:dhT_dh1", lhs, value, "closed-form", "generic", "h", ("product of local Jacobians",))]
 

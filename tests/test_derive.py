@@ -128,3 +128,16 @@ def test_derivation_time_grows_linearly():
     start = time.perf_counter()
     derive(spec, 50)
     assert time.perf_counter() - start < 30  # a hang guard, not the benchmark (benchmarks/bench_core.py)
+
+
+@pytest.mark.parametrize("activation, factor", [
+    ("identity", "dh[T]/dh[1] = w_hh^(T-1)"),
+    ("tanh", "dh[T]/dh[1] = prod_{j=2}^{T} (1 - tanh(a[j]) * tanh(a[j])) * w_hh"),
+    ("sigmoid", "dh[T]/dh[1] = prod_{j=2}^{T} (sigmoid(a[j]) * (1 - sigmoid(a[j]))) * w_hh"),
+    ("relu", "dh[T]/dh[1] = prod_{j=2}^{T} relu'(a[j]) * w_hh"),
+])
+def test_scalar_rnn_factor_carries_the_activation_derivative(activation, factor):
+    """The seed's Input x w^N, and its next step: with f != identity each factor is f'(a_j) w_hh."""
+    spec = RNNSpec("scalar", "rnn", 1, 1, 1, activation=activation, style="scalar", shape="many-to-one", steps=4)
+    d = derive(spec)
+    assert _eq(d, "closed:dhT_dh1") == factor

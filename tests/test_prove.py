@@ -124,3 +124,11 @@ def test_induction_rejects_a_wrong_power():
     assert not prove_by_induction(d, replace(eq, rhs=shifted)).proved
     dropped = ir.TimeSum(eq.rhs.index, eq.rhs.lo + 1, eq.rhs.hi, eq.rhs.body)  # sum starting one step late
     assert not prove_by_induction(d, replace(eq, rhs=dropped)).proved
+
+
+@pytest.mark.parametrize("activation", ["identity", "tanh", "sigmoid", "relu"])
+def test_scalar_networks_prove_for_every_activation(activation):
+    spec = RNNSpec("scalar", "rnn", 1, 1, 1, activation=activation, style="scalar", shape="many-to-one", steps=4)
+    report = prove(derive(spec))
+    assert report.passed, [r for r in report.results if not r.passed]
+    assert any(r.subject == "closed:dhT_dh1" and r.passed for r in report.results)
