@@ -29,10 +29,26 @@ class Namer:
         self.nrows = spec.batch if self.row else 1
         self.axis = "row" if self.row else "column"
         self.time_axis = ""
+        self.decoder = False
+
+    def decoding(self) -> Namer:
+        """The namer of an encoder-decoder's decoder: the same cell with its own quantities.
+
+        Every decoder name is the encoder's with ``_dec`` appended (``W_hx_dec``, ``h_dec``,
+        ``X_dec``; ``W_hh_dec`` of layer 2 is ``W_hh_dec_l2`` in code), on the time axis ``dec``,
+        whose steps count 1..T again after the encoder's T.
+        """
+        other = Namer(self.spec)
+        other.time_axis = "dec"
+        other.decoder = True
+        return other
+
+    def named(self, name: str) -> str:
+        return f"{name}_dec" if self.decoder else name
 
     def case(self, name: str) -> str:
         """Row notation writes batched quantities with capitals (``H_t``, ``A_i``)."""
-        return name[0].upper() + name[1:] if self.row else name
+        return self.named(name[0].upper() + name[1:] if self.row else name)
 
     def shape(self, size: int) -> ir.Shape:
         return (self.nrows, size) if self.row else (size, 1)
@@ -50,16 +66,21 @@ class Namer:
     def initial(self, name: str, layer: int | None) -> ir.Var:
         return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer)
 
+    def handover(self, name: str, layer: int | None) -> ir.Var:
+        """A decoder's initial state, a node set to the encoder's last state (``h_dec_0 = h_T``)."""
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "node", ir.sympy.Integer(0), layer, self.time_axis)
+
     def weight(self, src: str, dst: str, in_size: int, out_size: int, layer: int | None, name: str | None = None) -> ir.Var:
         w = "w" if self.scalar else "W"
         if name is None:
             name = f"{w}_{src}{dst}" if self.row else f"{w}_{dst}{src}"
+        name = self.named(name)
         shape = (in_size, out_size) if self.row else (out_size, in_size)
         return ir.Var(name, shape, "param", layer=layer)
 
     def bias(self, dst: str, size: int, layer: int | None, name: str | None = None) -> ir.Var:
         shape = (1, size) if self.row else (size, 1)
-        return ir.Var(name or f"b_{dst}", shape, "param", layer=layer)
+        return ir.Var(self.named(name or f"b_{dst}"), shape, "param", layer=layer)
 
     def times(self, inp: ir.Expr, weight: ir.Var) -> ir.Expr:
         return ir.matmul(inp, weight) if self.row else ir.matmul(weight, inp)
@@ -95,22 +116,21 @@ class Cell:
         return tuple(namer.initial(n, layer) for n in self.state_names)
 
 
-def rnn_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
-    """``h_t = f(W_hx x_t + W_hh h_{t-1} + b_h)``; the decoder uses ``s``, ``z`` and ``W_sz``."""
+def rnn_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state):
+    """``h_t = f(W_hx x_t + W_hh h_{t-1} + b_h)``."""
     (h_prev,) = state
     H = namer.spec.hidden_size
-    hs, xs, pre = ("s", "z", "u") if decoder else ("h", "x", "a")
-    terms = [] if inp is None else [(inp, xs, in_size)]
-    terms.append((h_prev, hs, H))
-    linear = namer.linear(terms, hs, H, layer)
+    terms = [] if inp is None else [(inp, "x", in_size)]
+    terms.append((h_prev, "h", H))
+    linear = namer.linear(terms, "h", H, layer)
     act = namer.spec.activation
     if act == "identity":
-        return (node(namer.state(hs, t, layer), linear),)
-    a = node(namer.state(pre, t, layer), linear)
-    return (node(namer.state(hs, t, layer), ir.Apply(act, a)),)
+        return (node(namer.state("h", t, layer), linear),)
+    a = node(namer.state("a", t, layer), linear)
+    return (node(namer.state("h", t, layer), ir.Apply(act, a)),)
 
 
-def lstm_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+def lstm_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state):
     """D2L's LSTM: gates ``I, F, O`` (sigmoid), candidate ``C~`` (tanh), ``C_t``, ``H_t``."""
     h_prev, c_prev = state
     H = namer.spec.hidden_size
@@ -126,7 +146,7 @@ def lstm_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, de
     return (h, c)
 
 
-def gru_d2l_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+def gru_d2l_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state):
     """D2L's GRU: ``H~_t = tanh(X_t W_xh + (R_t ⊙ H_{t-1}) W_hh + b_h)``."""
     (h_prev,) = state
     H = namer.spec.hidden_size
@@ -145,7 +165,7 @@ def gru_d2l_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state,
     return (h,)
 
 
-def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state, decoder: bool = False):
+def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, state):
     """PyTorch's GRU: ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))``."""
     (h_prev,) = state
     H = namer.spec.hidden_size

@@ -440,7 +440,9 @@ class _Planner:
         _var, eq = seg[idx]
         if eq.bounds is None or eq.bounds[0] != eq.bounds[1]:
             return False
-        others = [e for v, e in seg if e.label != eq.label and e.bounds is not None]
+        # compared with the loop's ranges only: several fixed-step cases at the same step (a
+        # decoder's h_0 and c_0, one per layer, set from the encoder) are all peeled
+        others = [e for v, e in seg if e.label != eq.label and e.bounds is not None and e.bounds[0] != e.bounds[1]]
         if not others:
             return False
         return _at(eq.bounds[0], _LARGE) < min(_at(e.bounds[0], _LARGE) for e in others)

@@ -84,36 +84,38 @@ def unroll_rnn(spec: RNNSpec, steps: int) -> Graph:
     namer = Namer(spec)
     b = _Builder()
     cell = CELLS[spec.cell]
-    if spec.shape == "encoder-decoder" and (spec.cell != "rnn" or spec.layers != 1):
-        raise SpecError("shape", "encoder-decoder is supported for a one-layer 'rnn' cell")
     layers = [None] if spec.layers == 1 else list(range(1, spec.layers + 1))
     states = {layer: cell.initial_state(namer, layer) for layer in layers}
     tops: dict[int, ir.Var] = {}
-    for t in range(1, steps + 1):
-        x = namer.data("x", spec.input_size, t) if (spec.shape != "one-to-many" or t == 1) else None
+
+    def run(namer: Namer, t: int, x: ir.Var | None) -> None:
         for i, layer in enumerate(layers):
             inp = x if i == 0 else states[layers[i - 1]][0]
             in_size = spec.input_size if i == 0 else spec.hidden_size
             states[layer] = cell.step(namer, b.node, t, layer, inp, in_size, states[layer])
         tops[t] = states[layers[-1]][0]
-    outputs: list[tuple[ir.Var, ir.Var]] = []
+
+    for t in range(1, steps + 1):
+        run(namer, t, namer.data("x", spec.input_size, t) if (spec.shape != "one-to-many" or t == 1) else None)
     if spec.shape == "encoder-decoder":
-        namer.time_axis = "dec"  # decoder steps count 1..T on their own axis
-        s = b.node(namer.state("s", 0, None), tops[steps])
-        dec_state = (s,)
-        tops = {}
+        # The decoder: the same cell with its own parameters, each layer starting from the
+        # encoder's last state of that layer (h, and the LSTM's c), over its own inputs x_dec.
+        dec = namer.decoding()
+        for layer in layers:
+            states[layer] = tuple(b.node(dec.handover(name, layer), var)
+                                  for name, var in zip(cell.state_names, states[layer]))
         for t in range(1, steps + 1):
-            z = namer.data("z", spec.input_size, t)
-            dec_state = cell.step(namer, b.node, t, None, z, spec.input_size, dec_state, decoder=True)
-            tops[t] = dec_state[0]
+            run(dec, t, dec.data("x", spec.input_size, t))
+        namer = Namer(spec)
+        namer.time_axis = "dec"  # the outputs and targets are the decoder's, on its time axis
+    outputs: list[tuple[ir.Var, ir.Var]] = []
     out_times = [steps] if spec.shape == "many-to-one" else list(range(1, steps + 1))
     for t in out_times:
         top = tops[t]
         if spec.output_layer:
-            src = "s" if spec.shape == "encoder-decoder" else "h"
             # "o" is the LSTM's output gate in column notation, so its output is y-hat there.
             name = "Yhat" if namer.row else "yhat" if spec.cell == "lstm" else "o"
-            linear = namer.linear([(top, src, spec.hidden_size)], "q", spec.output_size, None)
+            linear = namer.linear([(top, "h", spec.hidden_size)], "q", spec.output_size, None)
             o = b.node(namer.state(name, t, None, spec.output_size), linear)
         else:
             o = top

@@ -53,8 +53,12 @@ def time_latex(time: sympy.Expr) -> str:
     return time_text(time)
 
 
+DECODER = "_dec"
+"""Suffix of an encoder-decoder's decoder quantities (``W_hx_dec``, ``h_dec``): a superscript "dec"."""
+
+
 def _split(name: str) -> tuple[str, str, str | None]:
-    """``(base, subscript, decoration)`` of an identifier."""
+    """``(base, subscript, decoration)`` of an identifier (without the decoder suffix)."""
     decoration = None
     if name.endswith("_tilde"):
         name, decoration = name[: -len("_tilde")], r"\tilde"
@@ -71,7 +75,11 @@ def _split(name: str) -> tuple[str, str, str | None]:
 
 def var_latex(var: ir.Var, bold: bool | None = None, sup: str = "") -> str:
     """LaTeX of a variable; ``sup`` joins the layer's superscript (``^{(2)\\top}``)."""
-    base, sub, decoration = _split(var.name)
+    name = var.name
+    decoder = name.endswith(DECODER)
+    if decoder:
+        name = name[: -len(DECODER)]
+    base, sub, decoration = _split(name)
     if bold is None:
         bold = var.shape != (1, 1)
     if base in _WORDS:
@@ -84,9 +92,10 @@ def var_latex(var: ir.Var, bold: bool | None = None, sup: str = "") -> str:
         core = rf"{decoration}{{{core}}}"
     subs = [s for s in (sub, time_latex(var.time) if var.time is not None else "") if s]
     text = core + (f"_{{{','.join(subs)}}}" if subs else "")
-    sups = ([f"({var.layer})"] if var.layer is not None else []) + ([sup] if sup else [])
+    marks = ([f"({var.layer})"] if var.layer is not None else []) + ([r"\mathrm{dec}"] if decoder else [])
+    sups = ",".join(marks) + sup
     if sups:
-        text += "^{" + "".join(sups) + "}"
+        text += "^{" + sups + "}"
     return text
 
 

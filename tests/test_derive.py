@@ -141,3 +141,15 @@ def test_scalar_rnn_factor_carries_the_activation_derivative(activation, factor)
     spec = RNNSpec("scalar", "rnn", 1, 1, 1, activation=activation, style="scalar", shape="many-to-one", steps=4)
     d = derive(spec)
     assert _eq(d, "closed:dhT_dh1") == factor
+
+
+def test_gated_decoder_has_its_own_weights_and_starts_from_the_encoders_last_state():
+    spec = RNNSpec("enc", "lstm", 2, 3, 2, shape="encoder-decoder", notation="row", layers=2, steps=3)
+    d = derive(spec)
+    assert _eq(d, "fwd:H_dec_l2:0") == "H_dec_l2[0] = H_l2[T]    (t = 0)"
+    assert _eq(d, "fwd:C_dec_l1:0") == "C_dec_l1[0] = C_l1[T]    (t = 0)"
+    assert _eq(d, "fwd:A_f_dec_l1:t") == (
+        "A_f_dec_l1[t] = X_dec[t] @ W_xf_dec_l1 + H_dec_l1[t-1] @ W_hf_dec_l1 + b_f_dec_l1    (1 <= t <= T)")
+    assert _eq(d, "fwd:Yhat:t") == "Yhat[t] = H_dec_l2[t] @ W_hq + b_q    (1 <= t <= T)"
+    names = {v.name for v in d.graph.params}
+    assert {"W_xi", "W_xi_dec"} <= names

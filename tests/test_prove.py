@@ -132,3 +132,12 @@ def test_scalar_networks_prove_for_every_activation(activation):
     report = prove(derive(spec))
     assert report.passed, [r for r in report.results if not r.passed]
     assert any(r.subject == "closed:dhT_dh1" and r.passed for r in report.results)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru-d2l", "gru-torch"])
+def test_encoder_decoder_of_every_cell_proves(cell, layers):
+    """The seed's four sequence shapes apply to every cell: a gated or stacked encoder-decoder too."""
+    spec = RNNSpec("enc", cell, 2, 2, 2, shape="encoder-decoder", layers=layers, steps=3)
+    report = prove(derive(spec))
+    assert report.passed, [r.line() for r in report.results if not r.passed]

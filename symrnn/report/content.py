@@ -20,6 +20,7 @@ import sympy
 from .. import ir
 from ..activations import activation
 from ..derive import Derivation, Equation, node_key, param_key
+from .. import naming
 from ..naming import var_latex
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..references import citation
@@ -48,8 +49,8 @@ _MEANINGS = {
     "h": "hidden state", "H": "hidden state", "o": "output", "Yhat": "output", "a": "pre-activation of the hidden state",
     "I": "input gate", "F": "forget gate", "O": "output gate", "C": "memory cell", "C_tilde": "candidate memory cell",
     "R": "reset gate", "Z": "update gate", "H_tilde": "candidate hidden state", "N": "candidate hidden state (new gate)",
-    "x": "input", "X": "input (a batch of rows)", "y": "target", "Y": "target (a batch of rows)", "s": "decoder state",
-    "z": "decoder input", "u": "pre-activation of the decoder state", "c": "memory cell", "L": "loss",
+    "x": "input", "X": "input (a batch of rows)", "y": "target", "Y": "target (a batch of rows)",
+    "c": "memory cell", "L": "loss",
 }
 _GATES = {"i": "input gate", "f": "forget gate", "o": "output gate", "c": "candidate memory", "r": "reset gate",
           "z": "update gate", "h": "candidate state", "n": "candidate state"}
@@ -64,7 +65,8 @@ _SHAPES = {
     "many-to-many": "an output and a loss term at every step",
     "many-to-one": "a single output and loss term, at the last step t = T",
     "one-to-many": "an input at the first step only and an output at every step",
-    "encoder-decoder": "an encoder over the inputs whose last state starts a decoder; the loss is over the decoder's outputs",
+    "encoder-decoder": ("an encoder over the inputs and a decoder, the same cell with its own weights, each layer of which "
+                        "starts from the encoder's last state of that layer; the loss is over the decoder's outputs"),
 }
 
 
@@ -173,8 +175,8 @@ def _is_terminal(eq: Equation) -> bool:
 
 
 _DST = {"h": "hidden state", "q": "output", "i": "input gate", "f": "forget gate", "o": "output gate",
-        "c": "candidate memory", "r": "reset gate", "z": "update gate", "n": "candidate state", "s": "decoder state"}
-_SRC = {"x": "input", "h": "hidden state", "i": "input", "s": "decoder state", "z": "decoder input"}
+        "c": "candidate memory", "r": "reset gate", "z": "update gate", "n": "candidate state"}
+_SRC = {"x": "input", "h": "hidden state", "i": "input"}
 
 
 def _param_meaning(var: ir.Var, spec) -> str:
@@ -212,6 +214,11 @@ def _neuron_weight(var: ir.Var, d: Derivation) -> str | None:
 
 
 def _meaning(var: ir.Var, spec=None) -> str:
+    if var.name.endswith(naming.DECODER):
+        plain = replace(var, name=var.name[: -len(naming.DECODER)])
+        if var.role == "node" and var.time == 0:
+            return "the decoder's initial state: the encoder's last state of the same layer"
+        return f"{_meaning(plain, spec)}, in the decoder"
     if var.role == "param":
         return _param_meaning(var, spec) if spec is not None else "weights"
     if var.role == "state":
