@@ -17,10 +17,9 @@ from dataclasses import replace
 
 import sympy
 
-from .. import ir
+from .. import ir, naming
 from ..activations import activation
 from ..derive import Derivation, Equation, node_key, param_key
-from .. import naming
 from ..naming import var_latex
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..references import citation
