@@ -157,7 +157,7 @@ def _collect(future: Future, indices: list[int], items: list, results: list) -> 
 _FIELD_LIMIT = 16 * 1024 * 1024
 """A cell of the input CSV may be this long; the checker's own length limit then refuses the answer."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def read_csv(text: str) -> list[dict]:
@@ -174,9 +174,16 @@ def read_csv(text: str) -> list[dict]:
 
 
 def _spreadsheet_safe(value):
-    """A cell a spreadsheet would run as a formula (``=cmd|...``) is written with a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    r"""A cell a spreadsheet would run as a formula (``=cmd|...``) is written with a leading quote.
+
+    Line breaks inside a cell are written as ``\n``: the writer quotes a cell holding one, but not
+    a lone ``\r``, which a spreadsheet reads as the end of the row (the rest of the cell would start
+    a new row, and could start it with ``=``).
+    """
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
