@@ -17,6 +17,7 @@ category", one per family: each student then gets one variant of each.
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 
 import jinja2
@@ -29,8 +30,24 @@ from .model import Answer, Display, Para, Part, Problem, Rich, fmt
 CATEGORY_ROOT = "$course$/top/symrnn"
 
 
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold (C0 controls but tab and newline, noncharacters, lone surrogates),
+the carriage return (an XML parser turns it into a newline) and the C1 controls."""
+
+
+def html_text(text: str) -> str:
+    """Free text as HTML: escaped, with controls (and what XML cannot hold) as spaces, and ``\\`` as
+    ``&#92;``: in a cloze field a backslash escapes the ``}``, ``#`` or ``~`` after it, so text ending
+    with one would swallow the field's end and run on into the rest of the question."""
+    return html.escape(_NOT_IN_TEXT.sub(" ", text), quote=False).replace("\\", "&#92;")
+
+
 def inline_html(para: Para) -> str:
-    return "".join(html.escape(p, quote=False) if isinstance(p, str) else f"\\({html.escape(p.tex, quote=False)}\\)" for p in para.parts)
+    """A paragraph's free text as HTML, with ``{`` as ``&#123;``: Moodle scans a cloze question's whole
+    text for ``{n:TYPE:...}``, so no text may open a field (inside a field, :func:`cloze_escape` keeps
+    every ``}`` from closing it)."""
+    return "".join(html_text(p).replace("{", "&#123;") if isinstance(p, str) else f"\\({html.escape(p.tex, quote=False)}\\)"
+                   for p in para.parts)
 
 
 def block_html(b: Para | Display) -> str:
@@ -69,10 +86,10 @@ def cloze_field(answer: Answer) -> str:
     if answer.kind == "numerical":
         tol = tolerance_text(answer)
         alts = [f"={number(answer.value, answer.places)}:{tol}#{cloze_escape('Correct.')}"]
-        alts += [f"%0%{number(d.value, answer.places)}:{tol}#{cloze_escape(html.escape(d.feedback, quote=False))}" for d in answer.wrong]
+        alts += [f"%0%{number(d.value, answer.places)}:{tol}#{cloze_escape(html_text(d.feedback))}" for d in answer.wrong]
         return f"{{{answer.points}:NUMERICAL:{'~'.join(alts)}}}"
     if answer.kind == "choice":
-        alts = [("=" if c.correct else "%0%") + cloze_escape(rich_inline_html(c.text)) + "#" + cloze_escape(html.escape(c.feedback, quote=False))
+        alts = [("=" if c.correct else "%0%") + cloze_escape(rich_inline_html(c.text)) + "#" + cloze_escape(html_text(c.feedback))
                 for c in answer.choices]
         return f"{{{answer.points}:MULTICHOICE_V:{'~'.join(alts)}}}"
     raise ValueError("a formula answer cannot be a cloze sub-question; give it its own problem")
@@ -97,12 +114,12 @@ def answers_view(part: Part) -> list[dict]:
     if answer.kind == "numerical":
         tol = tolerance_text(answer)
         rows = [{"fraction": "100", "text": number(answer.value, answer.places), "tolerance": tol, "feedback": "Correct."}]
-        rows += [{"fraction": "0", "text": number(d.value, answer.places), "tolerance": tol, "feedback": html.escape(d.feedback, quote=False)}
+        rows += [{"fraction": "0", "text": number(d.value, answer.places), "tolerance": tol, "feedback": html_text(d.feedback)}
                  for d in answer.wrong]
         return rows
     if answer.kind == "choice":
         return [{"fraction": "100" if c.correct else "0", "text": rich_inline_html(c.text), "tolerance": "",
-                 "feedback": html.escape(c.feedback, quote=False)} for c in answer.choices]
+                 "feedback": html_text(c.feedback)} for c in answer.choices]
     return []
 
 
@@ -115,14 +132,14 @@ def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
         "idnumber": f"{problem.family}-{problem.seed}",
         "text": question_text(problem, qtype),
         "feedback": rich_html(problem.solution) + (
-            f"<p><small>{html.escape(provenance, quote=False)}; family {problem.family}, variant seed {problem.seed}</small></p>"),
+            f"<p><small>{html_text(provenance)}; family {problem.family}, variant seed {problem.seed}</small></p>"),
         "grade": f"{problem.points:.7f}",
         "answers": answers_view(part) if qtype != "cloze" else [],
         "graderinfo": "",
     }
     if qtype == "essay":
         view["graderinfo"] = (f"<p>Key:</p><p>\\[{html.escape(part.answer.formula, quote=False)}\\]</p>"
-                              f"<p>{html.escape(part.answer.note, quote=False)}</p>")
+                              f"<p>{html_text(part.answer.note)}</p>")
     return view
 
 
