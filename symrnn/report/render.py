@@ -13,6 +13,7 @@ string) and a ``finalize`` hook that decides what may reach the output unescaped
 from __future__ import annotations
 
 import re
+import unicodedata
 from importlib import resources
 
 import jinja2
@@ -24,10 +25,19 @@ from .document import Report
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~#])")
 
 
+def _md_space(char: str) -> str:
+    return " " if unicodedata.category(char).startswith("C") or char in "\u2028\u2029" else char
+
+
 def markdown_escape(text: str) -> str:
-    """``text`` shown literally in Markdown (GitHub and Jupyter)."""
+    """``text`` shown literally in Markdown (GitHub and Jupyter), on one line.
+
+    Control and format characters (line breaks, tabs, NUL, U+0085, bidirectional overrides,
+    noncharacters) and the line and paragraph separators become spaces, as in LaTeX
+    (:func:`symrnn.texescape.escape`): none can end a heading or a table row, or reorder what is shown.
+    """
     text = text.replace("&", "&amp;")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text).replace("\n", " ")
+    text = "".join(_md_space(c) if not c.isprintable() else c for c in text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -45,7 +55,7 @@ def _md_finalize(value: object) -> str:
 
 def _md_code(text: str) -> TeX:
     """Inline code: backticks cannot be escaped inside a code span, so they become quotes."""
-    return TeX(re.sub(r"[\x00-\x1f\x7f]", " ", text).replace("`", "'"))
+    return TeX("".join(_md_space(c) if not c.isprintable() else c for c in text).replace("`", "'"))
 
 
 def _rendered(value: str) -> TeX:
