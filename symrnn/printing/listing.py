@@ -60,9 +60,16 @@ def spec_dict(spec) -> dict[str, Any]:
     return out
 
 
+def one_line(text: str) -> str:
+    """Free text (a spec's title) for a terminal: every character that is not printable (line breaks,
+    escape sequences, NUL, bidirectional overrides) becomes a space, so the text stays on its line
+    and cannot drive the terminal."""
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
 def as_text(derivation: Derivation, values=None, chains=()) -> str:
     spec = derivation.spec
-    lines = [f"{spec.name}: {spec.title}".rstrip(": ")]
+    lines = [f"{spec.name}: {one_line(spec.title)}".rstrip(": ")]
     if spec.recurrent:
         lines.append(f"unrolled over T = {derivation.steps} steps")
     for title, eqs in _sections(derivation):
@@ -70,7 +77,7 @@ def as_text(derivation: Derivation, values=None, chains=()) -> str:
             title = f"{title} (T = {derivation.steps})"
         lines += ["", title, "-" * len(title)]
         for eq in eqs:
-            cite = citation(spec, eq.label)
+            cite = citation(spec, eq)
             lines.append(f"[{eq.label}]{'  ' + cite if cite else ''}")
             lines.append(f"    {equation_plain(eq)}")
     if chains:
@@ -136,7 +143,7 @@ def as_latex(derivation: Derivation) -> str:
             cond = condition_latex(eq.bounds)
             if cond:
                 row += f" && {cond}"
-            cite = citation(spec, eq.label)
+            cite = citation(spec, eq)
             if cite:
                 row += f" \\tag{{{cite.split('(')[1].rstrip(')')}}}"
             row += f" \\label{{eq:{_label(eq.label)}}}"
@@ -163,7 +170,7 @@ def equation_json(eq: Equation, spec) -> dict[str, Any]:
         "node": eq.node,
         "rule": ", ".join(eq.rules),
         "rules": list(eq.rules),
-        "cites": citation(spec, eq.label),
+        "cites": citation(spec, eq),
     }
 
 
