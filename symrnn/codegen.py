@@ -78,7 +78,7 @@ def rows_of(expr: ir.Expr) -> ir.Expr:
     if isinstance(expr, ir.Transpose):
         return cols_of(expr.x)
     if isinstance(expr, ir.Softmax):
-        return ir.Softmax(rows_of(expr.x), "row")
+        return ir.Softmax(rows_of(expr.x), "row", None if expr.mass is None else rows_of(expr.mass))
     if isinstance(expr, ir.Loss):
         return ir.Loss(expr.kind, rows_of(expr.pred), rows_of(expr.target), "row", expr.seed_form)
     if isinstance(expr, ir.TimeSum):

@@ -63,20 +63,23 @@ class _Evaluator:
         return int(value)
 
 
-def _softmax(m: sympy.Matrix, axis: str) -> sympy.Matrix:
+def _softmax(m: sympy.Matrix, axis: str, mass: sympy.Matrix | None = None) -> sympy.Matrix:
+    """Softmax of each column (or row); times that column's (row's) total of ``mass`` if given."""
     out = sympy.zeros(*m.shape)
     if axis == "column":
         for j in range(m.cols):
             exps = [sympy.exp(m[i, j]) for i in range(m.rows)]
             total = sum(exps)
+            factor = 1 if mass is None else sum(mass.col(j))
             for i in range(m.rows):
-                out[i, j] = exps[i] / total
+                out[i, j] = exps[i] / total * factor
     else:
         for i in range(m.rows):
             exps = [sympy.exp(m[i, j]) for j in range(m.cols)]
             total = sum(exps)
+            factor = 1 if mass is None else sum(mass.row(i))
             for j in range(m.cols):
-                out[i, j] = exps[j] / total
+                out[i, j] = exps[j] / total * factor
     return out
 
 
@@ -123,7 +126,7 @@ EVALUATORS: dict[type, Callable[[_Evaluator, ir.Expr], sympy.Matrix]] = {
     ir.OneMinus: lambda ev, e: ev(e.x).applyfunc(lambda v: 1 - v),
     ir.Apply: lambda ev, e: ev(e.x).applyfunc(activation(e.fn).scalar),
     ir.DerivApply: lambda ev, e: ev(e.x).applyfunc(lambda v: scalar_derivative(e.fn, v)),
-    ir.Softmax: lambda ev, e: _softmax(ev(e.x), e.axis),
+    ir.Softmax: lambda ev, e: _softmax(ev(e.x), e.axis, None if e.mass is None else ev(e.mass)),
     ir.Broadcast: lambda ev, e: sympy.ones(e.nrows, 1) * ev(e.x),
     ir.SumRows: lambda ev, e: sympy.ones(1, e.x.rows) * ev(e.x),
     ir.Diag: lambda ev, e: sympy.diag(*list(ev(e.x))),

@@ -265,20 +265,26 @@ class DerivApply(Expr):
 
 @dataclass(frozen=True)
 class Softmax(Expr):
-    """Softmax over each column (column notation) or each row (row notation)."""
+    """Softmax over each column (column notation) or each row (row notation).
+
+    With ``mass`` (a target of the same shape), each example's softmax is multiplied by that
+    example's total ``1^T y``: ``softmax(o) (1^T y)``, the first term of the gradient of
+    ``-y^T log softmax(o)``, which is exact for targets that do not sum to one.
+    """
 
     x: Expr
     axis: str = "column"
+    mass: Expr | None = None
 
     @property
     def shape(self) -> Shape:  # type: ignore[override]
         return self.x.shape
 
     def children(self):
-        return (self.x,)
+        return (self.x,) if self.mass is None else (self.x, self.mass)
 
     def rebuild(self, children):
-        return Softmax(children[0], self.axis)
+        return Softmax(children[0], self.axis, children[1] if len(children) > 1 else None)
 
 
 @dataclass(frozen=True)

@@ -555,7 +555,10 @@ def _softmax_arr(x, axis: str, arith: Arithmetic):
 
 
 def _softmax(e, ctx, b):
-    return _softmax_arr(_ev(e.x, ctx, b), e.axis, ctx.arith)
+    soft = _softmax_arr(_ev(e.x, ctx, b), e.axis, ctx.arith)
+    if e.mass is None:
+        return soft
+    return soft * np.sum(_ev(e.mass, ctx, b), axis=0 if e.axis == "column" else 1, keepdims=True)
 
 
 def _broadcast(e, ctx, b):

@@ -72,24 +72,6 @@ def _rational(rng: random.Random) -> sympy.Rational:
     return sympy.Rational(p, q)
 
 
-def _softmax_targets(graph) -> dict[ir.Var, str]:
-    """Targets of a softmax cross-entropy, with the axis along which they are distributions."""
-    found = {}
-    for node in graph.nodes:
-        for sub in ir.walk(node.expr):
-            if isinstance(sub, ir.Loss) and sub.kind == "softmax_ce" and isinstance(sub.target, ir.Var):
-                found[sub.target] = sub.axis
-    return found
-
-
-def _distribution(rng: random.Random, shape: tuple[int, int], axis: str) -> sympy.Matrix:
-    """Positive rationals summing to one along ``axis`` (the identity of softmax_ce assumes it)."""
-    m = sympy.Matrix(shape[0], shape[1], lambda i, j: sympy.Integer(rng.randint(1, 9)))
-    if axis == "column":
-        return sympy.Matrix(shape[0], shape[1], lambda i, j: m[i, j] / sum(m.col(j)))
-    return sympy.Matrix(shape[0], shape[1], lambda i, j: m[i, j] / sum(m.row(i)))
-
-
 def _is_rational_network(derivation: Derivation) -> bool:
     for node in derivation.graph.nodes:
         for sub in ir.walk(node.expr):
@@ -131,12 +113,11 @@ class ElementGraph:
         }
         # A random point: exact rationals, or 70-digit floats where transcendental functions appear.
         self.point: dict[sympy.Symbol, sympy.Expr] = {}
-        simplex = _softmax_targets(graph)
+        # Targets are arbitrary rationals, also for a softmax cross-entropy: its rule
+        # softmax(o) (1^T y) - y holds for any targets, not only distributions.
         for var in graph.params + graph.leaves:
             if var in given:
                 values = list(given[var])
-            elif var in simplex:
-                values = list(_distribution(rng, var.shape, simplex[var]))
             else:
                 values = [_rational(rng) for _ in self.symbols[var]]
             for sym, value in zip(self.symbols[var], values):

@@ -172,7 +172,7 @@ def _sample_loss(r: np.random.Generator) -> ir.Expr:
 
 @vjp(ir.Loss, "loss",
      r"\frac{\partial}{\partial o}\tfrac12\lVert o-y\rVert^2 = o - y,\quad "
-     r"\frac{\partial}{\partial o}\bigl(-y^{\top}\log\operatorname{softmax}(o)\bigr) = \operatorname{softmax}(o) - y",
+     r"\frac{\partial}{\partial o}\bigl(-y^{\top}\log\operatorname{softmax}(o)\bigr) = \operatorname{softmax}(o)\,(\mathbf{1}^{\top}y) - y",
      _sample_loss)
 def _loss(e: ir.Loss, g, out):
     if e.kind == "half_sq":
@@ -181,7 +181,9 @@ def _loss(e: ir.Loss, g, out):
         else:
             grad = ir.sub(e.pred, e.target)
     else:
-        grad = ir.sub(ir.Softmax(e.pred, e.axis), e.target)
+        # -y^T log softmax(o) = -y^T o + (1^T y) logsumexp(o): exact for any targets, not only
+        # distributions (soft labels, label smoothing, unnormalised weights)
+        grad = ir.sub(ir.Softmax(e.pred, e.axis, e.target), e.target)
     return times_scalar(g, grad), None
 
 

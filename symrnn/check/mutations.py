@@ -405,7 +405,8 @@ def output_nonlinearity_twice(ctx: Context):
     for eq in ctx.adjoints:
         for node in ir.walk(eq.rhs):
             if isinstance(node, ir.Softmax):
-                factor = ir.hadamard(node, ir.one_minus(node))
+                p = ir.Softmax(node.x, node.axis)
+                factor = ir.hadamard(p, ir.one_minus(p))
                 yield Mutant("output_nonlinearity_twice", eq.label, "p - y multiplied by p (1 - p) again",
                              ((eq.label, ir.hadamard(eq.rhs, factor)),), ctx.grad.rhs)
                 break

@@ -99,7 +99,12 @@ class LatexPrinter:
         return f"{activation(e.fn).latex}'\\left({self.doprint(e.x)}\\right)"
 
     def _print_Softmax(self, e: ir.Softmax) -> str:
-        return f"\\operatorname{{softmax}}\\left({self.doprint(e.x)}\\right)"
+        soft = f"\\operatorname{{softmax}}\\left({self.doprint(e.x)}\\right)"
+        if e.mass is None:
+            return soft
+        if e.axis == "column":
+            return f"{soft} \\left(\\mathbf{{1}}^{{\\top}} {self.wrap(e.mass, PRODUCT + 1)}\\right)"
+        return f"\\operatorname{{diag}}\\left({self.wrap(e.mass, PRODUCT)} \\mathbf{{1}}\\right) {soft}"
 
     def _print_Broadcast(self, e: ir.Broadcast) -> str:
         return self.doprint(e.x)

@@ -244,7 +244,9 @@ class NumPyCodePrinter(NumPyPrinter):
     def _print_Softmax(self, e: ir.Softmax) -> str:
         if e.axis != "row":
             raise CodegenError("softmax over columns reached the row-world printer; rewrite with codegen.rows_of")
-        return f"_softmax({self._print(e.x)})"
+        if e.mass is None:
+            return f"_softmax({self._print(e.x)})"
+        return f"_softmax({self._print(e.x)}) * np.sum({self._print(e.mass)}, axis=-1, keepdims=True)"
 
     def _print_Broadcast(self, e: ir.Broadcast) -> str:
         return self._print(e.x)  # NumPy broadcasting repeats a (1, n) row over the batch

@@ -78,7 +78,12 @@ class PlainPrinter:
         return f"{activation(e.fn).plain}'({self.doprint(e.x)})"
 
     def _print_Softmax(self, e):
-        return f"softmax({self.doprint(e.x)})"
+        soft = f"softmax({self.doprint(e.x)})"
+        if e.mass is None:
+            return soft
+        if e.axis == "column":
+            return f"{soft} * sum({self.doprint(e.mass)})"
+        return f"{soft} * rowsum({self.doprint(e.mass)})"
 
     def _print_Broadcast(self, e):
         return self.doprint(e.x)
