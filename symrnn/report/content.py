@@ -130,7 +130,7 @@ class _Builder:
         self.included[eq.label] = eq
         return replace(
             EquationBlock(eq.label, key, tuple(TeX(x) for x in lines), TeX(f"({cond})") if cond else None,
-                          equation_status(self.trust, eq), citation(self.spec, eq.label) or ""),
+                          equation_status(self.trust, eq), citation(self.spec, eq) or ""),
             number=self.numbering.next(key),
         )
 
