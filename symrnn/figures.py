@@ -5,16 +5,27 @@
   ``dL/dh_T = W_qh^T dL/do_T`` and ``dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t``, with the loss
   read at the last step only (so the norm at ``t`` is that of ``(W_hh^T)^{T-t} W_qh^T dL/do_T``).
 * :func:`scalar_power_figure`: the seed's scalar example ``Input x w^N`` against the number of
-  unrolled steps ``N``, for ``w`` above and below one.
+  unrolled steps (or layers) ``N``, for ``w`` above and below one. With an activation ``f`` other
+  than the identity every step also multiplies by ``f'(a_k)``: the figure then draws
+  ``dh_N/dh_0 = prod_k w f'(a_k)`` from a concrete forward pass, with its bound
+  ``(|w| sup f')^N`` (``(|w|/4)^N`` for the sigmoid) and the identity case ``2^N`` for reference.
 
-Output is deterministic: fixed seeds, a fixed style, and no timestamps or software strings in
-the files (``metadata`` with ``CreationDate`` / ``Software`` set to ``None``), so regenerating
-the gallery changes no bytes unless the figure changed.
+A figure is data first (:class:`Plot`: series, axis labels, scales, reference lines), drawn by one
+generic function. The same data is written as JSON beside the image (``Figure.files["json"]``), so
+the gallery check compares what symrnn decides to plot, not how a matplotlib version renders it.
+Numbers in the JSON keep :data:`SIGNIFICANT_DIGITS` digits: BLAS and libm differ in the last bits
+between machines, and a figure never shows more than three.
+
+Output is deterministic: fixed seeds, a fixed style, sorted JSON keys, and no timestamps or
+software strings in the image files (``metadata`` with ``CreationDate`` / ``Software`` set to
+``None``).
 """
 
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import matplotlib
@@ -23,7 +34,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import sympy
 from matplotlib.ticker import MaxNLocator
+
+from .activations import activation as _activation
+from .activations import scalar_derivative
 
 SPECTRAL_RADII = (0.5, 0.9, 1.0, 1.1, 1.5)
 """Spectral radii of W_hh drawn in the vanishing/exploding figure."""
@@ -33,6 +48,15 @@ WEIGHTS = (0.5, 0.9, 1.1, 2.0)
 
 SEED = 20230907
 """Seed of the random matrices of the gradient-norm figure."""
+
+INPUT = 1.0
+"""The seed's ``Input``: the scalar figure's ``h_0`` (no further input, no bias)."""
+
+SUP_DERIVATIVE = {"identity": 1.0, "tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}
+"""``sup |f'|`` of each activation: the bound of one step's factor is ``|w| sup |f'|``."""
+
+SIGNIFICANT_DIGITS = 8
+"""Digits kept for the numbers in a figure's JSON data."""
 
 FORMATS = ("pdf", "png")
 
@@ -48,14 +72,96 @@ _STYLE = {
     "path.simplify": False,
 }
 
+_LINES = {
+    "data": {"marker": "o", "markersize": 2.5},
+    "bound": {"linestyle": "--", "linewidth": 0.9},
+    "reference": {"linestyle": ":", "linewidth": 1.2, "marker": "o", "markersize": 1.8},
+}
+"""How each kind of series is drawn: computed values, bounds, and a reference curve."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One plotted line: a legend label (matplotlib mathtext), x and y values, its kind and colour."""
+
+    label: str
+    x: tuple
+    y: tuple
+    kind: str = "data"  # a key of _LINES
+    color: str = "C0"
+    legend: bool = True
+
+
+@dataclass(frozen=True)
+class Annotation:
+    text: str
+    xy: tuple[float, float]
+    xytext: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Plot:
+    """Everything a figure shows, as data: drawn by :func:`draw`, written by :func:`plot_json`."""
+
+    name: str
+    caption: str
+    xlabel: str
+    ylabel: str
+    series: tuple[Series, ...]
+    ylog: bool = True
+    hlines: tuple[float, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+    integer_x: bool = False
+    legend_loc: str = "best"
+    inputs: tuple[tuple[str, object], ...] = ()  # what the numbers were computed from
+
 
 @dataclass(frozen=True)
 class Figure:
-    """A rendered figure: file name stem, caption text, and the bytes for each format."""
+    """A rendered figure: file name stem, caption text, the bytes for each format, and its data.
+
+    ``files`` maps a format (``pdf``, ``png``, and always ``json``, the plotted data) to bytes.
+    """
 
     name: str
     caption: str
     files: dict  # format -> bytes
+    plot: Plot | None = None
+
+
+def _number(value):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"a figure's data must be finite, got {value!r}")
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def plot_data(plot: Plot) -> dict:
+    """The JSON-able data of ``plot``: exactly what is drawn, numbers rounded to :data:`SIGNIFICANT_DIGITS`."""
+    return {
+        "name": plot.name,
+        "caption": plot.caption,
+        "x_label": plot.xlabel,
+        "y_label": plot.ylabel,
+        "x_log": False,
+        "y_log": plot.ylog,
+        "x_integer": plot.integer_x,
+        "horizontal_lines": [_number(y) for y in plot.hlines],
+        "annotations": [{"text": a.text, "xy": [_number(v) for v in a.xy]} for a in plot.annotations],
+        "inputs": {key: (_number(v) if isinstance(v, (int, float)) else v) for key, v in plot.inputs},
+        "series": [
+            {"label": s.label, "kind": s.kind, "color": s.color, "in_legend": s.legend,
+             "x": [_number(v) for v in s.x], "y": [_number(v) for v in s.y]}
+            for s in plot.series
+        ],
+    }
+
+
+def plot_json(plot: Plot) -> bytes:
+    """:func:`plot_data` as JSON bytes: sorted keys, one value a line, ASCII, trailing newline."""
+    return (json.dumps(plot_data(plot), indent=1, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n").encode("ascii")
 
 
 def hidden_adjoint_norms(radius: float, steps: int, hidden: int = 8, seed: int = SEED) -> np.ndarray:
@@ -79,6 +185,33 @@ def hidden_adjoint_norms(radius: float, steps: int, hidden: int = 8, seed: int =
     return np.array(norms[::-1])
 
 
+def _functions(name: str) -> tuple[Callable[[float], float], Callable[[float], float]]:
+    """``f`` and ``f'`` of a registered activation as float functions (from its SymPy form)."""
+    x = sympy.Symbol("x", real=True)
+    f = sympy.lambdify(x, _activation(name).scalar(x), "math")
+    df = sympy.lambdify(x, scalar_derivative(name, x), "math")
+    return (lambda v: float(f(v))), (lambda v: float(df(v)))
+
+
+def scalar_chain(w: float, steps: int, activation: str = "identity", h0: float = INPUT) -> tuple[np.ndarray, np.ndarray]:
+    """The forward pass ``a_k = w h_{k-1}``, ``h_k = f(a_k)`` from ``h_0`` and its gradient factor.
+
+    Returns ``(a, factor)``: ``a[k-1] = a_k`` for ``k = 1..steps`` and
+    ``factor[N] = dh_N/dh_0 = prod_{k=1}^{N} w f'(a_k)`` for ``N = 0..steps`` (``factor[0] = 1``).
+    With the identity it is ``w^N``.
+    """
+    f, df = _functions(activation)
+    h, product = float(h0), 1.0
+    pre, factors = [], [1.0]
+    for _ in range(steps):
+        a = w * h
+        product *= w * df(a)
+        h = f(a)
+        pre.append(a)
+        factors.append(product)
+    return np.array(pre), np.array(factors)
+
+
 def _save(fig, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "pdf":
@@ -89,61 +222,179 @@ def _save(fig, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _render(draw, name: str, caption: str, formats: tuple[str, ...]) -> Figure:
+def draw(ax, plot: Plot) -> None:
+    """Draw ``plot`` on the matplotlib axes ``ax``: its series, scales, reference lines, labels and legend."""
+    for s in plot.series:
+        ax.plot(s.x, s.y, color=s.color, label=s.label if s.legend else "_nolegend_", **_LINES[s.kind])
+    if plot.ylog:
+        ax.set_yscale("log")
+    for y in plot.hlines:
+        ax.axhline(y, color="0.5", linewidth=0.6)
+    for a in plot.annotations:
+        ax.annotate(a.text, xy=a.xy, xytext=a.xytext, arrowprops={"arrowstyle": "->", "linewidth": 0.6})
+    if plot.integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(plot.xlabel)
+    ax.set_ylabel(plot.ylabel)
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.6)
+    ax.legend(loc=plot.legend_loc, frameon=False)
+
+
+def render(plot: Plot, formats: tuple[str, ...] = FORMATS) -> Figure:
+    """Draw ``plot`` in each of ``formats``; the figure's files also hold its JSON data."""
     with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(5.0, 3.0))
         try:
-            draw(ax)
+            draw(ax, plot)
             fig.tight_layout()
             files = {fmt: _save(fig, fmt) for fmt in formats}
         finally:
             plt.close(fig)
-    return Figure(name, caption, files)
+    files["json"] = plot_json(plot)
+    return Figure(plot.name, plot.caption, files, plot)
 
 
-def gradient_norm_figure(steps: int = 40, radii: tuple[float, ...] = SPECTRAL_RADII, formats: tuple[str, ...] = FORMATS) -> Figure:
+def gradient_norm_plot(steps: int = 40, radii: tuple[float, ...] = SPECTRAL_RADII) -> Plot:
     """``||dL/dh_t||`` against ``t`` on a log scale, one line per spectral radius of ``W_hh``."""
-
-    def draw(ax):
-        t = np.arange(1, steps + 1)
-        for radius in radii:
-            ax.semilogy(t, hidden_adjoint_norms(radius, steps), marker="o", markersize=2.5, label=rf"$\rho(W_{{hh}}) = {radius:g}$")
-        ax.set_xlabel(rf"time step $t$ (loss read at $t = T = {steps}$)")
-        ax.set_ylabel(r"$\|\partial L / \partial h_t\|_2$")
-        ax.grid(True, which="major", linewidth=0.4, alpha=0.6)
-        ax.legend(loc="best", frameon=False)
-
+    t = tuple(range(1, steps + 1))
+    series = tuple(
+        Series(rf"$\rho(W_{{hh}}) = {radius:g}$", t, tuple(hidden_adjoint_norms(radius, steps)), color=f"C{i}")
+        for i, radius in enumerate(radii)
+    )
     caption = (
         f"Norm of the hidden-state adjoint of a linear RNN (hidden size 8, a random recurrent weight scaled to "
         f"each spectral radius, loss at t = T = {steps} only), computed with the recurrence. Going back in "
         f"time it shrinks geometrically when the spectral radius is below one (vanishing) and grows "
         f"when it is above one (exploding)."
     )
-    return _render(draw, "gradient-norms", caption, formats)
-
-
-def scalar_power_figure(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, formats: tuple[str, ...] = FORMATS) -> Figure:
-    """The seed's ``Input x w^N`` against ``N`` (Input = 1), log scale."""
-
-    def draw(ax):
-        n = np.arange(0, unrolls + 1)
-        for w in weights:
-            ax.semilogy(n, np.power(w, n), marker="o", markersize=2.5, label=rf"$w = {w:g}$")
-        ax.axhline(1.0, color="0.5", linewidth=0.6)
-        if 2.0 in weights and unrolls >= 4:
-            ax.annotate(r"$2^4 = 16$ (the seed)", xy=(4, 16), xytext=(6, 2e3), arrowprops={"arrowstyle": "->", "linewidth": 0.6})
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(r"number of unrolled steps $N$")
-        ax.set_ylabel(r"$\mathrm{Input} \times w^{N}$ (Input $= 1$)")
-        ax.grid(True, which="major", linewidth=0.4, alpha=0.6)
-        ax.legend(loc="best", frameon=False)
-
-    caption = (
-        "The seed's scalar example: a signal multiplied by the same weight w at every unrolled step "
-        "becomes Input x w^N. With w = 2 and four steps it is 16 times the input; for w > 1 it "
-        "explodes, for w < 1 it vanishes."
+    return Plot(
+        "gradient-norms", caption,
+        xlabel=rf"time step $t$ (loss read at $t = T = {steps}$)",
+        ylabel=r"$\|\partial L / \partial h_t\|_2$",
+        series=series,
+        inputs=(("hidden", 8), ("seed", SEED), ("steps", steps)),
     )
-    return _render(draw, "scalar-power", caption, formats)
 
 
-__all__ = ["Figure", "gradient_norm_figure", "hidden_adjoint_norms", "scalar_power_figure"]
+def gradient_norm_figure(steps: int = 40, radii: tuple[float, ...] = SPECTRAL_RADII, formats: tuple[str, ...] = FORMATS) -> Figure:
+    """The figure of :func:`gradient_norm_plot`."""
+    return render(gradient_norm_plot(steps, radii), formats)
+
+
+_DEPTH = {"steps": ("unrolled steps", "unrolled step"), "layers": ("layers", "layer")}
+"""What ``N`` counts: unrolled steps of a recurrent network, or layers of a feed-forward one."""
+
+
+def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, activation: str = "identity", depth: str = "steps") -> Plot:
+    """The seed's ``Input x w^N`` against ``N``, log scale; with a nonlinear ``activation``, ``prod w f'(a_k)``.
+
+    ``depth`` says what ``N`` counts: ``steps`` (a recurrent network unrolled) or ``layers`` (a
+    feed-forward one, one neuron a layer, every weight ``w``).
+    """
+    if depth not in _DEPTH:
+        raise ValueError(f"unknown depth {depth!r}; choose one of {', '.join(_DEPTH)}")
+    if activation not in SUP_DERIVATIVE:
+        _activation(activation)  # an unknown name raises UnknownName listing the known ones
+        raise ValueError(f"no derivative bound for activation {activation!r}; add it to symrnn.figures.SUP_DERIVATIVE")
+    many, one = _DEPTH[depth]
+    n = tuple(range(unrolls + 1))
+    xlabel = rf"number of {many} $N$"
+    seed_note = 2.0 in weights and unrolls >= 4
+    if activation == "identity":
+        series = tuple(Series(rf"$w = {w:g}$", n, tuple(np.power(w, n)), color=f"C{i}") for i, w in enumerate(weights))
+        caption = (
+            f"The seed's scalar example: a signal multiplied by the same weight w at every {one} "
+            "becomes Input x w^N. With w = 2 and four steps it is 16 times the input; for w > 1 it "
+            "explodes, for w < 1 it vanishes."
+        )
+        return Plot(
+            "scalar-power", caption, xlabel, r"$\mathrm{Input} \times w^{N}$ (Input $= 1$)", series,
+            hlines=(1.0,),
+            annotations=(Annotation(r"$2^4 = 16$ (the seed)", (4, 16), (6, 2e3)),) if seed_note else (),
+            integer_x=True,
+            inputs=(("activation", activation), ("depth", depth)),
+        )
+
+    fn = _activation(activation).latex
+    sup = SUP_DERIVATIVE[activation]
+    bound_math, bound_text = _BOUNDS.get(sup, (rf"(|w| \cdot {sup:g})^N", f"(|w| x {sup:g})^N"))
+    series: list[Series] = []
+    ends = {}
+    for i, w in enumerate(weights):
+        factor = scalar_chain(w, unrolls, activation)[1]
+        ends[w] = factor[-1]
+        series.append(Series(rf"$w = {w:g}$", n, tuple(factor), color=f"C{i}"))
+    for i, w in enumerate(weights):
+        series.append(Series(f"bound ${bound_math}$", n, tuple(np.power(abs(w) * sup, n)), "bound", f"C{i}", legend=i == 0))
+    if seed_note:
+        series.append(Series(r"$2^N$ (identity, the seed)", n, tuple(np.power(2.0, n)), "reference", "0.45"))
+
+    caption = _factor_caption(activation, sup, bound_text, one, many, unrolls, ends, seed_note)
+    return Plot(
+        "scalar-power", caption, xlabel,
+        rf"$\partial h_N / \partial h_0$, factors $w\,{fn}'(a_k)$",
+        tuple(series),
+        hlines=(1.0,),
+        annotations=(Annotation(r"$2^4 = 16$ (the seed, identity)", (4, 16), (0.3, 1e4)),) if seed_note else (),
+        integer_x=True,
+        legend_loc="lower left",
+        inputs=(("activation", activation), ("depth", depth), ("h_0", INPUT), ("sup_derivative", sup)),
+    )
+
+
+_BOUNDS = {0.25: (r"(|w|/4)^N", "(|w|/4)^N"), 1.0: (r"|w|^N", "|w|^N")}
+"""How the bound ``(|w| sup f')^N`` is written, for the common values of ``sup f'``."""
+
+def _factor_caption(activation: str, sup: float, bound: str, one: str, many: str, unrolls: int, ends: dict, seed_note: bool) -> str:
+    """The caption of the scalar figure with a nonlinear activation; ``ends`` maps each ``w`` to its factor at ``N = unrolls``."""
+    fprime = f"{activation}'"
+    caption = (
+        f"The seed's scalar example with the {activation} activation: every {one} multiplies the gradient by "
+        f"w {fprime}(a_k), not by w alone, so dh_N/dh_0 is the product of w {fprime}(a_k) over k = 1..N (solid lines; "
+        f"a forward pass from h_0 = Input = 1 with a_k = w h_(k-1), h_k = {activation}(a_k), no further input and no bias). "
+        f"Since {fprime} <= {'1/4' if sup == 0.25 else f'{sup:g}'}, the product is at most {bound} (dashed)"
+    )
+    if sup < 1.0:
+        caption += f", so it vanishes for every |w| < {1 / sup:g}"
+        if seed_note:
+            seed = scalar_chain(2.0, 4, activation)[1][-1]
+            caption += (f", even for the seed's w = 2: after four {many} the factor is "
+                        f"2^4 {fprime}(a_1)...{fprime}(a_4) = {seed:.2g} instead of the identity's 2^4 = 16 "
+                        "(dotted: 2^N explodes)")
+        caption += "."
+    else:
+        caption += ", the identity case; where the activation saturates its derivative is small and the product falls below the bound."
+    vanishing = [f"{w:g}" for w, end in ends.items() if abs(end) < 1.0]
+    exploding = [f"{w:g}" for w, end in ends.items() if abs(end) > 1.0]
+    parts = [f"below one for w = {', '.join(vanishing)}"] if vanishing else []
+    parts += [f"above one for w = {', '.join(exploding)}"] if exploding else []
+    return caption + f" After N = {unrolls} {many} the product is {' and '.join(parts)}."
+
+
+
+def scalar_power_figure(
+    unrolls: int = 20,
+    weights: tuple[float, ...] = WEIGHTS,
+    formats: tuple[str, ...] = FORMATS,
+    activation: str = "identity",
+    depth: str = "steps",
+) -> Figure:
+    """The figure of :func:`scalar_power_plot`."""
+    return render(scalar_power_plot(unrolls, weights, activation, depth), formats)
+
+
+__all__ = [
+    "Figure",
+    "Plot",
+    "Series",
+    "draw",
+    "gradient_norm_figure",
+    "gradient_norm_plot",
+    "hidden_adjoint_norms",
+    "plot_data",
+    "plot_json",
+    "render",
+    "scalar_chain",
+    "scalar_power_figure",
+    "scalar_power_plot",
+]

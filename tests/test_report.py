@@ -164,7 +164,8 @@ def test_tex_and_markdown_outputs_carry_their_figures(derivations, tmp_path, fmt
     written = write_report(derivations["rnn-scalar"], tmp_path, fmt, Trust())
     names = sorted(p.name for p in written.files)
     ext = "png" if fmt == "md" else "pdf"
-    assert names == sorted([f"rnn-scalar.{fmt}", f"rnn-scalar-gradient-norms.{ext}", f"rnn-scalar-scalar-power.{ext}"])
+    assert names == sorted([f"rnn-scalar.{fmt}", f"rnn-scalar-gradient-norms.{ext}", f"rnn-scalar-scalar-power.{ext}",
+                            "rnn-scalar-gradient-norms.json", "rnn-scalar-scalar-power.json"])
     main = (tmp_path / f"rnn-scalar.{fmt}").read_text()
     assert f"rnn-scalar-scalar-power.{ext}" in main
     if fmt == "md":
@@ -193,7 +194,8 @@ def test_gallery_command_writes_reports_and_an_index(tmp_path):
 
     assert regenerate(tmp_path, proof=False, tests=False, names=("rnn-scalar",)) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "README.md", "rnn-scalar-gradient-norms.png", "rnn-scalar-scalar-power.png", "rnn-scalar.md", "rnn-scalar.pdf",
+        "README.md", "rnn-scalar-gradient-norms.json", "rnn-scalar-gradient-norms.png", "rnn-scalar-scalar-power.json",
+        "rnn-scalar-scalar-power.png", "rnn-scalar.md", "rnn-scalar.pdf", "rnn-scalar.tex",
     ]
     index = (tmp_path / "README.md").read_text()
     assert COMMAND in index and "[rnn-scalar.pdf](rnn-scalar.pdf)" in index

@@ -10,7 +10,8 @@ The pipeline in one function (:func:`write_report`)::
 
 Formats: ``pdf`` (compiled by :mod:`symrnn.latex_build`; without TeX the ``.tex`` is written and
 the message says how to build it), ``tex`` (the source and its figure PDFs), ``md`` (Markdown
-with ``$$`` maths and PNG figures, for GitHub and notebooks).
+with ``$$`` maths and PNG figures, for GitHub and notebooks). Beside each figure file goes
+``<stem>-<figure>.json``, the data the figure plots (:func:`symrnn.figures.plot_json`).
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ def file_stem(name: str) -> str:
 
 
 def figure_files(report: Report, stem: str, fmt: str) -> dict[str, bytes]:
+    """Each figure's image (PNG for Markdown, PDF for LaTeX) and, beside it, the JSON of the data it plots."""
     ext = "png" if fmt == "md" else "pdf"
-    return {f"{stem}-{name}.{ext}": fig.files[ext] for name, fig in sorted(report.figures.items())}
+    files = {}
+    for name, fig in sorted(report.figures.items()):
+        files[f"{stem}-{name}.{ext}"] = fig.files[ext]
+        files[f"{stem}-{name}.json"] = fig.files["json"]
+    return files
 
 
 def write_report(
@@ -59,8 +65,12 @@ def write_report(
     title: str | None = None,
     stem: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    keep_tex: bool = False,
 ) -> Written:
-    """Write the report of ``derivation`` into ``out_dir`` as ``<stem>.pdf`` / ``.tex`` / ``.md``."""
+    """Write the report of ``derivation`` into ``out_dir`` as ``<stem>.pdf`` / ``.tex`` / ``.md``.
+
+    With ``keep_tex`` the ``pdf`` format also keeps the LaTeX source, ``<stem>.tex``, beside the PDF.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out_dir)
@@ -83,7 +93,7 @@ def write_report(
             (out / name).write_bytes(data)
             files.append(out / name)
         return Written(tuple(files))
-    result = build_pdf(source, out / f"{stem}.pdf", figures, timeout=timeout)
+    result = build_pdf(source, out / f"{stem}.pdf", figures, timeout=timeout, keep_tex=keep_tex)
     files = tuple(p for p in (result.pdf, result.tex) if p is not None)
     return Written(files, result)
 

@@ -4,10 +4,26 @@
     python -m symrnn.report.gallery -o DIR --no-tests
     python -m symrnn.report.gallery --check    # regenerate elsewhere, fail if reports/ is stale
 
-Each network gets ``<name>.pdf``, ``<name>.md`` and the Markdown's PNG figures, with the
-element-level proof and the tests of the generated code run for it (both can be skipped, and the
-reports then say so). ``README.md`` indexes them. Output is deterministic: the same sources give
-the same bytes (no dates in the PDFs or figures).
+Each network gets ``<name>.pdf`` with its LaTeX source ``<name>.tex``, ``<name>.md`` with the
+Markdown's PNG figures, and beside each figure ``<name>-<figure>.json``, the data it plots
+(series, axis labels, caption, log scales; :func:`symrnn.figures.plot_json`). The element-level
+proof and the tests of the generated code run for each report (both can be skipped, and the
+reports then say so). ``README.md`` indexes them.
+
+``--check`` (and ``tests/test_gallery.py``) regenerates into a temporary directory and judges what
+symrnn decides, not what a library version renders:
+
+* compared byte for byte: every ``.tex`` (the source of each PDF), every ``.md`` (the reports and
+  the index ``README.md``) and every figure's ``.json``;
+* checked for presence and form only: ``.pdf`` (``%PDF-`` ... ``%%EOF``) and ``.png`` (PNG
+  signature, ``IHDR`` first, ``IEND`` last). Their bytes change with the TeX Live and matplotlib
+  versions, so comparing them would call a correct gallery stale on every fresh install;
+* every PDF build of the regeneration must succeed;
+* a file of reports/ that the regeneration does not make, or one it makes that reports/ lacks, is
+  stale.
+
+The sources are deterministic: the same code gives the same ``.tex``, ``.md`` and ``.json`` bytes
+(no dates; numbers in the JSON rounded, see :data:`symrnn.figures.SIGNIFICANT_DIGITS`).
 """
 
 from __future__ import annotations
@@ -15,6 +31,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import catalogue
@@ -22,6 +39,19 @@ from ..derive import derive
 from . import collect, write_report
 
 COMMAND = "python -m symrnn.report.gallery"
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+
+
+def _looks_like_png(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and data[-8:-4] == b"IEND"
+
+
+RENDERED: dict[str, Callable[[bytes], bool]] = {".pdf": _looks_like_pdf, ".png": _looks_like_png}
+"""Suffixes whose bytes depend on TeX Live or matplotlib: checked for presence and form, not compared.
+Every other file (``.tex``, ``.md``, ``.json``) is what symrnn decides, and is compared byte for byte."""
 
 
 def _index(rows: list[tuple[str, str, int]]) -> str:
@@ -32,6 +62,8 @@ def _index(rows: list[tuple[str, str, int]]) -> str:
         "(equations printed from the matrix-level derivation, each with its verification status).",
         f"Regenerate all of them with `{COMMAND}` (or `symrnn report --all -o reports` for the PDFs only);",
         f"`{COMMAND} --check` fails when this directory is out of date.",
+        "It compares the LaTeX sources (`.tex`), the Markdown and the data of each figure (`.json`) byte for byte;",
+        "the PDFs and PNGs only have to be there, since their bytes depend on the TeX Live and matplotlib versions.",
         "",
         "| network | title | PDF | Markdown |",
         "| --- | --- | --- | --- |",
@@ -51,7 +83,7 @@ def regenerate(out: Path, proof: bool = True, tests: bool = True, names: tuple[s
         spec = catalogue.load(name)
         derivation = derive(spec)
         trust = collect(derivation, proof=proof, tests=tests)
-        pdf = write_report(derivation, out, "pdf", trust)
+        pdf = write_report(derivation, out, "pdf", trust, keep_tex=True)
         if not pdf.ok:
             print(f"{name}: PDF FAILED: {pdf.build.summary()}", file=sys.stderr)
             failures += 1
@@ -62,15 +94,36 @@ def regenerate(out: Path, proof: bool = True, tests: bool = True, names: tuple[s
     return failures
 
 
-def stale(existing: Path, proof: bool = True, tests: bool = True) -> list[str]:
-    """Regenerate into a temporary directory; the files of ``existing`` that differ or are missing."""
+def _problem(old: Path, new: Path) -> str | None:
+    """Why ``old`` (in the gallery) is not what the regeneration made as ``new``; ``None`` if it is."""
+    if not new.is_file():
+        return "not made by the regeneration"
+    if not old.is_file():
+        return "missing"
+    looks_right = RENDERED.get(new.suffix)
+    if looks_right is not None:
+        return None if looks_right(old.read_bytes()) else f"not a valid {new.suffix[1:].upper()} file"
+    return None if old.read_bytes() == new.read_bytes() else "differs"
+
+
+def compare(existing: Path, fresh: Path) -> dict[str, str]:
+    """The files of ``existing`` that are stale against the regeneration ``fresh``, each with the reason.
+
+    ``.pdf`` and ``.png`` need only exist and look valid; every other file must match byte for byte.
+    """
+    present = {p.name for p in existing.iterdir() if p.is_file()} if existing.is_dir() else set()
+    names = sorted({p.name for p in fresh.iterdir() if p.is_file()} | present)
+    problems = {name: _problem(existing / name, fresh / name) for name in names}
+    return {name: why for name, why in problems.items() if why is not None}
+
+
+def stale(existing: Path, proof: bool = True, tests: bool = True) -> dict[str, str]:
+    """Regenerate into a temporary directory; the files of ``existing`` that are stale, with the reason."""
     with tempfile.TemporaryDirectory(prefix="symrnn-gallery-") as tmp:
         fresh = Path(tmp)
         if regenerate(fresh, proof, tests):
-            return ["(the regeneration itself failed)"]
-        names = sorted({p.name for p in fresh.iterdir()} | {p.name for p in existing.iterdir() if p.is_file()})
-        return [n for n in names if not (existing / n).is_file() or not (fresh / n).is_file()
-                or (existing / n).read_bytes() != (fresh / n).read_bytes()]
+            return {"(the regeneration itself)": "a PDF build failed"}
+        return compare(existing, fresh)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         differ = stale(Path(args.output), not args.no_proof, not args.no_tests)
-        for name in differ:
-            print(f"stale: {name}", file=sys.stderr)
+        for name, why in differ.items():
+            print(f"stale: {name} ({why})", file=sys.stderr)
         if differ:
             print(f"the gallery is out of date; regenerate it with {COMMAND}", file=sys.stderr)
         return 1 if differ else 0

@@ -1,0 +1,140 @@
+"""The figures' data: what they plot, the JSON written beside them, and the scalar factor with f'."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import sympy
+
+from symrnn.activations import ACTIVATIONS, scalar_derivative
+from symrnn.errors import UnknownName
+from symrnn.figures import (
+    SIGNIFICANT_DIGITS,
+    SUP_DERIVATIVE,
+    WEIGHTS,
+    draw,
+    gradient_norm_plot,
+    plot_data,
+    plot_json,
+    render,
+    scalar_chain,
+    scalar_power_plot,
+)
+
+
+def _sigmoid_chain(w, steps):
+    """The sigmoid chain written out by hand: h_0 = 1, a_k = w h_{k-1}, factor *= w s (1 - s)."""
+    h, product, out = 1.0, 1.0, [1.0]
+    for _ in range(steps):
+        s = 1.0 / (1.0 + math.exp(-w * h))
+        product *= w * s * (1.0 - s)
+        h = s
+        out.append(product)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_activation_has_a_true_derivative_bound(name):
+    x = sympy.Symbol("x", real=True)
+    df = sympy.lambdify(x, scalar_derivative(name, x), "math")
+    largest = max(abs(float(df(v))) for v in np.linspace(-8, 8, 3201) if v != 0.0)
+    assert largest <= SUP_DERIVATIVE[name] + 1e-12
+    assert largest == pytest.approx(SUP_DERIVATIVE[name], abs=1e-4)
+
+
+def test_identity_chain_is_the_seeds_power():
+    assert scalar_chain(2.0, 4)[1].tolist() == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+def test_sigmoid_chain_includes_the_derivative_and_vanishes_even_for_w_2():
+    pre, factor = scalar_chain(2.0, 20, "sigmoid")
+    assert factor.tolist() == pytest.approx(_sigmoid_chain(2.0, 20), rel=1e-13)
+    assert pre[0] == 2.0  # a_1 = w h_0 with h_0 = Input = 1
+    bound = 0.5 ** np.arange(21)  # (w/4)^N
+    assert np.all(np.abs(factor) <= bound * (1 + 1e-12))
+    assert factor[4] < 0.01 and factor[-1] < 1e-10  # the identity case gives 2^4 = 16 and 2^20
+
+
+def test_tanh_chain_saturates_below_the_identity_case():
+    factor = scalar_chain(2.0, 6, "tanh")[1]
+    expected, h = [1.0], 1.0
+    for _ in range(6):
+        h = math.tanh(2.0 * h)
+        expected.append(expected[-1] * 2.0 * (1.0 - h * h))
+    assert factor.tolist() == pytest.approx(expected, rel=1e-13)
+    assert factor[-1] < 1.0 < 2.0 ** 6
+
+
+def test_identity_plot_is_the_seeds_w_to_the_n():
+    data = plot_data(scalar_power_plot())
+    assert [s["label"] for s in data["series"]] == [f"$w = {w:g}$" for w in WEIGHTS]
+    two = next(s for s in data["series"] if s["label"] == "$w = 2$")
+    assert two["y"][4] == 16.0 and two["x"] == list(range(21))
+    assert data["y_log"] is True and data["inputs"]["activation"] == "identity"
+
+
+def test_sigmoid_plot_shows_the_factor_the_bound_and_the_seeds_power():
+    plot = scalar_power_plot(activation="sigmoid")
+    data = plot_data(plot)
+    kinds = [s["kind"] for s in data["series"]]
+    assert kinds == ["data"] * len(WEIGHTS) + ["bound"] * len(WEIGHTS) + ["reference"]
+    two = next(s for s in data["series"] if s["label"] == "$w = 2$")
+    assert two["y"][1:] == pytest.approx(_sigmoid_chain(2.0, 20)[1:], rel=10 ** (1 - SIGNIFICANT_DIGITS))
+    bound_two = data["series"][len(WEIGHTS) + WEIGHTS.index(2.0)]
+    assert bound_two["y"] == pytest.approx([0.5 ** n for n in range(21)], rel=1e-7) and bound_two["label"] == "bound $(|w|/4)^N$"
+    assert data["series"][-1]["y"][4] == 16.0
+    assert "1/4" in plot.caption and "(|w|/4)^N" in plot.caption and "w = 2" in plot.caption
+    assert "unrolled steps" in data["x_label"]
+
+
+def test_depth_layers_speaks_of_layers():
+    plot = scalar_power_plot(activation="sigmoid", depth="layers")
+    assert "layers" in plot.xlabel and "every layer multiplies" in plot.caption
+
+
+def test_unknown_activation_or_depth_is_refused():
+    with pytest.raises(UnknownName):
+        scalar_power_plot(activation="softplus")
+    with pytest.raises(ValueError, match="depth"):
+        scalar_power_plot(depth="years")
+
+
+@pytest.mark.parametrize("plot", [gradient_norm_plot(), scalar_power_plot(), scalar_power_plot(activation="sigmoid")],
+                         ids=["gradient-norms", "scalar-power", "scalar-power-sigmoid"])
+def test_the_json_is_what_is_drawn(plot):
+    """Every line on the axes is a series of the JSON, in order, with the JSON's numbers."""
+    data = plot_data(plot)
+    fig, ax = plt.subplots()
+    try:
+        draw(ax, plot)
+        drawn = [line for line in ax.get_lines() if len(line.get_xdata()) > 2]  # not the axhline at 1
+        assert len(drawn) == len(data["series"])
+        for line, series in zip(drawn, data["series"]):
+            assert np.asarray(line.get_xdata(), float).tolist() == pytest.approx(series["x"])
+            assert np.asarray(line.get_ydata(), float).tolist() == pytest.approx(series["y"], rel=10 ** (1 - SIGNIFICANT_DIGITS))
+        assert ax.get_yscale() == ("log" if data["y_log"] else "linear")
+        assert ax.get_xlabel() == data["x_label"] and ax.get_ylabel() == data["y_label"]
+    finally:
+        plt.close(fig)
+
+
+def test_json_is_deterministic_sorted_and_rounded():
+    first = render(scalar_power_plot(activation="sigmoid"), formats=()).files["json"]
+    second = plot_json(scalar_power_plot(activation="sigmoid"))
+    assert first == second and first.endswith(b"\n") and first.isascii()
+    data = json.loads(first)
+    assert first == (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+    for series in data["series"]:
+        for y in series["y"]:
+            assert float(f"{y:.{SIGNIFICANT_DIGITS}g}") == y
+
+
+def test_json_ignores_float_noise_below_its_digits():
+    plot = gradient_norm_plot(steps=10)
+    noisy = type(plot)(**{**plot.__dict__, "series": tuple(
+        type(s)(**{**s.__dict__, "y": tuple(v * (1 + 1e-15) for v in s.y)}) for s in plot.series)})
+    assert plot_json(noisy) == plot_json(plot)
