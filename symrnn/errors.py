@@ -18,8 +18,15 @@ class SpecError(SymrnnError):
         self.field = field
         self.problem = problem
         self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}invalid spec field '{field}': {problem}")
+        where = f"{_shown(source)}: " if source else ""
+        super().__init__(f"{where}invalid spec field {_shown(field, quote=True)}: {problem}")
+
+
+def _shown(text: str, quote: bool = False) -> str:
+    """Text from a spec (a field name, a file name) as one printable line: ``repr`` when needed."""
+    if text.isprintable():
+        return f"'{text}'" if quote else text
+    return repr(text)
 
 
 class UnknownName(SymrnnError):

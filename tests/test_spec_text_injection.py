@@ -255,16 +255,12 @@ def test_a_surrogate_in_the_toml_is_refused_cleanly():
 HOSTILE_KEY = "a\nb\x1b[31m\u2028<script>"
 
 
-@pytest.mark.xfail(strict=True, reason="symrnn/spec.py + errors.py: an unknown field's name is put raw into the "
-                   "SpecError message (newline, ESC reach the terminal); not this test's files")
 def test_an_unknown_field_is_refused_on_one_line():
     with pytest.raises(SpecError) as info:
         load_spec_text(spec_toml() + f"{toml_string(HOSTILE_KEY)} = 1\n")
     assert_one_clean_line(str(info.value))
 
 
-@pytest.mark.xfail(strict=True, reason="symrnn/values.py + errors.py: an [example] key that is not a leaf is "
-                   "put raw into the SpecError message; not this test's files")
 def test_a_hostile_example_key_is_refused_on_one_line():
     from symrnn.values import example_point
 
