@@ -17,6 +17,7 @@ from . import ir
 from .derive import Derivation, node_key, param_key
 from .element import evaluate
 from .errors import SpecError
+from .graph import unroll
 
 
 def _to_matrix(value: Any, var: ir.Var) -> sympy.Matrix:
@@ -38,8 +39,20 @@ def _to_matrix(value: Any, var: ir.Var) -> sympy.Matrix:
 
 def example_point(derivation: Derivation) -> dict[ir.Var, sympy.Matrix]:
     """The spec's worked example as exact matrices for every leaf and parameter."""
-    example = derivation.spec.example.as_dict()
-    graph = derivation.graph
+    return _example_point(derivation.graph, derivation.spec.example.as_dict())
+
+
+def check_example(spec) -> None:
+    """Refuse a worked example that names an unknown leaf, misses one or has a wrong shape.
+
+    Every command that loads a spec calls this (through ``catalogue.resolve``), so ``prove``
+    refuses what ``derive`` refuses. Only the graph is built, at the spec's own T.
+    """
+    if spec.example:
+        _example_point(unroll(spec), spec.example.as_dict())
+
+
+def _example_point(graph, example: dict) -> dict[ir.Var, sympy.Matrix]:
     leaves = {node_key(v) if v.role != "param" else param_key(v): v for v in graph.params + graph.leaves}
     unknown = sorted(set(example) - set(leaves))
     if unknown:

@@ -149,6 +149,20 @@ def test_ragged_example_matrix_is_refused(tmp_path):
     assert proc.returncode == 2 and "example.W_hh" in proc.stderr and "2 rows of 2" in proc.stderr
 
 
+@pytest.mark.parametrize("command", ["derive", "prove", "codegen", "verify", "report", "check"])
+def test_every_command_validates_the_worked_example(tmp_path, command):
+    """prove used to report "all proved" for an example that derive refused."""
+    spec = tmp_path / "ex.toml"
+    spec.write_text('name = "ex"\nnetwork = "rnn"\ncell = "rnn"\nactivation = "identity"\nbias = false\n'
+                    "input_size = 1\nhidden_size = 2\noutput_size = 1\nsteps = 1\n"
+                    "[example]\nW_hx = [[1.0], [2.0]]\nW_hh = [[1.0, 2.0, 3.0]]\nW_qh = [[1.0, -1.0]]\n"
+                    "x_1 = 1.0\nh_0 = [0.0, 0.0]\ny_1 = 0.0\nW_zz = 1.0\n")
+    extra = {"report": ["--format", "md", "-o", str(tmp_path)], "check": ["--grad", "W_hh", "--answer", "0"]}
+    proc = run(command, str(spec), *extra.get(command, []))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "ex.toml" in proc.stderr and "example.W_zz" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_grade_reads_spreadsheet_csv_and_writes_no_formulas(tmp_path):
     src = tmp_path / "a.csv"
     src.write_bytes('\ufeffid,answer\n1,=cmd|calc\n2,"sum_t dL_dh[t] @ h[t-1].T"\n'.encode())
