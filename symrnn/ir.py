@@ -6,7 +6,7 @@ fit. Time indices and exponents are SymPy integer expressions (``t + 1``, ``T``,
 one equation can be concrete (``h_3``) or generic (``h_{t+1}``).
 
 Why not SymPy's own matrix expressions: ``MatAdd`` reorders terms, elementwise functions print
-as lambdas and partially evaluate, and their ``diff`` is wrong on sums (REFERENCE.md section 3).
+as lambdas and partially evaluate, and their ``diff`` is wrong on sums (docs/REFERENCE.md section 3).
 Here every op is ours, so the formula sheet (``rules.py``), the printers (``printing/``) and the
 element-level evaluator (``element.py``) are each a table keyed by these classes, and everything
 is proved against ``sympy.diff`` at element level.

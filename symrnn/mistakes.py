@@ -1,4 +1,4 @@
-"""The mistakes people make deriving these gradients (REFERENCE.md section 5), as data.
+"""The mistakes people make deriving these gradients (docs/REFERENCE.md section 5), as data.
 
 Each entry has a stable ``id`` used by the checker (which models it as a mutation of the correct
 derivation, ``symrnn/check/``) and by exam families (which use it for distractors), the student

@@ -118,7 +118,7 @@ def test_gate_gradients_match_central_differences_through_the_gate_bias():
 
 
 def _torch_layout_count(cell: str, d: int, h: int, layers: int, q: int) -> int:
-    """Parameters listed as PyTorch names them (REFERENCE.md section 2), then the Linear head."""
+    """Parameters listed as PyTorch names them (docs/REFERENCE.md section 2), then the Linear head."""
     blocks = {"RNN": 1, "GRU": 3, "LSTM": 4}[cell]
     shapes = []
     for layer in range(layers):
@@ -451,7 +451,7 @@ def test_key_and_sheet_come_from_one_source():
 
 
 def test_hand_computation_of_the_seeds_worked_example():
-    """The well-known 2-2-2 example (REFERENCE.md section 1): dE/dw5 = 0.082167041,
+    """The well-known 2-2-2 example (docs/REFERENCE.md section 1): dE/dw5 = 0.082167041,
     dE/dw1 = 0.000438568 in full precision; the rounded chain stays within 1%."""
     from symrnn import catalogue
     from symrnn.exam.numeric import compute, derivation, exact_values

@@ -1,4 +1,4 @@
-"""Exam problems with seeded variants, worked solutions and answer keys (DESIGN.md decision 9).
+"""Exam problems with seeded variants, worked solutions and answer keys (see docs/ARCHITECTURE.md, exam/).
 
 The pipeline reads as one function::
 

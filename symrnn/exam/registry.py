@@ -1,6 +1,6 @@
 """Problem families and the seeds of their variants.
 
-A family is data (DESIGN.md decision 9): a name, a title, the part of the seed lecture it
+A family is data (docs/ARCHITECTURE.md, exam/): a name, a title, the part of the seed lecture it
 examines, and ``draw(rng) -> Draft``, which draws one variant from its own seeded
 ``numpy.random.Generator``. ``space`` is the number of distinct variants when it is finite (the
 stress test then expects duplicates at the rate of uniform draws from that many), ``None`` when

@@ -1,7 +1,7 @@
 """Independent oracles for generated code: an autograd forward written from the spec, finite differences.
 
 Nothing here reads a Derivation: :mod:`.reference` implements each network straight from the spec
-(the equations of REFERENCE.md section 1 and the spec conventions), so agreement with the
+(the equations of docs/REFERENCE.md section 1 and the spec conventions), so agreement with the
 generated code is evidence about the derivation, not a restatement of it.
 """
 
