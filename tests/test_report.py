@@ -228,3 +228,21 @@ def test_gallery_in_the_repository_covers_the_catalogue():
         assert (root / f"{name}.pdf").read_bytes()[:5] == b"%PDF-", name
         assert (root / f"{name}.md").is_file(), name
         assert f"[{name}.pdf]({name}.pdf)" in index
+
+
+def test_scalar_sigmoid_report_shows_w_to_the_n_with_the_derivative_factor(tmp_path):
+    """The seed's Input x w^N with a sigmoid: each step also multiplies by sigma' <= 1/4, so w = 2 vanishes."""
+    import json
+
+    from symrnn import catalogue
+    from symrnn.derive import derive
+    from symrnn.report import write_report
+
+    write_report(derive(catalogue.load("rnn-scalar-sigmoid")), tmp_path, "md", Trust())
+    text = (tmp_path / "rnn-scalar-sigmoid.md").read_text(encoding="utf-8")
+    assert "same weight times the sigmoid's derivative" in text
+    assert "every factor is the same weight, and the product is the seed's Input x w^N" not in text
+    data = json.loads((tmp_path / "rnn-scalar-sigmoid-scalar-power.json").read_text(encoding="utf-8"))
+    assert data["inputs"]["activation"] == "sigmoid"
+    w2 = next(s for s in data["series"] if s["label"] == "$w = 2$")
+    assert w2["y"][0] == 1.0 and w2["y"][-1] < 1e-6  # the seed's exploding w = 2 vanishes with the sigmoid

@@ -486,12 +486,16 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
     spec = d.spec
     blocks: list = []
     if not spec.recurrent:
+        # the figure's one-neuron layers share one activation: the network's, when all its layers have the same
+        activation = spec.activations[0] if len(set(spec.activations)) == 1 else "identity"
         blocks.append(para(
             "The seed notes that the gradient of a layer near the input is a product of many factors, one per layer "
             "above it. With factors below one the product vanishes, above one it explodes; deep networks, and even "
-            "more so recurrent ones unrolled over many steps, suffer from it. The scalar picture is Input x w^N:",
+            "more so recurrent ones unrolled over many steps, suffer from it. The scalar picture is Input x w^N"
+            + ("" if activation == "identity" else f", and with the {activation} every layer also multiplies by its derivative")
+            + ":",
         ))
-        figures["scalar-power"] = scalar_power_figure()
+        figures["scalar-power"] = scalar_power_figure(activation=activation, depth="layers")
         blocks.append(FigureBlock(TeX("scalar-power"), figures["scalar-power"].caption))
         return _section("Vanishing and exploding gradients", "vanishing", blocks)
     rec = [eq for eq in d.generic_adjoints if _is_recurrence(eq)]
@@ -521,8 +525,12 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
     figures["gradient-norms"] = gradient_norm_figure()
     blocks.append(FigureBlock(TeX("gradient-norms"), figures["gradient-norms"].caption))
     if spec.style == "scalar":
-        blocks.append(para("In the scalar network of the seed every factor is the same weight, and the product is the seed's Input x w^N:"))
-        figures["scalar-power"] = scalar_power_figure()
+        if spec.activation == "identity":
+            blocks.append(para("In the scalar network of the seed every factor is the same weight, and the product is the seed's Input x w^N:"))
+        else:
+            blocks.append(para(f"In the scalar network of the seed every factor is the same weight times the {spec.activation}'s derivative "
+                               "at its step, so the seed's Input x w^N gains a factor per step:"))
+        figures["scalar-power"] = scalar_power_figure(activation=spec.activation)
         blocks.append(FigureBlock(TeX("scalar-power"), figures["scalar-power"].caption))
     return _section("Vanishing and exploding gradients", "vanishing", blocks)
 
