@@ -18,7 +18,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_catalogue_lists_every_network(capsys):
     assert main(["catalogue"]) == 0
     out = capsys.readouterr().out
-    for name in ("mlp-2-2-2", "rnn-linear", "rnn-tanh", "rnn-scalar", "lstm", "gru-d2l", "gru-torch", "deep-rnn"):
+    for name in ("mlp-2-2-2", "rnn-linear", "rnn-tanh", "rnn-scalar", "rnn-scalar-sigmoid", "lstm", "gru-d2l", "gru-torch",
+                 "deep-rnn"):
         assert name in out
 
 

@@ -22,7 +22,8 @@ output_size = 2
 
 def test_catalogue_has_every_seed_network():
     assert catalogue.names() == (
-        "deep-rnn", "gru-d2l", "gru-torch", "lstm", "mlp-2-2-2", "rnn-linear", "rnn-scalar", "rnn-tanh",
+        "deep-rnn", "gru-d2l", "gru-torch", "lstm", "mlp-2-2-2", "rnn-linear", "rnn-scalar", "rnn-scalar-sigmoid",
+        "rnn-tanh",
     )
 
 
