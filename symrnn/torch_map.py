@@ -16,8 +16,12 @@ torch block, and a row-notation weight (``W_xh``, in x out) is its transpose. Bi
 two per gate where a symrnn cell (other than gru-torch) has one; only ``b_ih + b_hh`` is
 identifiable, so symrnn -> torch puts the bias in ``bias_ih`` and zeros in ``bias_hh``, torch ->
 symrnn adds the two, and a gradient is read from ``bias_ih`` (``bias_hh`` receives the same).
-Output layers map to ``nn.Linear`` (``weight`` = ``W_qh`` or ``W_hq.T``, ``bias`` = ``b_q``); the
-decoder of an encoder-decoder spec is a second ``nn.RNN``.
+Output layers map to ``nn.Linear`` (``weight`` = ``W_qh`` or ``W_hq.T``, ``bias`` = ``b_q``).
+
+Encoder-decoder (any cell but gru-d2l, any number of layers L): the decoder is a second module of
+the same class with ``num_layers = L``, its own weights (``decoder.weight_ih_l{k}`` <-> the
+encoder's names with ``_dec`` after the base name: ``W_hx_dec``, ``W_xi_dec_l2``, ``b_hn_dec``),
+fed ``x_dec`` and started from the encoder's final ``h_n`` (and ``c_n``); ``out`` reads its top layer.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SymrnnError
-from .oracles.reference import _Names, input_keys, state_keys
+from .oracles.reference import _Names, input_keys, layer_ids, state_keys, suffix
 from .spec import MLPSpec, RNNSpec, Spec
 
 MODULES = {"rnn": "RNN", "lstm": "LSTM", "gru-torch": "GRU"}
@@ -50,8 +54,6 @@ def torch_support(spec: Spec) -> str | None:
                 "matmul, torch.nn.GRU (symrnn's gru-torch) after it, with b_hn inside the product")
     if spec.cell == "rnn" and spec.activation not in ("tanh", "relu"):
         return f"torch.nn.RNN supports tanh and relu only, not {spec.activation}"
-    if spec.shape == "encoder-decoder" and spec.cell != "rnn":
-        return "encoder-decoder specs are rnn-cell only"
     return None
 
 
@@ -80,30 +82,27 @@ def links(spec: RNNSpec) -> tuple[Link, ...]:
     row = spec.notation == "row"
     gates = TORCH_GATES[spec.cell]
     G = len(gates)
-    layers = [None] if spec.layers == 1 else list(range(1, spec.layers + 1))
     out: list[Link] = []
-    for k, layer in enumerate(layers):
-        suffix = "" if layer is None else f"_l{layer}"
-        for b, gate in enumerate(gates):
-            if spec.cell == "gru-torch":
-                out.append(Link(f"W_i{gate}{suffix}", f"rnn.weight_ih_l{k}", b, G, row))
-                out.append(Link(f"W_h{gate}{suffix}", f"rnn.weight_hh_l{k}", b, G, row))
+    stacks = (("rnn", False), ("decoder", True)) if spec.shape == "encoder-decoder" else (("rnn", False),)
+    for module, dec in stacks:
+        for k, layer in enumerate(layer_ids(spec)):
+            end = suffix(layer, dec)
+            w_ih, w_hh = f"{module}.weight_ih_l{k}", f"{module}.weight_hh_l{k}"
+            b_ih, b_hh = f"{module}.bias_ih_l{k}", f"{module}.bias_hh_l{k}"
+            for b, gate in enumerate(gates):
+                if spec.cell == "gru-torch":
+                    out.append(Link(f"W_i{gate}{end}", w_ih, b, G, row))
+                    out.append(Link(f"W_h{gate}{end}", w_hh, b, G, row))
+                    if spec.bias:
+                        out.append(Link(f"b_i{gate}{end}", b_ih, b, G, row))
+                        out.append(Link(f"b_h{gate}{end}", b_hh, b, G, row))
+                    continue
+                out.append(Link(names.weight("x", gate, layer, dec), w_ih, b, G, row))
+                out.append(Link(names.weight("h", gate, layer, dec), w_hh, b, G, row))
                 if spec.bias:
-                    out.append(Link(f"b_i{gate}{suffix}", f"rnn.bias_ih_l{k}", b, G, row))
-                    out.append(Link(f"b_h{gate}{suffix}", f"rnn.bias_hh_l{k}", b, G, row))
-                continue
-            out.append(Link(names.weight("x", gate, layer), f"rnn.weight_ih_l{k}", b, G, row))
-            out.append(Link(names.weight("h", gate, layer), f"rnn.weight_hh_l{k}", b, G, row))
-            if spec.bias:
-                out.append(Link(names.bias(gate, layer), f"rnn.bias_ih_l{k}", b, G, row, f"rnn.bias_hh_l{k}"))
-    if spec.shape == "encoder-decoder":
-        out.append(Link(names.weight("z", "s", None), "decoder.weight_ih_l0", 0, 1, row))
-        out.append(Link(names.weight("s", "s", None), "decoder.weight_hh_l0", 0, 1, row))
-        if spec.bias:
-            out.append(Link(names.bias("s", None), "decoder.bias_ih_l0", 0, 1, row, "decoder.bias_hh_l0"))
+                    out.append(Link(names.bias(gate, layer, dec), b_ih, b, G, row, b_hh))
     if spec.output_layer:
-        src = "s" if spec.shape == "encoder-decoder" else "h"
-        out.append(Link(names.weight(src, "q", None), "out.weight", 0, 1, row))
+        out.append(Link(names.weight("h", "q", None), "out.weight", 0, 1, row))
         if spec.bias:
             out.append(Link("b_q", "out.bias", 0, 1, row))
     return tuple(out)
@@ -182,7 +181,8 @@ def _torch():
 
 
 def build(spec: RNNSpec, dtype=None):
-    """The torch.nn model of ``spec``: ``rnn`` (+ ``decoder``) + ``out`` (nn.Linear)."""
+    """The torch.nn model of ``spec``: ``rnn`` (+ ``decoder``, the same class and depth) + ``out``
+    (nn.Linear)."""
     torch = _torch()
     nn = torch.nn
     reason = torch_support(spec)
@@ -199,8 +199,7 @@ def build(spec: RNNSpec, dtype=None):
             cls = getattr(nn, MODULES[spec.cell])
             self.rnn = cls(spec.input_size, spec.hidden_size, **kwargs)
             if spec.shape == "encoder-decoder":
-                self.decoder = nn.RNN(spec.input_size, spec.hidden_size, bias=spec.bias, batch_first=True,
-                                      nonlinearity=spec.activation)
+                self.decoder = cls(spec.input_size, spec.hidden_size, **kwargs)
             if spec.output_layer:
                 self.out = nn.Linear(spec.hidden_size, spec.output_size, bias=spec.bias)
 
@@ -218,7 +217,7 @@ def torch_loss(module, spec: RNNSpec, inputs: dict, targets: dict, steps: int):
     """The spec's loss (sum over the batch) computed by the torch.nn modules."""
     torch = _torch()
     dtype = next(module.parameters()).dtype
-    xk, zk, yk = input_keys(spec)
+    xk, dk, yk = input_keys(spec)
     x = torch.as_tensor(np.asarray(inputs[xk]), dtype=dtype)
     B, T = x.shape[0], steps
     if spec.shape == "one-to-many":
@@ -226,7 +225,7 @@ def torch_loss(module, spec: RNNSpec, inputs: dict, targets: dict, steps: int):
         seq[:, 0, :] = x.reshape(B, -1)
         x = seq
     initial = []
-    layers = [None] if spec.layers == 1 else list(range(1, spec.layers + 1))
+    layers = layer_ids(spec)
     for which in range(2 if spec.cell == "lstm" else 1):
         stack = []
         for layer in layers:
@@ -238,9 +237,9 @@ def torch_loss(module, spec: RNNSpec, inputs: dict, targets: dict, steps: int):
     hx = tuple(initial) if spec.cell == "lstm" else initial[0]
     top, final = module.rnn(x, hx)
     if spec.shape == "encoder-decoder":
-        h_T = final
-        z = torch.as_tensor(np.asarray(inputs[zk]), dtype=dtype)
-        top, _ = module.decoder(z, h_T)
+        # decoder layer l starts from encoder layer l's final state: (h_n, c_n) for an LSTM
+        x_dec = torch.as_tensor(np.asarray(inputs[dk]), dtype=dtype)
+        top, _ = module.decoder(x_dec, final)
     out = module.out(top) if spec.output_layer else top
     y = torch.as_tensor(np.asarray(targets[yk]), dtype=dtype)
     if spec.shape == "many-to-one":

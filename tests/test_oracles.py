@@ -1,17 +1,33 @@
 """Generated modules against independent oracles: autograd over a forward written from the spec,
-and five-point central finite differences. float64, agreement to 1e-8."""
+and five-point central finite differences. float64, agreement to 1e-8.
+
+The drawn specs cover every cell in every sequence shape (encoder-decoder included) with 1 to 4
+layers: a layer-3 wiring bug is invisible with one or two layers. Softmax cross-entropy targets
+are drawn as nonnegative rows of any sum (soft labels, zero rows), not only probability rows.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from codegen_support import CATALOGUE, assert_grads_close, compiled, normwise_error, rnn_specs
+from codegen_support import (
+    CATALOGUE,
+    CELLS,
+    SHAPES,
+    assert_fd_close,
+    assert_grads_close,
+    compiled,
+    floor_for,
+    normwise_error,
+    rnn_specs,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrnn import catalogue
 from symrnn.oracles import central_differences, reference_gradients
-from symrnn.oracles.reference import draw, reference_loss
+from symrnn.oracles.reference import draw, param_shapes, reference_loss, soft_targets
+from symrnn.spec import RNNSpec
 
 
 def _data(spec, B, T, seed, scale=0.5, initial=False):
@@ -31,7 +47,7 @@ def test_generated_matches_autograd(spec, T, B, seed, scale, initial):
     loss, grads = module.gradients(params, inputs, targets, steps=T)
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, T)
     assert loss == pytest.approx(ref_loss, rel=1e-10, abs=1e-12)
-    assert_grads_close(grads, ref, 1e-8, f"{spec}")
+    assert_grads_close(grads, ref, 1e-8, f"{spec}", floor=floor_for(spec))
 
 
 @settings(max_examples=12)
@@ -41,8 +57,8 @@ def test_generated_matches_finite_differences(spec, T, B, seed):
     params, inputs, targets = _data(spec, B, T, seed, 0.5, True)
     _, grads = module.gradients(params, inputs, targets, steps=T)
     fd = central_differences(lambda p: module.forward(p, inputs, targets, steps=T)["L"], params)
-    for key in sorted(fd):
-        assert normwise_error(grads[key], fd[key]) <= 1e-8, (key, spec)
+    # the five-point stencil's truncation error grows with depth (higher derivatives of 4 layers)
+    assert_fd_close(grads, fd, 1e-7 if spec.layers >= 3 else 1e-8, f"{spec}")
 
 
 @pytest.mark.parametrize("name", CATALOGUE)
@@ -67,6 +83,68 @@ def test_catalogue_matches_finite_differences(name):
     fd = central_differences(lambda p: module.forward(p, inputs, targets, steps=_steps(spec, T))["L"], params)
     for key in sorted(fd):
         assert normwise_error(grads[key], fd[key]) <= 1e-8, key
+
+
+def _deep(cell, shape, layers, loss="softmax_ce", notation=None):
+    """A small deep spec of every cell and shape; varied notation, bias and output layer."""
+    c, s = CELLS.index(cell), SHAPES.index(shape)
+    return RNNSpec("deep", cell, 2, 2, 3 if (c + s) % 2 == 0 else 2, output_layer=(c + s) % 2 == 0,
+                   notation=notation or ("column", "row")[(c + s + layers) % 2], bias=(c + s) % 3 != 2,
+                   loss=loss, reduction=("mean", "sum")[s % 2], shape=shape, layers=layers)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_deep_stacks_match_autograd(cell, shape):
+    """Every cell in every shape with 3 or 4 layers, soft softmax targets or squared error."""
+    layers = 3 if SHAPES.index(shape) % 2 == 0 else 4
+    loss = ("half_sq", "softmax_ce")[(CELLS.index(cell) + SHAPES.index(shape)) % 2]
+    spec = _deep(cell, shape, layers, loss)
+    T = 3
+    params, inputs, targets = _data(spec, 2, T, 31, initial=True)
+    loss_value, grads = compiled(spec).gradients(params, inputs, targets, steps=T)
+    ref_loss, ref = reference_gradients(spec, params, inputs, targets, T)
+    assert loss_value == pytest.approx(ref_loss, rel=1e-10, abs=1e-12)
+    assert_grads_close(grads, ref, 1e-8, f"{spec}", floor=floor_for(spec))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_encoder_decoder_parameter_names(cell):
+    """Decoder parameters are the encoder's with ``_dec`` before the layer suffix; no ``s``/``z`` names."""
+    column = param_shapes(RNNSpec("e", cell, 2, 3, 2, shape="encoder-decoder", layers=2))
+    row = param_shapes(RNNSpec("e", cell, 2, 3, 2, shape="encoder-decoder", notation="row"))
+    first = {"rnn": ("W_hx", "W_xh"), "lstm": ("W_ix", "W_xi"), "gru-d2l": ("W_rx", "W_xr"),
+             "gru-torch": ("W_ir", "W_ir")}[cell]
+    assert column[f"{first[0]}_dec_l1"] == (3, 2) and column[f"{first[0]}_dec_l2"] == (3, 3)
+    assert row[f"{first[1]}_dec"] == (2, 3) and row[f"{first[1]}"] == (2, 3)
+    assert sum(k.endswith("_dec_l2") for k in column) == sum(k.endswith("_l2") for k in column) // 2
+    assert "W_qh" in column and "W_hq" in row
+    assert not any(k.startswith(("W_s", "W_zs", "b_s")) for k in (*column, *row))
+
+
+def test_soft_targets_are_not_only_distributions():
+    rows = soft_targets(np.random.default_rng(0), (50, 3, 4)).reshape(-1, 4)
+    sums = rows.sum(axis=1)
+    assert np.all(rows >= 0)
+    assert np.any(np.isclose(sums, 1.0)) and np.any(sums == 0) and np.any(np.abs(sums - 1) > 0.3)
+    assert np.any((rows > 0).sum(axis=1) == 1)  # scaled one-hot rows
+    single = soft_targets(np.random.default_rng(1), (1, 3))
+    assert abs(single.sum() - 1.0) > 1e-3  # a single row is never a distribution
+    spec = RNNSpec("s", "rnn", 2, 2, 3, loss="softmax_ce")
+    y = draw(spec, 4, 5, np.random.default_rng(2))[2]["y"]
+    assert not np.allclose(y.sum(axis=-1), 1.0)
+
+
+@pytest.mark.parametrize("spec", [_deep(c, s, 3, notation=n) for c in CELLS for s, n in
+                                  (("encoder-decoder", "column"), ("one-to-many", "row"))],
+                         ids=lambda s: f"{s.cell}-{s.shape}-{s.notation}")
+def test_deep_reference_oracle_agrees_with_its_own_finite_differences(spec):
+    """The oracle's new parts (3-layer stacks, every cell's encoder-decoder, soft targets) by differences."""
+    T = 2
+    params, inputs, targets = _data(spec, 2, T, 9, initial=True)
+    _, ref = reference_gradients(spec, params, inputs, targets, T)
+    fd = central_differences(lambda p: reference_loss(spec, p, inputs, targets, T), params)
+    assert_fd_close(ref, fd, 1e-8, f"{spec}")
 
 
 @pytest.mark.parametrize("name", CATALOGUE)

@@ -2,6 +2,10 @@
 
 Locally a missing torch skips these tests with a reason; with the environment variable CI set
 (as CI does) a missing torch is a failure, never a silent skip.
+
+Every torch-capable cell (rnn, lstm, gru-torch) is drawn in every sequence shape with 1 to 4
+layers; an encoder-decoder is two modules of the same class and depth, the decoder started from
+the encoder's final (h_n, c_n).
 """
 
 from __future__ import annotations
@@ -11,18 +15,20 @@ import dataclasses
 
 import numpy as np
 import pytest
-from codegen_support import CATALOGUE, assert_grads_close, compiled, rnn_specs, torch_or_fail
+from codegen_support import CATALOGUE, SHAPES, assert_grads_close, compiled, floor_for, rnn_specs, torch_or_fail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrnn import catalogue, torch_map
 from symrnn.commands import verify as verify_command
-from symrnn.oracles.reference import draw, param_shapes
+from symrnn.oracles.reference import draw, param_shapes, reference_gradients
+from symrnn.spec import RNNSpec
 from symrnn.verify import Report
 
 torch = torch_or_fail()
 
 TORCH_SPECS = [n for n in CATALOGUE if torch_map.torch_support(catalogue.load(n)) is None]
+TORCH_CELLS = ("rnn", "lstm", "gru-torch")
 
 
 def _data(spec, B, T, seed, initial=True):
@@ -46,7 +52,47 @@ def test_generated_matches_torch_nn(spec, T, B, seed, initial):
     loss, grads = module.gradients(params, inputs, targets, steps=T)
     t_loss, t_grads, _ = torch_map.torch_gradients(spec, params, inputs, targets, T)
     assert loss == pytest.approx(t_loss, rel=1e-10, abs=1e-12)
-    assert_grads_close(grads, t_grads, 1e-8, f"{spec}")
+    assert_grads_close(grads, t_grads, 1e-8, f"{spec}", floor=floor_for(spec))
+
+
+@pytest.mark.parametrize("cell", TORCH_CELLS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("notation", ["column", "row"])
+def test_reference_oracle_matches_torch_nn(cell, shape, layers, notation):
+    """The two oracles agree with each other (no generated code involved), soft softmax targets included."""
+    loss = ("half_sq", "softmax_ce")[(SHAPES.index(shape) + layers) % 2]
+    spec = RNNSpec("t", cell, 2, 3, 3, activation="relu" if layers == 3 and cell == "rnn" else "tanh", notation=notation,
+                   output_layer=layers == 1 or notation == "row", bias=shape != "many-to-one", loss=loss,
+                   shape=shape, layers=layers)
+    params, inputs, targets = _data(spec, 2, 4, 17)
+    r_loss, r_grads = reference_gradients(spec, params, inputs, targets, 4)
+    t_loss, t_grads, _ = torch_map.torch_gradients(spec, params, inputs, targets, 4)
+    assert r_loss == pytest.approx(t_loss, rel=1e-12)
+    assert_grads_close(r_grads, t_grads, 1e-10, f"{spec}", floor=floor_for(spec))
+
+
+@pytest.mark.parametrize("cell", TORCH_CELLS)
+@pytest.mark.parametrize("layers", [1, 3])
+def test_generated_encoder_decoder_matches_torch_nn(cell, layers):
+    spec = RNNSpec("ed", cell, 2, 3, 2, notation="row" if layers == 3 else "column", shape="encoder-decoder",
+                   layers=layers, loss="softmax_ce" if cell != "rnn" else "half_sq")
+    params, inputs, targets = _data(spec, 3, 4, 23)
+    loss, grads = compiled(spec).gradients(params, inputs, targets, steps=4)
+    t_loss, t_grads, _ = torch_map.torch_gradients(spec, params, inputs, targets, 4)
+    assert loss == pytest.approx(t_loss, rel=1e-10)
+    assert_grads_close(grads, t_grads, 1e-8, f"{spec}", floor=floor_for(spec))
+
+
+def test_encoder_decoder_links_every_decoder_layer():
+    spec = RNNSpec("ed", "lstm", 2, 3, 2, notation="row", shape="encoder-decoder", layers=2)
+    blocks = {link.param: link.block for link in torch_map.links(spec) if link.tensor == "decoder.weight_ih_l1"}
+    assert blocks == {"W_xi_dec_l2": 0, "W_xf_dec_l2": 1, "W_xc_dec_l2": 2, "W_xo_dec_l2": 3}
+    net = torch_map.build(spec)
+    assert isinstance(net.decoder, torch.nn.LSTM) and net.decoder.num_layers == 2
+    gru = RNNSpec("ed", "gru-torch", 2, 3, 2, shape="encoder-decoder")
+    assert {link.param for link in torch_map.links(gru) if link.tensor == "decoder.bias_hh_l0"} == {
+        "b_hr_dec", "b_hz_dec", "b_hn_dec"}
 
 
 @pytest.mark.parametrize("name", TORCH_SPECS)
@@ -123,6 +169,8 @@ def test_gru_d2l_has_no_torch_module():
     assert reason and "reset" in reason
     with pytest.raises(torch_map.NoTorchModule):
         torch_map.build(catalogue.load("gru-d2l"))
+    encoder_decoder = RNNSpec("ed", "gru-d2l", 2, 2, 2, shape="encoder-decoder", layers=3)
+    assert "reset" in torch_map.torch_support(encoder_decoder)
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru-torch"])
