@@ -42,50 +42,10 @@ INPUTS = {'x': 'sequence', 'h_l1_0': 'initial', 'h_l2_0': 'initial'}
 TARGETS = {'y': 'sequence'}
 
 
-def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _sigmoid_grad(x):
-    s = _sigmoid(x)
-    return s * (1 - s)
-
-
-def _tanh_grad(x):
-    y = np.tanh(x)
-    return 1 - y * y
-
-
-def _relu(x):
-    return np.maximum(x, 0)
-
-
-def _relu_grad(x):
-    return (x > 0).astype(x.dtype)
-
-
-def _softmax(x):
-    """Softmax over the last axis (each example's row), shifted by the row maximum."""
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def _log_softmax(x):
-    z = x - np.max(x, axis=-1, keepdims=True)
-    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
-
-
 def _half_sq(pred, target):
     """1/2 of the sum of squares of every entry (all examples, all steps given)."""
     d = pred - target
     return 0.5 * np.sum(d * d)
-
-
-def _softmax_ce(logits, target):
-    """-sum target * log softmax(logits), through a stable log-softmax."""
-    return -np.sum(target * _log_softmax(logits))
 
 
 def _steps(a, lo, hi):

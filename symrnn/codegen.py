@@ -49,6 +49,7 @@ from .printing.numpy_code import (
     time_code,
 )
 from .printing.pytext import docstring_text, python_string
+from .runtime import helpers_used
 from .spec import Spec, with_steps
 
 _LARGE = 10**6
@@ -205,6 +206,7 @@ class Program:
     gradients: tuple[Statement, ...]
     recurrent: bool
     labels: tuple[str, ...] = field(default=())
+    helpers: tuple[str, ...] = ()  # the activation helpers the statements call, and only those
     param_lines: tuple[str, ...] = ()
     size_line: str = ""
     input_lines: tuple[str, ...] = ()
@@ -833,6 +835,9 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
     params = tuple((param_key(v), v.shape) for v in graph.params)
     labels = tuple(e.label for e in p.fwd + p.adj + p.grads)
     param_lines, size_line, input_lines, target_lines, allocs, adj_allocs = _prologue(p, inputs, targets)
+    gradient_statements = tuple(p.gradient_statements())
+    code = "\n".join(s.text for block in (*forward, *loss, *backward) for branch in block.branches
+                     for s in branch.statements) + "\n".join(s.text for s in gradient_statements)
     return Program(
         spec=derivation.spec,
         version=__version__,
@@ -846,7 +851,8 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
         forward=tuple(forward),
         loss=tuple(loss),
         backward=tuple(backward),
-        gradients=tuple(p.gradient_statements()),
+        gradients=gradient_statements,
+        helpers=helpers_used(code),
         recurrent=p.recurrent,
         labels=labels,
         param_lines=param_lines,

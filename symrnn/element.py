@@ -17,6 +17,7 @@ import sympy
 from . import ir
 from .activations import activation, scalar_derivative
 from .errors import SymrnnError
+from .losses import loss_kind
 
 Env = Mapping[ir.Expr, sympy.Matrix]
 
@@ -85,10 +86,7 @@ def _softmax(m: sympy.Matrix, axis: str, mass: sympy.Matrix | None = None) -> sy
 
 def _loss(ev: _Evaluator, e: ir.Loss) -> sympy.Matrix:
     pred, target = ev(e.pred), ev(e.target)
-    if e.kind == "half_sq":
-        return sympy.Matrix([[sum((p - y) ** 2 for p, y in zip(pred, target)) / 2]])
-    soft = _softmax(pred, e.axis)
-    return sympy.Matrix([[-sum(y * sympy.log(s) for s, y in zip(soft, target))]])
+    return sympy.Matrix([[loss_kind(e.kind).element(pred, target, lambda m: _softmax(m, e.axis))]])
 
 
 def _time_sum(ev: _Evaluator, e: ir.TimeSum) -> sympy.Matrix:

@@ -52,7 +52,6 @@ SEED = 20230907
 INPUT = 1.0
 """The seed's ``Input``: the scalar figure's ``h_0`` (no further input, no bias)."""
 
-SUP_DERIVATIVE = {"identity": 1.0, "tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}
 """``sup |f'|`` of each activation: the bound of one step's factor is ``|w| sup |f'|``."""
 
 SIGNIFICANT_DIGITS = 8
@@ -293,9 +292,7 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
     """
     if depth not in _DEPTH:
         raise ValueError(f"unknown depth {depth!r}; choose one of {', '.join(_DEPTH)}")
-    if activation not in SUP_DERIVATIVE:
-        _activation(activation)  # an unknown name raises UnknownName listing the known ones
-        raise ValueError(f"no derivative bound for activation {activation!r}; add it to symrnn.figures.SUP_DERIVATIVE")
+    _activation(activation)  # an unknown name raises UnknownName listing the known ones
     many, one = _DEPTH[depth]
     n = tuple(range(unrolls + 1))
     xlabel = rf"number of {many} $N$"
@@ -316,7 +313,7 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
         )
 
     fn = _activation(activation).latex
-    sup = SUP_DERIVATIVE[activation]
+    sup = _activation(activation).derivative_bound
     bound_math, bound_text = _BOUNDS.get(sup, (rf"(|w| \cdot {sup:g})^N", f"(|w| x {sup:g})^N"))
     series: list[Series] = []
     ends = {}

@@ -357,7 +357,6 @@ class MatPow(Expr):
         return matpow(children[0], self.exponent)
 
 
-LOSS_KINDS = ("half_sq", "softmax_ce")
 
 
 @dataclass(frozen=True)

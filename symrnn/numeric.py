@@ -31,8 +31,10 @@ import numpy as np
 import sympy
 
 from . import ir
+from .activations import activation, rational
 from .derive import Derivation, Equation, derive, param_key
-from .errors import LimitError, SymrnnError
+from .errors import LimitError, SymrnnError, UnknownName
+from .losses import loss_kind
 
 Key = tuple  # (name, layer, time)
 
@@ -53,10 +55,16 @@ class Arithmetic:
 
     name: str
     number: Callable  # Fraction -> element
-    fns: dict  # activation name -> elementwise function on elements
-    dfns: dict  # activation name -> derivative
+    numbers: str  # the activations' evaluators for this kind: "float64", "exact" or "mp"
     exp: Callable
     log: Callable
+
+    def activation(self, name: str, derivative: bool = False) -> Callable:
+        """``f`` (or ``f'``) of a registered activation, on this kind of number."""
+        try:
+            return activation(name).evaluators(self.numbers)[1 if derivative else 0]
+        except UnknownName as err:
+            raise EvaluationError(str(err)) from None
 
     def array(self, rows: int, cols: int, entries) -> np.ndarray:
         if self.name == "float":
@@ -90,10 +98,6 @@ class Arithmetic:
         return out
 
 
-def _sig_f(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def _no_exact(name):
     def fail(_x):
         raise EvaluationError(f"{name} has no exact rational value; use the 'mp' arithmetic")
@@ -101,32 +105,9 @@ def _no_exact(name):
     return fail
 
 
-def _relu_d(x):
-    return (x > 0) * 1
+FLOAT = Arithmetic("float", float, "float64", np.exp, np.log)
 
-
-FLOAT = Arithmetic(
-    "float",
-    float,
-    {"identity": lambda x: x, "tanh": np.tanh, "sigmoid": _sig_f, "relu": lambda x: np.maximum(x, 0.0)},
-    {
-        "identity": lambda x: np.ones_like(x),
-        "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
-        "sigmoid": lambda x: _sig_f(x) * (1.0 - _sig_f(x)),
-        "relu": lambda x: (x > 0).astype(float),
-    },
-    np.exp,
-    np.log,
-)
-
-EXACT = Arithmetic(
-    "exact",
-    Fraction,
-    {"identity": lambda x: x, "tanh": _no_exact("tanh"), "sigmoid": _no_exact("sigmoid"), "relu": lambda x: max(x, Fraction(0))},
-    {"identity": lambda x: Fraction(1), "tanh": _no_exact("tanh'"), "sigmoid": _no_exact("sigmoid'"), "relu": lambda x: Fraction(1 if x > 0 else 0)},
-    _no_exact("exp"),
-    _no_exact("log"),
-)
+EXACT = Arithmetic("exact", Fraction, "exact", _no_exact("exp"), _no_exact("log"))
 
 
 def _mp(value):
@@ -135,36 +116,19 @@ def _mp(value):
     return mpmath.mpf(value)
 
 
-def _mp_sig(x):
-    return 1 / (1 + mpmath.exp(-x))
-
-
-MP = Arithmetic(
-    "mp",
-    _mp,
-    {"identity": lambda x: x, "tanh": mpmath.tanh, "sigmoid": _mp_sig, "relu": lambda x: x if x > 0 else mpmath.mpf(0)},
-    {
-        "identity": lambda x: mpmath.mpf(1),
-        "tanh": lambda x: 1 - mpmath.tanh(x) ** 2,
-        "sigmoid": lambda x: _mp_sig(x) * (1 - _mp_sig(x)),
-        "relu": lambda x: mpmath.mpf(1 if x > 0 else 0),
-    },
-    mpmath.exp,
-    mpmath.log,
-)
+MP = Arithmetic("mp", _mp, "mp", mpmath.exp, mpmath.log)
 
 ARITHMETICS = {a.name: a for a in (FLOAT, EXACT, MP)}
 
-RATIONAL_FNS = ("identity", "relu")
 
 
 def rational_ok(exprs) -> bool:
     """True when every op in ``exprs`` has an exact rational value (no tanh, sigmoid, softmax)."""
     for expr in exprs:
         for node in ir.walk(expr):
-            if isinstance(node, (ir.Apply, ir.DerivApply)) and node.fn not in RATIONAL_FNS:
+            if isinstance(node, (ir.Apply, ir.DerivApply)) and not rational(node.fn):
                 return False
-            if isinstance(node, ir.Softmax) or (isinstance(node, ir.Loss) and node.kind != "half_sq"):
+            if isinstance(node, ir.Softmax) or (isinstance(node, ir.Loss) and not loss_kind(node.kind).rational):
                 return False
     return True
 
@@ -228,7 +192,7 @@ def draw_leaves(derivation: Derivation, seed: int, scale: int = 1) -> dict[Key, 
 
 def _saturated(inst: Instance) -> bool:
     for node in inst.derivation.graph.nodes:
-        if isinstance(node.expr, ir.Apply) and node.expr.fn in ("tanh", "sigmoid"):
+        if isinstance(node.expr, ir.Apply) and activation(node.expr.fn).saturates:
             arg = evaluate(node.expr.x, inst)
             if np.max(np.abs(np.asarray(arg, dtype=float))) > 2.0:
                 return True
@@ -537,15 +501,15 @@ def _one_minus(e, ctx, b):
 
 def _apply(e, ctx, b):
     x = _ev(e.x, ctx, b)
-    return ctx.arith.map(ctx.arith.fns[e.fn], x) if ctx.arith.name != "float" else ctx.arith.fns[e.fn](x)
+    return ctx.arith.map(ctx.arith.activation(e.fn), x)
 
 
 def _deriv_apply(e, ctx, b):
     x = _ev(e.x, ctx, b)
-    return ctx.arith.map(ctx.arith.dfns[e.fn], x) if ctx.arith.name != "float" else ctx.arith.dfns[e.fn](x)
+    return ctx.arith.map(ctx.arith.activation(e.fn, derivative=True), x)
 
 
-def _softmax_arr(x, axis: str, arith: Arithmetic):
+def softmax_array(x, axis: str, arith: Arithmetic):
     ax = 0 if axis == "column" else 1
     if arith.name == "float":
         z = np.exp(x - np.max(x, axis=ax, keepdims=True))
@@ -555,7 +519,7 @@ def _softmax_arr(x, axis: str, arith: Arithmetic):
 
 
 def _softmax(e, ctx, b):
-    soft = _softmax_arr(_ev(e.x, ctx, b), e.axis, ctx.arith)
+    soft = softmax_array(_ev(e.x, ctx, b), e.axis, ctx.arith)
     if e.mass is None:
         return soft
     return soft * np.sum(_ev(e.mass, ctx, b), axis=0 if e.axis == "column" else 1, keepdims=True)
@@ -609,17 +573,7 @@ def _inverse(x: np.ndarray, arith: Arithmetic) -> np.ndarray:
 
 
 def _loss(e, ctx, b):
-    pred = _ev(e.pred, ctx, b)
-    target = _ev(e.target, ctx, b)
-    arith = ctx.arith
-    if e.kind == "half_sq":
-        d = pred - target
-        total = np.sum(d * d)
-        half = 0.5 if arith.name == "float" else arith.number(Fraction(1, 2))
-        return arith.full((1, 1), 0) + half * total
-    p = _softmax_arr(pred, e.axis, arith)
-    logp = np.log(p) if arith.name == "float" else arith.map(arith.log, p)
-    return arith.full((1, 1), 0) - np.sum(target * logp)
+    return loss_kind(e.kind).numeric(ctx.arith, _ev(e.pred, ctx, b), _ev(e.target, ctx, b), e.axis, softmax_array)
 
 
 def _time_range(e, ctx, b) -> range:

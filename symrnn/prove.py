@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir, limits
+from .activations import rational
 from .derive import Derivation, derive, node_key, param_key
 from .element import evaluate, symbol_matrix
 from .errors import LimitError
 from .induction import prove_by_induction
+from .losses import loss_kind
 from .spec import Spec
 
 DIGITS = 50
@@ -75,9 +77,9 @@ def _rational(rng: random.Random) -> sympy.Rational:
 def _is_rational_network(derivation: Derivation) -> bool:
     for node in derivation.graph.nodes:
         for sub in ir.walk(node.expr):
-            if isinstance(sub, ir.Apply) and sub.fn not in ("identity", "relu"):
+            if isinstance(sub, ir.Apply) and not rational(sub.fn):
                 return False
-            if isinstance(sub, ir.Loss) and sub.kind != "half_sq":
+            if isinstance(sub, ir.Loss) and not loss_kind(sub.kind).rational:
                 return False
     return True
 

@@ -18,8 +18,10 @@ import numpy as np
 import sympy
 
 from . import ir
-from .activations import activation
+from .activations import NAMES, activation
 from .errors import MissingRule
+from .losses import NAMES as LOSS_NAMES
+from .losses import loss_kind
 
 
 @dataclass(frozen=True)
@@ -137,18 +139,13 @@ def _one_minus(e, g, out):
 
 
 def _sample_apply(r: np.random.Generator) -> ir.Expr:
-    names = ("identity", "tanh", "sigmoid", "relu")
+    names = NAMES
     return ir.Apply(names[int(r.integers(0, len(names)))], _m("A", *_dims(r, 2)))
 
 
 @vjp(ir.Apply, "activation", r"\bar{A} = G \odot f'(A)", _sample_apply)
 def _apply(e: ir.Apply, g, out):
-    act = activation(e.fn)
-    if e.fn == "identity":
-        return (g,)
-    if act.from_output is not None:
-        return (ir.hadamard(g, act.from_output(out)),)
-    return (ir.hadamard(g, ir.DerivApply(e.fn, e.x)),)
+    return (activation(e.fn).vjp(g, e.x, out),)
 
 
 @vjp(ir.Broadcast, "broadcast", r"\bar{b} = \mathbf{1}^{\top} G",
@@ -164,9 +161,8 @@ def _sum_rows(e: ir.SumRows, g, out):
 
 def _sample_loss(r: np.random.Generator) -> ir.Expr:
     n, m = _dims(r, 2)
-    kind = ("half_sq", "softmax_ce")[int(r.integers(0, 2))]
-    if kind == "softmax_ce":
-        n = max(n, 2)
+    kind = LOSS_NAMES[int(r.integers(0, len(LOSS_NAMES)))]
+    n = max(n, loss_kind(kind).min_outputs)
     return ir.Loss(kind, _m("O", n, m), ir.Var("Y", (n, m), "target"))
 
 
@@ -175,16 +171,7 @@ def _sample_loss(r: np.random.Generator) -> ir.Expr:
      r"\frac{\partial}{\partial o}\bigl(-y^{\top}\log\operatorname{softmax}(o)\bigr) = \operatorname{softmax}(o)\,(\mathbf{1}^{\top}y) - y",
      _sample_loss)
 def _loss(e: ir.Loss, g, out):
-    if e.kind == "half_sq":
-        if e.seed_form:
-            grad = ir.neg(ir.sub(e.target, e.pred))
-        else:
-            grad = ir.sub(e.pred, e.target)
-    else:
-        # -y^T log softmax(o) = -y^T o + (1^T y) logsumexp(o): exact for any targets, not only
-        # distributions (soft labels, label smoothing, unnormalised weights)
-        grad = ir.sub(ir.Softmax(e.pred, e.axis, e.target), e.target)
-    return times_scalar(g, grad), None
+    return times_scalar(g, loss_kind(e.kind).gradient(e)), None
 
 
 def backprop(expr: ir.Expr, g: ir.Expr, target: ir.Var, out: ir.Expr | None = None) -> list[tuple[ir.Expr, tuple[str, ...]]]:

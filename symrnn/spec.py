@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from . import limits
+from .activations import NAMES
 from .errors import SpecError
+from .losses import NAMES as LOSS_NAMES
+from .losses import loss_kind
 
-ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu")
+ACTIVATIONS = NAMES  # the registry of symrnn/activations.py
 CELLS = ("rnn", "lstm", "gru-d2l", "gru-torch")
-LOSSES = ("half_sq", "softmax_ce")
+LOSSES = LOSS_NAMES  # the registry of symrnn/losses.py
 REDUCTIONS = ("sum", "mean")
 SHAPES = ("many-to-many", "many-to-one", "one-to-many", "encoder-decoder")
 NOTATIONS = ("column", "row")
@@ -204,8 +207,9 @@ class RNNSpec:
             raise SpecError("style", "scalar style needs input, hidden and output sizes of 1")
         if self.style == "scalar" and self.notation != "column":
             raise SpecError("style", "scalar style uses column notation")
-        if self.loss == "softmax_ce" and self.output_size < 2:
-            raise SpecError("loss", "softmax cross-entropy needs output_size >= 2")
+        least = loss_kind(self.loss).min_outputs
+        if self.output_size < least:
+            raise SpecError("loss", f"{loss_kind(self.loss).words} needs output_size >= {least}")
 
     @property
     def recurrent(self) -> bool:

@@ -21,6 +21,7 @@ import sympy
 from lark import Token, Tree
 
 from .. import ir
+from ..activations import ACTIVATIONS
 from ..errors import ShapeError
 from . import limits
 from .parse import AnswerError, AnswerLimit, parse_tree
@@ -57,8 +58,8 @@ for a pre-activation, is this project's ``a_t`` (the echo shows the name it was 
 MATMUL_OPS = {"@", "\\cdot", "\\times", "\u00b7"}
 HADAMARD_OPS = {"*", "\\odot", "\\circ", "\u2299"}
 
-_FUNCS = {
-    "tanh": "tanh", "sigma": "sigmoid", "sigmoid": "sigmoid", "\u03c3": "sigmoid", "relu": "relu", "id": "identity",
+FUNCTIONS = {
+    **{alias: act.name for act in ACTIVATIONS.values() for alias in (act.name, *act.aliases)},
     "diag": "diag", "softmax": "softmax", "sum_rows": "sum_rows", "sum\\_rows": "sum_rows", "phi": "spec", "f": "spec",
 }
 
@@ -326,7 +327,7 @@ class Builder:
             if raw.startswith(prefix):
                 raw = raw[len(prefix):].strip().strip("{}").strip()
         raw = raw.lstrip("\\")
-        fn = _FUNCS.get(raw)
+        fn = FUNCTIONS.get(raw)
         if fn is None:
             raise self.error(f"unknown function {fn_tok.value!r}", fn_tok)
         if fn == "spec":

@@ -20,7 +20,7 @@ from functools import lru_cache
 import sympy
 
 from .. import ir
-from ..activations import activation
+from ..activations import activation, float_value
 from ..derive import Derivation, Equation, derive, node_key
 from ..printing import latex as _printing
 from ..printing.latex import LatexPrinter
@@ -61,18 +61,6 @@ def key_of(expr: ir.Var | ir.Adjoint) -> str:
     if isinstance(expr, ir.Adjoint):
         return "d:" + node_key(expr.of)
     return node_key(expr)
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-ACTIVATION_VALUES: dict[str, Callable[[float], float]] = {
-    "identity": lambda x: x,
-    "sigmoid": _sigmoid,
-    "tanh": math.tanh,
-    "relu": lambda x: max(x, 0.0),
-}
 
 
 @lru_cache(maxsize=256)
@@ -244,8 +232,8 @@ def _scale(e: ir.Scale, steps: int):
 
 
 def _apply(e: ir.Apply, steps: int):
-    fn, inner = ACTIVATION_VALUES[e.fn], _closure(e.x, steps)
-    return lambda v: fn(inner(v))
+    fn, inner = float_value, _closure(e.x, steps)
+    return lambda v: fn(e.fn, inner(v))
 
 
 def _half_sq(e: ir.Loss, steps: int):

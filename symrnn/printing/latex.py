@@ -10,6 +10,7 @@ import sympy
 
 from .. import ir
 from ..activations import activation
+from ..losses import loss_kind
 from ..naming import adjoint_latex, time_latex, var_latex
 
 SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
@@ -120,14 +121,7 @@ class LatexPrinter:
         return f"{base}^{{{time_latex(e.exponent)}}}"
 
     def _print_Loss(self, e: ir.Loss) -> str:
-        pred, target = self.doprint(e.pred), self.doprint(e.target)
-        if e.kind == "half_sq":
-            if e.seed_form:
-                return f"\\frac{{1}}{{2}} \\left({target} - {pred}\\right)^{{2}}"
-            if e.shape == (1, 1) and e.pred.shape == (1, 1):
-                return f"\\frac{{1}}{{2}} \\left({pred} - {target}\\right)^{{2}}"
-            return f"\\frac{{1}}{{2}} \\left\\lVert {pred} - {target} \\right\\rVert^{{2}}"
-        return f"-\\mathbf{{1}}^{{\\top}} \\left({target} \\odot \\log \\operatorname{{softmax}}\\left({pred}\\right)\\right) \\mathbf{{1}}"
+        return loss_kind(e.kind).latex(e, self.doprint(e.pred), self.doprint(e.target))
 
     def _print_TimeSum(self, e: ir.TimeSum) -> str:
         return f"\\sum_{{{e.index}={time_latex(e.lo)}}}^{{{time_latex(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"

@@ -30,13 +30,12 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import ir
+from ..activations import activation
 from ..errors import SymrnnError
+from ..losses import loss_kind
 
 ATOM, POSTFIX, UNARY, PRODUCT, SUM = 100, 90, 70, 50, 40
 
-ACTIVATION_CODE = {"tanh": "np.tanh", "sigmoid": "_sigmoid", "relu": "_relu"}
-DERIVATIVE_CODE = {"tanh": "_tanh_grad", "sigmoid": "_sigmoid_grad", "relu": "_relu_grad"}
-LOSS_CODE = {"half_sq": "_half_sq", "softmax_ce": "_softmax_ce"}
 
 
 class CodegenError(SymrnnError):
@@ -232,14 +231,10 @@ class NumPyCodePrinter(NumPyPrinter):
     # ------------------------------------------------------------------ functions
 
     def _print_Apply(self, e: ir.Apply) -> str:
-        if e.fn == "identity":
-            return self._print(e.x)
-        return f"{ACTIVATION_CODE[e.fn]}({self._print(e.x)})"
+        return activation(e.fn).call(self._print(e.x))
 
     def _print_DerivApply(self, e: ir.DerivApply) -> str:
-        if e.fn == "identity":
-            return f"np.ones_like({self._print(e.x)})"
-        return f"{DERIVATIVE_CODE[e.fn]}({self._print(e.x)})"
+        return activation(e.fn).grad_call(self._print(e.x))
 
     def _print_Softmax(self, e: ir.Softmax) -> str:
         if e.axis != "row":
@@ -268,7 +263,7 @@ class NumPyCodePrinter(NumPyPrinter):
     def _print_Loss(self, e: ir.Loss) -> str:
         if e.axis != "row":
             raise CodegenError("a column-notation loss reached the row-world printer; rewrite with codegen.rows_of")
-        return f"{LOSS_CODE[e.kind]}({self._print(e.pred)}, {self._print(e.target)})"
+        return f"{loss_kind(e.kind).code}({self._print(e.pred)}, {self._print(e.target)})"
 
     def _print_TimeSum(self, e: ir.TimeSum) -> str:
         """Steps ``lo..hi`` stacked as rows: the enclosing contraction or loss sums over them."""

@@ -9,6 +9,7 @@ import sympy
 
 from .. import ir
 from ..activations import activation
+from ..losses import loss_kind
 from ..naming import adjoint_plain, time_text, var_plain
 from .latex import ATOM, POSTFIX, PRODUCT, SCALE, SUM, _precedence
 
@@ -98,12 +99,7 @@ class PlainPrinter:
         return f"{self.wrap(e.x, ATOM)}^({time_text(e.exponent)})"
 
     def _print_Loss(self, e):
-        pred, target = self.doprint(e.pred), self.doprint(e.target)
-        if e.kind == "half_sq":
-            if e.seed_form:
-                return f"1/2 * ({target} - {pred})^2"
-            return f"1/2 * ||{pred} - {target}||^2"
-        return f"cross_entropy(softmax({pred}), {target})"
+        return loss_kind(e.kind).plain(e, self.doprint(e.pred), self.doprint(e.target))
 
     def _print_TimeSum(self, e):
         return f"sum_{{{e.index}={time_text(e.lo)}}}^{{{time_text(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"

@@ -20,6 +20,7 @@ import sympy
 from .. import ir, naming
 from ..activations import activation
 from ..derive import Derivation, Equation, node_key, param_key
+from ..losses import loss_kind
 from ..naming import var_latex
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..references import citation
@@ -299,7 +300,7 @@ def _model_paragraphs(d: Derivation) -> list[Paragraph]:
     if not spec.bias:
         extra.append("no biases")
     reduction = "averaged over the loss terms in time (mean)" if spec.reduction == "mean" else "summed over time"
-    loss = "half the squared error" if spec.loss == "half_sq" else "softmax cross-entropy"
+    loss = loss_kind(spec.loss).words
     text = (
         f"The network is {cell}, unrolled over T = {d.steps} steps, with {_SHAPES[spec.shape]}. {layout} "
         f"Sizes: {sizes}{'; ' + '; '.join(extra) if extra else ''}. The loss is {loss}, {reduction}."
