@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from .catalogue import load as load_catalogue
 from .derive import Derivation, Equation, derive
 from .paths import chain_view
+from .printing import document as _display  # noqa: F401 - registers the Jupyter display of a Derivation
 from .prove import ProofReport, prove
 from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text
 

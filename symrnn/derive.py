@@ -18,7 +18,7 @@ same for every interior ``n``; steps where it differs become boundary cases.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import sympy
@@ -38,8 +38,8 @@ class Equation:
     """``lhs = rhs`` with its provenance.
 
     ``label`` is stable and unique within a derivation (``adj:h:t``, ``adj:h:T``, ``grad:W_hh``,
-    ``adj:h:3``); generated code and reports cite it. ``bounds`` (and the text ``condition``
-    made from it) say for which ``t`` a generic equation holds; ``node`` is the graph quantity whose definition was
+    ``adj:h:3``); generated code and reports cite it. ``bounds`` say for which ``t`` a generic
+    equation holds (the printers write it as ``1 <= t <= T-1``); ``node`` is the graph quantity whose definition was
     differentiated (or defined), ``rules`` the formula-sheet rules used.
     """
 
@@ -51,13 +51,6 @@ class Equation:
     node: str = ""
     rules: tuple[str, ...] = ()
     bounds: tuple[sympy.Expr, sympy.Expr] | None = None
-
-    @property
-    def condition(self) -> str:
-        """For which ``t`` a generic equation holds, as text (``1 <= t <= T-1``), from ``bounds``."""
-        from .printing.plain import condition_plain
-
-        return condition_plain(self.bounds)
 
 
 @dataclass(frozen=True)
@@ -108,15 +101,18 @@ class Derivation:
                 return eq
         raise KeyError(f"no parameter {key!r}; parameters: {', '.join(param_key(p) for p in self.params)}")
 
-    def _repr_latex_(self) -> str:
-        from .printing.document import derivation_latex
+    def _repr_latex_(self) -> str | None:
+        show = DISPLAYS.get("latex")
+        return show(self) if show else None
 
-        return derivation_latex(self)
+    def _repr_markdown_(self) -> str | None:
+        show = DISPLAYS.get("markdown")
+        return show(self) if show else None
 
-    def _repr_markdown_(self) -> str:
-        from .printing.document import derivation_markdown
 
-        return derivation_markdown(self)
+DISPLAYS: dict[str, Callable[[Derivation], str]] = {}
+"""How a Derivation shows itself in Jupyter, by format. Filled by ``symrnn.printing.document``
+(imported by ``import symrnn``), so the core imports no printer."""
 
 
 def param_key(var: ir.Var) -> str:

@@ -7,6 +7,7 @@ full document with prose, figures and verification is :mod:`symrnn.report`.
 
 from __future__ import annotations
 
+from ..derive import DISPLAYS
 from ..texescape import escape
 from .latex import condition_latex, latex
 
@@ -61,3 +62,7 @@ def derivation_markdown(derivation) -> str:
 
 
 __all__ = ["derivation_latex", "derivation_markdown"]
+
+
+DISPLAYS["latex"] = derivation_latex
+DISPLAYS["markdown"] = derivation_markdown

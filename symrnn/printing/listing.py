@@ -26,7 +26,7 @@ from .. import __version__
 from ..derive import Derivation, Equation
 from ..references import citation
 from .latex import condition_latex, equation_latex, latex
-from .plain import equation_plain, plain
+from .plain import condition_plain, equation_plain, plain
 
 SECTIONS = (
     ("generic_forward", "Forward pass (one step, generic t)"),
@@ -166,7 +166,7 @@ def equation_json(eq: Equation, spec) -> dict[str, Any]:
         "rhs_latex": latex(eq.rhs),
         "kind": eq.kind,
         "scope": eq.scope,
-        "condition": eq.condition,
+        "condition": condition_plain(eq.bounds),
         "node": eq.node,
         "rule": ", ".join(eq.rules),
         "rules": list(eq.rules),
