@@ -24,7 +24,7 @@ import time
 
 _ONE = r"""
 import json, sys, time
-from symrnn import catalogue
+from symrnn.core import catalogue
 from symrnn.check.verdict import check_answer
 spec = catalogue.load(sys.argv[1])
 grad = sys.argv[2]
@@ -38,8 +38,8 @@ print(json.dumps({"first": t1 - t0, "later": t2 - t1, "status": v.status}))
 
 
 def verdict_times() -> list[dict]:
-    from symrnn import catalogue
-    from symrnn.derive import derive
+    from symrnn.core import catalogue
+    from symrnn.core.derive import derive
 
     rows = []
     for name in catalogue.names():
@@ -52,9 +52,9 @@ def verdict_times() -> list[dict]:
 
 def submissions(n: int) -> list[dict]:
     """A deterministic class of ``n`` submissions over a few gradients of rnn-tanh and lstm."""
-    from symrnn import catalogue
     from symrnn.check.evaluate import problem
     from symrnn.check.verdict import mutant_table
+    from symrnn.core import catalogue
     from symrnn.printing.latex import latex
     from symrnn.printing.plain import plain
 

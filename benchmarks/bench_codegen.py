@@ -18,7 +18,7 @@ Methods:
               gru: torch's reset-after GRU), called as ``gradients(params, inputs, targets)``
   hand        careful hand-written NumPy BPTT (benchmarks/handwritten.py)
   eager       the same equations in torch float64 tensors, ``loss.backward()``
-  torch.nn    nn.RNN / nn.LSTM / nn.GRU + nn.Linear (through symrnn.torch_map), ``loss.backward()``
+  torch.nn    nn.RNN / nn.LSTM / nn.GRU + nn.Linear (through symrnn.codegen.torch_map), ``loss.backward()``
   floor       only the matrix products forward and backward need (gates fused, input and gradient
               products over all steps as single GEMMs), no elementwise work: a lower bound
 """
@@ -44,7 +44,7 @@ METHODS = ("generated", "hand", "eager", "torch.nn", "floor")
 
 
 def make_spec(cell: str, B: int, D: int, H: int):
-    from symrnn.spec import RNNSpec
+    from symrnn.core.spec import RNNSpec
 
     return RNNSpec(name=f"bench-{cell}", cell=CELLS[cell], input_size=D, hidden_size=H, output_size=D,
                    activation="tanh", notation="row", batch=B, loss="half_sq", reduction="mean", steps=5)
@@ -65,7 +65,7 @@ def make_data(cell: str, B: int, D: int, H: int, T: int, seed: int = 0):
 
 
 def runner_generated(cell, B, D, H, T, module_path):
-    from symrnn.codegen import load_module
+    from symrnn.codegen.generate import load_module
 
     module = load_module(module_path, "bench_generated")
     _, params, X, Y = make_data(cell, B, D, H, T)
@@ -131,7 +131,7 @@ def runner_eager(cell, B, D, H, T, module_path):
 def runner_torch_nn(cell, B, D, H, T, module_path):
     import torch
 
-    from symrnn import torch_map
+    from symrnn.codegen.generate import torch_map
 
     spec, params, X, Y = make_data(cell, B, D, H, T)
     net = torch_map.build(spec)
@@ -205,8 +205,7 @@ def check(cells):
     import torch
 
     from benchmarks.handwritten import HANDWRITTEN
-    from symrnn import torch_map
-    from symrnn.codegen import compile_spec
+    from symrnn.codegen.generate import compile_spec, torch_map
 
     B, D, H, T = 3, 3, 4, 5
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,7 +258,7 @@ def main(argv=None) -> int:
     if args.check:
         check(cells)
     sizes = SIZES[:2] if args.quick else SIZES
-    from symrnn.codegen import write_module
+    from symrnn.codegen.generate import write_module
 
     header = "| cell | B, D, H, T | generated ms | gen / hand | gen / floor | eager / gen | torch.nn / gen | hand / floor |"
     rows = [header, "|" + "---|" * 8]

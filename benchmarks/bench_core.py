@@ -17,10 +17,10 @@ import time
 
 import sympy
 
-from symrnn import catalogue
-from symrnn.derive import derive
-from symrnn.prove import prove
-from symrnn.spec import RNNSpec
+from symrnn.core import catalogue
+from symrnn.core.derive import derive
+from symrnn.core.prove import prove
+from symrnn.core.spec import RNNSpec
 
 
 def _median(fn, repeat: int = 3) -> float:

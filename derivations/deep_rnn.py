@@ -9,7 +9,7 @@ arguments).
 
     params    W_hx_l1 (2, 2), W_hh_l1 (2, 2), b_h_l1 (2, 1), W_hx_l2 (2, 2), W_hh_l2 (2, 2), b_h_l2 (2, 1),
               W_qh (2, 2), b_q (2, 1)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    x: (B, T, 2)
               h_l1_0: (B, 2), optional, zeros by default
               h_l2_0: (B, 2), optional, zeros by default

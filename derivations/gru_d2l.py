@@ -9,7 +9,7 @@ arguments).
 
     params    W_xr (2, 2), W_hr (2, 2), b_r (1, 2), W_xz (2, 2), W_hz (2, 2), b_z (1, 2),
               W_xh (2, 2), W_hh (2, 2), b_h (1, 2), W_hq (2, 2), b_q (1, 2)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    X: (B, T, 2)
               H_0: (B, 2), optional, zeros by default
     targets   Y: (B, T, 2)

@@ -10,7 +10,7 @@ arguments).
     params    W_ir (2, 2), b_ir (1, 2), W_hr (2, 2), b_hr (1, 2), W_iz (2, 2), b_iz (1, 2),
               W_hz (2, 2), b_hz (1, 2), W_in (2, 2), b_in (1, 2), W_hn (2, 2), b_hn (1, 2),
               W_hq (2, 2), b_q (1, 2)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    X: (B, T, 2)
               H_0: (B, 2), optional, zeros by default
     targets   Y: (B, T, 2)

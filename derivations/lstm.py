@@ -10,7 +10,7 @@ arguments).
     params    W_xi (2, 2), W_hi (2, 2), b_i (1, 2), W_xf (2, 2), W_hf (2, 2), b_f (1, 2),
               W_xo (2, 2), W_ho (2, 2), b_o (1, 2), W_xc (2, 2), W_hc (2, 2), b_c (1, 2),
               W_hq (2, 2), b_q (1, 2)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    X: (B, T, 2)
               H_0: (B, 2), optional, zeros by default
               C_0: (B, 2), optional, zeros by default

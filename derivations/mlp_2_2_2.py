@@ -8,7 +8,7 @@ arguments).
 
     params    w1 (1, 1), w2 (1, 1), b1 (1, 1), w3 (1, 1), w4 (1, 1), w5 (1, 1),
               w6 (1, 1), b2 (1, 1), w7 (1, 1), w8 (1, 1)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    i1: (B, 1)
               i2: (B, 1)
     targets   target_o1: (B, 1)

@@ -8,7 +8,7 @@ inputs (or ``steps=``) at run time. float64 and float32 both work (the result ty
 arguments).
 
     params    w_hx (1, 1), w_hh (1, 1), w_qh (1, 1)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    x: (B, T, 1)
               h_0: (B, 1), optional, zeros by default
     targets   y: (B, 1), step T only

@@ -8,7 +8,7 @@ inputs (or ``steps=``) at run time. float64 and float32 both work (the result ty
 arguments).
 
     params    W_hx (2, 2), W_hh (2, 2), b_h (2, 1), W_qh (2, 2), b_q (2, 1)
-              (keyed like symrnn.derive.param_key, shaped as in the derivation)
+              (keyed like symrnn.core.derive.param_key, shaped as in the derivation)
     inputs    x: (B, T, 2)
               h_0: (B, 2), optional, zeros by default
     targets   y: (B, T, 2)

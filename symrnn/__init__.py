@@ -11,12 +11,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .catalogue import load as load_catalogue
-from .derive import Derivation, Equation, derive
-from .paths import chain_view
+from .core.catalogue import load as load_catalogue
+from .core.derive import Derivation, derive
+from .core.labels import Equation
+from .core.paths import chain_view
+from .core.prove import ProofReport, prove
+from .core.spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text
 from .printing import document as _display  # noqa: F401 - registers the Jupyter display of a Derivation
-from .prove import ProofReport, prove
-from .spec import MLPSpec, RNNSpec, load_spec_file, load_spec_text
 
 _LAZY = {
     "check_answer": ("symrnn.check.verdict", "check_answer"),

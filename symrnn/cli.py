@@ -1,6 +1,6 @@
 """The ``symrnn`` command line: a registry of subcommands (``symrnn/commands/``).
 
-A :class:`~symrnn.errors.SymrnnError` (bad spec, unknown name, limit) is printed on one line
+A :class:`~symrnn.core.errors.SymrnnError` (bad spec, unknown name, limit) is printed on one line
 with exit status 2; no traceback reaches the user for bad input.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 from . import __version__
 from .commands import COMMANDS, load
-from .errors import SymrnnError
+from .core.errors import SymrnnError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from symrnn import catalogue
-from symrnn.codegen import compile_spec
-from symrnn.spec import RNNSpec
+from symrnn.codegen.generate import compile_spec
+from symrnn.core import catalogue
+from symrnn.core.spec import RNNSpec
 
 _TMP = tempfile.TemporaryDirectory(prefix="symrnn-codegen-tests-")
 _COUNTER = iter(range(10**9))

@@ -15,14 +15,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symrnn import catalogue, ir, numeric
 from symrnn.check import AnswerError, check_answer
 from symrnn.check.evaluate import problem
 from symrnn.check.mutations import MUTATORS
 from symrnn.check.shapes import read
 from symrnn.commands import check as check_command
-from symrnn.derive import derive
-from symrnn.mistakes import MISTAKES
+from symrnn.core import catalogue, ir
+from symrnn.core import evaluate as numeric
+from symrnn.core.derive import derive
+from symrnn.core.mistakes import MISTAKES
 from symrnn.printing.latex import latex
 from symrnn.printing.plain import plain
 

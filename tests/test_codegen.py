@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 from codegen_support import CATALOGUE, assert_grads_close, compiled
 
-from symrnn import __version__, catalogue
-from symrnn.codegen import compile_spec, generate, golden_dir, load_module, module_name
+from symrnn import __version__
+from symrnn.codegen.generate import compile_spec, generate, golden_dir, load_module, module_name
 from symrnn.commands import codegen as codegen_command
-from symrnn.derive import derive
+from symrnn.core import catalogue
+from symrnn.core.derive import derive
 from symrnn.oracles import reference_gradients
 from symrnn.oracles.reference import draw
 
@@ -79,7 +80,7 @@ def test_codegen_command_writes_the_generated_source(tmp_path):
 
 
 def test_output_is_byte_identical_across_processes():
-    code = "import sys; from symrnn import catalogue; from symrnn.codegen import generate; sys.stdout.write(generate(catalogue.load('gru-torch')))"
+    code = "import sys; from symrnn import catalogue; from symrnn.codegen.generate import generate; sys.stdout.write(generate(catalogue.load('gru-torch')))"
     texts = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}

@@ -7,7 +7,7 @@ import inspect
 import pytest
 import sympy
 
-from symrnn import ir
+from symrnn.core import ir
 from symrnn.printing.numpy_code import BatchSum, CodegenError, NumPyCodePrinter, TimeMode, numpy_code
 
 t, T = ir.t_SYM, ir.T_SYM

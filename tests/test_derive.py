@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from symrnn import catalogue, ir
-from symrnn.closed_forms import canonical, instantiate
-from symrnn.derive import derive
+from symrnn.core import catalogue, ir
+from symrnn.core.closed_forms import canonical, instantiate
+from symrnn.core.derive import derive
+from symrnn.core.spec import RNNSpec
 from symrnn.printing.plain import equation_plain, plain
-from symrnn.spec import RNNSpec
 
 
 def _eq(derivation, label):

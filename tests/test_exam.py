@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from symrnn.errors import SymrnnError
+from symrnn.core.errors import SymrnnError
+from symrnn.core.mistakes import MISTAKES
 from symrnn.exam.exam import build_exam
 from symrnn.exam.families import FAMILIES, ORDER
 from symrnn.exam.families import counts as counts_family
@@ -24,7 +25,6 @@ from symrnn.exam.moodle import cloze_escape, cloze_field, render_moodle
 from symrnn.exam.registry import variant_seed
 from symrnn.exam.stress import answer_findings, problem_findings, stress
 from symrnn.exam.tex import render_tex, rich_tex
-from symrnn.mistakes import MISTAKES
 
 SEEDS = range(40)
 
@@ -187,8 +187,8 @@ def test_sequence_shape_key_is_the_task_shape():
 
 
 def test_formula_keys_of_gradients_pass_the_checker():
-    from symrnn import catalogue
     from symrnn.check.verdict import check_answer
+    from symrnn.core import catalogue
     from symrnn.exam.families.formulas import QUESTIONS, derivation
     from symrnn.printing.latex import latex
 
@@ -453,7 +453,7 @@ def test_key_and_sheet_come_from_one_source():
 def test_hand_computation_of_the_seeds_worked_example():
     """The well-known 2-2-2 example (docs/REFERENCE.md section 1): dE/dw5 = 0.082167041,
     dE/dw1 = 0.000438568 in full precision; the rounded chain stays within 1%."""
-    from symrnn import catalogue
+    from symrnn.core import catalogue
     from symrnn.exam.numeric import compute, derivation, exact_values
 
     spec = catalogue.load("mlp-2-2-2")

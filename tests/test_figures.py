@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from symrnn.errors import UnknownName
-from symrnn.figures import (
+from symrnn.core.errors import UnknownName
+from symrnn.report.figures import (
     SIGNIFICANT_DIGITS,
     WEIGHTS,
     draw,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from symrnn import catalogue
+from symrnn.core import catalogue
 from symrnn.report.gallery import compare
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,10 +11,10 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 
-from symrnn import catalogue
 from symrnn.check.grade import OUT_FIELDS, grade_csv, grade_rows, read_csv
 from symrnn.commands import grade as grade_command
-from symrnn.errors import SymrnnError
+from symrnn.core import catalogue
+from symrnn.core.errors import SymrnnError
 
 SUBMISSIONS = [
     {"id": "ana", "grad": "W_hh", "answer": r"\sum_{t=1}^{T} \frac{\partial L}{\partial h_t} h_{t-1}^\top"},

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn import catalogue
 from symrnn.check import check_answer, limits
+from symrnn.core import catalogue
 
 _EVENTS: list[tuple[str, str]] = []
 _RECORDING = [False]

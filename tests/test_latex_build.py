@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from symrnn.latex_build import LATEXMK_ARGS, LatexBuildError, build_environment, build_pdf, parse_log
+from symrnn.printing.latex_build import LATEXMK_ARGS, LatexBuildError, build_environment, build_pdf, parse_log
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None and not os.environ.get("CI"), reason="needs TeX Live (latexmk)")
 

@@ -1,4 +1,4 @@
-"""symrnn.numeric: evaluation of ir expressions on concrete derivations, against independent oracles."""
+"""symrnn.core.evaluate: evaluation of ir expressions on concrete derivations, against independent oracles."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import sympy
 
-from symrnn import catalogue, ir, numeric
-from symrnn.derive import derive, param_key
+from symrnn.core import catalogue, ir
+from symrnn.core import evaluate as numeric
+from symrnn.core.derive import derive
+from symrnn.core.labels import param_key
 
 SPECS = catalogue.names()
 

@@ -4,8 +4,8 @@ Nothing here comes from symrnn except the ``RNNSpec`` fields it reads and the ge
 calls (``codegen_support.compiled``): parameter names, shapes, initial-state keys, data, the cell
 equations (REFERENCE.md sections 1-2), layer stacking, the four sequence shapes, the output layer
 and both losses are written out below from scratch, in ``torch.float64``. In particular this file
-does not import ``symrnn.oracles``, ``symrnn.torch_map``, ``symrnn.graph``, ``symrnn.cells`` or
-``symrnn.derive``, so a wiring bug shared by the engine and the reference oracle shows here.
+does not import ``symrnn.oracles``, ``symrnn.codegen.torch_map``, ``symrnn.core.unroll``, ``symrnn.core.cells`` or
+``symrnn.core.derive``, so a wiring bug shared by the engine and the reference oracle shows here.
 
 Conventions (the meaning being tested):
 
@@ -37,7 +37,7 @@ from codegen_support import compiled, rnn_specs, torch_or_fail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn.spec import RNNSpec
+from symrnn.core.spec import RNNSpec
 
 torch = torch_or_fail()
 

@@ -24,10 +24,10 @@ from codegen_support import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn import catalogue
+from symrnn.core import catalogue
+from symrnn.core.spec import RNNSpec
 from symrnn.oracles import central_differences, reference_gradients
 from symrnn.oracles.reference import draw, param_shapes, reference_loss, soft_targets
-from symrnn.spec import RNNSpec
 
 
 def _data(spec, B, T, seed, scale=0.5, initial=False):

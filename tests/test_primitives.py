@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import sympy
 
-from symrnn import ir
-from symrnn.activations import ACTIVATIONS
-from symrnn.codegen import load_module
-from symrnn.element import evaluate, symbol_matrix
-from symrnn.losses import LOSSES
-from symrnn.runtime import HELPERS, helpers_used
+from symrnn.codegen.generate import load_module
+from symrnn.codegen.runtime import HELPERS, helpers_used
+from symrnn.core import ir
+from symrnn.core.activations import ACTIVATIONS
+from symrnn.core.element import evaluate, symbol_matrix
+from symrnn.core.losses import LOSSES
 
 POINTS = (-3.5, -1.25, -0.5, 0.25, 0.75, 2.0, 4.5)
 X = sympy.Symbol("x", real=True)
@@ -96,7 +96,7 @@ def loss(request):
 @pytest.mark.parametrize("axis, shape", [("column", (3, 1)), ("row", (2, 3))])
 def test_loss_evaluators_agree_with_the_element_form(loss, axis, shape):
     """The float64 and 50-digit values of each loss equal its SymPy value, on soft targets too."""
-    from symrnn.numeric import FLOAT, MP, precision
+    from symrnn.core.evaluate import FLOAT, MP, precision
 
     pred, target = ir.Var("O", shape, "param"), ir.Var("Y", shape, "target")
     expr = ir.Loss(loss.name, pred, target, axis)
@@ -105,7 +105,7 @@ def test_loss_evaluators_agree_with_the_element_form(loss, axis, shape):
     env = {pred: symbol_matrix(pred), target: symbol_matrix(target)}
     point = {**dict(zip(env[pred], o.ravel())), **dict(zip(env[target], y.ravel()))}
     truth = sympy.N(evaluate(expr, env)[0, 0].xreplace({k: sympy.Float(v, 60) for k, v in point.items()}), 55)
-    from symrnn.numeric import softmax_array
+    from symrnn.core.evaluate import softmax_array
 
     value = loss.numeric(FLOAT, o, y, axis, softmax_array)
     assert float(value[0, 0]) == pytest.approx(float(truth), rel=1e-13)

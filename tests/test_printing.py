@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from symrnn import ir
+from symrnn.core import ir
 from symrnn.printing.latex import LatexPrinter, latex
 from symrnn.printing.plain import PlainPrinter, plain
 

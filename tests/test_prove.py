@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from symrnn import catalogue, ir
-from symrnn.closed_forms import check_against_recurrence
-from symrnn.derive import derive
-from symrnn.errors import LimitError
-from symrnn.prove import prove
-from symrnn.spec import MLPSpec, RNNSpec
+from symrnn.core import catalogue, ir
+from symrnn.core.closed_forms import check_against_recurrence
+from symrnn.core.derive import derive
+from symrnn.core.errors import LimitError
+from symrnn.core.prove import prove
+from symrnn.core.spec import MLPSpec, RNNSpec
 
 
 @pytest.mark.parametrize("name", catalogue.names())
@@ -105,7 +105,7 @@ def test_proofs_refuse_large_instances_with_a_clear_message():
 
 
 def test_closed_forms_are_proved_for_every_t_by_induction():
-    from symrnn.induction import prove_by_induction
+    from symrnn.core.induction import prove_by_induction
 
     for name in ("rnn-linear", "rnn-tanh", "rnn-scalar"):
         d = derive(catalogue.load(name))
@@ -115,7 +115,7 @@ def test_closed_forms_are_proved_for_every_t_by_induction():
 
 
 def test_induction_rejects_a_wrong_power():
-    from symrnn.induction import prove_by_induction
+    from symrnn.core.induction import prove_by_induction
 
     d = derive(catalogue.load("rnn-linear"))
     eq = d.equation("closed:h:t")

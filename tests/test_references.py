@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from symrnn import catalogue
-from symrnn.derive import derive
-from symrnn.references import citation
+from symrnn.core import catalogue
+from symrnn.core.derive import derive
+from symrnn.core.references import citation
 
 
 def _tags(spec) -> dict[str, str]:

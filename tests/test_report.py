@@ -9,13 +9,13 @@ import subprocess
 
 import pytest
 
-from symrnn import catalogue
-from symrnn.derive import derive
-from symrnn.latex_build import parse_log
+from symrnn.core import catalogue
+from symrnn.core.derive import derive
+from symrnn.core.spec import load_spec_text
+from symrnn.printing.latex_build import parse_log
+from symrnn.printing.mdescape import markdown_escape
 from symrnn.report import build, collect, render_latex, render_markdown, write_report
-from symrnn.report.render import markdown_escape
 from symrnn.report.trust import Trust, code_citations, equation_status
-from symrnn.spec import load_spec_text
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None and not os.environ.get("CI"), reason="needs TeX Live (latexmk)")
 needs_poppler = pytest.mark.skipif((shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None) and not os.environ.get("CI"), reason="needs poppler-utils")
@@ -113,7 +113,7 @@ def test_hostile_title_is_escaped_in_latex_and_markdown(derivations):
 
 
 def test_hostile_spec_names_are_refused_before_any_document(tmp_path):
-    from symrnn.errors import SpecError
+    from symrnn.core.errors import SpecError
 
     with pytest.raises(SpecError):
         load_spec_text('name = "a\\\\input{x}"\nnetwork = "mlp"\nsizes = [1, 1]\nactivations = ["identity"]\n')
@@ -234,8 +234,8 @@ def test_scalar_sigmoid_report_shows_w_to_the_n_with_the_derivative_factor(tmp_p
     """The seed's Input x w^N with a sigmoid: each step also multiplies by sigma' <= 1/4, so w = 2 vanishes."""
     import json
 
-    from symrnn import catalogue
-    from symrnn.derive import derive
+    from symrnn.core import catalogue
+    from symrnn.core.derive import derive
     from symrnn.report import write_report
 
     write_report(derive(catalogue.load("rnn-scalar-sigmoid")), tmp_path, "md", Trust())

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import sympy
 
-from symrnn import ir
-from symrnn.element import evaluate, symbol_matrix
-from symrnn.errors import MissingRule
-from symrnn.rules import SHEET, backprop, rule_for
-from symrnn.spec import ACTIVATIONS, LOSSES
+from symrnn.core import ir
+from symrnn.core.element import evaluate, symbol_matrix
+from symrnn.core.errors import MissingRule
+from symrnn.core.rules import SHEET, backprop, rule_for
+from symrnn.core.spec import ACTIVATIONS, LOSSES
 
 
 def _prove_rule(expr: ir.Expr, rng: np.random.Generator) -> None:

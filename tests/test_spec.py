@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from symrnn import catalogue
-from symrnn.errors import SpecError, UnknownName
-from symrnn.spec import MLPSpec, RNNSpec, load_spec_text, with_steps
+from symrnn.core import catalogue
+from symrnn.core.errors import SpecError, UnknownName
+from symrnn.core.spec import MLPSpec, RNNSpec, load_spec_text, with_steps
 
 GOOD = """
 name = "x"

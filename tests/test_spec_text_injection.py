@@ -1,7 +1,7 @@
 """A spec's text is data in every output: nothing a spec says can break out of the format it lands in.
 
 People share spec files, so every string of a spec is hostile input. Which strings exist
-(``symrnn.spec``):
+(``symrnn.core.spec``):
 
 * ``name``: letters, digits, ``-`` and ``_`` only; anything else is refused on one line.
 * ``title``: free text, at most 200 characters. It reaches the generated module's docstring
@@ -38,11 +38,11 @@ from pathlib import Path
 
 import pytest
 
-from symrnn import texescape
-from symrnn.codegen import generate
-from symrnn.derive import derive
-from symrnn.errors import SpecError
-from symrnn.spec import load_spec_text
+from symrnn.codegen.generate import generate
+from symrnn.core.derive import derive
+from symrnn.core.errors import SpecError
+from symrnn.core.spec import load_spec_text
+from symrnn.printing import texescape
 
 # --------------------------------------------------------------------------- the corpus
 
@@ -262,7 +262,7 @@ def test_an_unknown_field_is_refused_on_one_line():
 
 
 def test_a_hostile_example_key_is_refused_on_one_line():
-    from symrnn.values import example_point
+    from symrnn.core.values import example_point
 
     spec = load_spec_text(spec_toml() + f"[example]\n{toml_string(HOSTILE_KEY)} = 1\n")
     with pytest.raises(SpecError) as info:
@@ -272,7 +272,7 @@ def test_a_hostile_example_key_is_refused_on_one_line():
 
 def test_a_hostile_example_key_reaches_no_output():
     """Keys must name leaves: a hostile one stops ``derive`` and ``report`` before any output."""
-    from symrnn.values import example_point
+    from symrnn.core.values import example_point
 
     spec = load_spec_text(spec_toml() + f"[example]\n{toml_string(HOSTILE_KEY)} = 1\n")
     with pytest.raises(SpecError) as info:
@@ -427,7 +427,7 @@ def test_the_latex_listing_carries_no_title():
 
 
 def test_the_build_reads_no_file_outside_its_directory():
-    from symrnn.latex_build import LATEXMK_ARGS, build_environment
+    from symrnn.printing.latex_build import LATEXMK_ARGS, build_environment
 
     env = build_environment({})
     assert env["openin_any"] == "p" and env["openout_any"] == "p" and env["shell_escape"] == "f"
@@ -442,7 +442,7 @@ def _squash(text: str) -> str:
 @pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
                     reason="needs TeX Live and poppler-utils")
 def test_the_hostile_report_compiles_and_shows_the_title_literally(tmp_path, hostile_report):
-    from symrnn.latex_build import build_pdf
+    from symrnn.printing.latex_build import build_pdf
     from symrnn.report import figure_files
     from symrnn.report.render import render_latex
 

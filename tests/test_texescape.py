@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn.latex_build import build_pdf
-from symrnn.texescape import TeX, escape, finalize, label
+from symrnn.printing.latex_build import build_pdf
+from symrnn.printing.texescape import TeX, escape, finalize, label
 
 CI = settings(derandomize=True, deadline=None, max_examples=300)
 

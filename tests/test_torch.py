@@ -19,11 +19,12 @@ from codegen_support import CATALOGUE, SHAPES, assert_grads_close, compiled, flo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn import catalogue, torch_map
+from symrnn.codegen.generate import torch_map
+from symrnn.codegen.verify import Report
 from symrnn.commands import verify as verify_command
+from symrnn.core import catalogue
+from symrnn.core.spec import RNNSpec
 from symrnn.oracles.reference import draw, param_shapes, reference_gradients
-from symrnn.spec import RNNSpec
-from symrnn.verify import Report
 
 torch = torch_or_fail()
 
@@ -190,9 +191,9 @@ def test_verify_report_fails_on_a_large_error():
 
 def test_gru_torch_one_to_many_keeps_the_input_biases_like_torch():
     """At steps without input, torch.nn.GRU fed zeros keeps b_ir, b_iz, b_in; so does symrnn."""
-    from symrnn.spec import RNNSpec
-    from symrnn.torch_map import torch_support
-    from symrnn.verify import verify
+    from symrnn.codegen.torch_map import torch_support
+    from symrnn.codegen.verify import verify
+    from symrnn.core.spec import RNNSpec
 
     torch_or_fail()
     spec = RNNSpec("gru-o2m", "gru-torch", 2, 3, 2, notation="row", shape="one-to-many", steps=4)

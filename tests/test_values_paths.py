@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from symrnn import catalogue
-from symrnn.derive import derive
-from symrnn.errors import LimitError, UnknownName
-from symrnn.paths import chain_view
+from symrnn.core import catalogue
+from symrnn.core.derive import derive
+from symrnn.core.errors import LimitError, UnknownName
+from symrnn.core.paths import chain_view
+from symrnn.core.values import worked_values
 from symrnn.printing.plain import plain
-from symrnn.values import worked_values
 
 # The well-known numbers of this example (Mazur, "A step by step backpropagation example").
 KNOWN = {
@@ -57,7 +57,7 @@ def test_path_sums_equal_the_matrix_level_gradient_for_every_weight(seed):
 def test_rnn_weight_entry_paths_sum_to_the_gradient():
     d = derive(catalogue.load("rnn-tanh"), 2)
     view = chain_view(d, "W_hh", (0, 1))
-    from symrnn.prove import prove
+    from symrnn.core.prove import prove
 
     report = prove(d)
     assert report.passed
@@ -80,7 +80,7 @@ def test_unknown_quantity_and_bad_entry():
 
 
 def test_too_many_paths_are_refused():
-    from symrnn.spec import RNNSpec
+    from symrnn.core.spec import RNNSpec
 
     d = derive(RNNSpec("wide", "rnn", 2, 4, 2, steps=6))
     with pytest.raises(LimitError, match="paths"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrnn.spec import RNNSpec
-from symrnn.verify import FD_FLOOR, relative_error, verify
+from symrnn.codegen.verify import FD_FLOOR, relative_error, verify
+from symrnn.core.spec import RNNSpec
 
 
 def test_deep_encoder_decoder_passes_although_some_gradients_are_tiny():

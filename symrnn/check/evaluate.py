@@ -26,10 +26,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import ir, numeric
-from ..derive import Derivation, derive
-from ..errors import SymrnnError, UnknownName
-from ..spec import MLPSpec, RNNSpec, Spec
+from ..core import evaluate as numeric
+from ..core import ir
+from ..core.derive import Derivation, derive
+from ..core.errors import SymrnnError, UnknownName
+from ..core.spec import MLPSpec, RNNSpec, Spec
 from . import limits
 from .symbols import SymbolTable
 
@@ -167,7 +168,7 @@ def problem(spec: Spec, grad: str) -> Problem:
 def resolve_spec(spec_or_name) -> Spec:
     if isinstance(spec_or_name, (RNNSpec, MLPSpec)):
         return spec_or_name
-    from ..catalogue import resolve
+    from ..core.catalogue import resolve
 
     return resolve(str(spec_or_name))
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import numeric
-from ..derive import derive, param_key
+from ..core import evaluate as numeric
+from ..core.derive import derive
+from ..core.labels import param_key
 from .evaluate import resolve_spec, steps_for
 
 RTOL = 1e-7

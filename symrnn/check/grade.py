@@ -4,7 +4,7 @@ Input CSV: a header with ``answer`` and optionally ``id`` (or ``student``) and `
 ``parameter``: the gradient asked, ``W_hh``); without a ``grad`` column every row is checked
 against the ``grad`` argument. Output CSV: the input's ``id``, ``grad`` and ``answer``, then
 ``status`` (correct, wrong, invalid, error, timeout), ``score``, ``mistakes`` (ids of
-``symrnn.mistakes``, ``;``-separated), ``read_as`` (LaTeX), ``feedback``, ``teacher_note``,
+``symrnn.core.mistakes``, ``;``-separated), ``read_as`` (LaTeX), ``feedback``, ``teacher_note``,
 ``message`` and ``counterexample`` (JSON). Rows keep the input's order.
 
 ``grade_rows`` accepts any ``concurrent.futures.Executor``: the default is a process pool over
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 from . import limits
 
 OUT_FIELDS = ("id", "grad", "answer", "status", "score", "mistakes", "read_as", "feedback", "teacher_note", "message", "counterexample")

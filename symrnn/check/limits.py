@@ -7,7 +7,7 @@ while building; evaluation time cooperatively inside the evaluator (``numeric.ev
 
 from __future__ import annotations
 
-from ..errors import LimitError
+from ..core.errors import LimitError
 
 MAX_LENGTH = 2000
 """Longest answer, in characters."""

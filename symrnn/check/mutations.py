@@ -1,4 +1,4 @@
-"""The mistakes of ``symrnn.mistakes.MISTAKES`` as mutations of a correct derivation.
+"""The mistakes of ``symrnn.core.mistakes.MISTAKES`` as mutations of a correct derivation.
 
 A :class:`Mutant` is the derivation with one mistake made: some generic adjoint equations
 and/or the gradient equation rewritten. Its value on an instance is what a person making that
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import sympy
 
-from .. import ir
-from ..activations import activation
-from ..derive import Derivation, Equation
-from ..errors import ShapeError
-from ..mistakes import MISTAKES
+from ..core import ir
+from ..core.activations import activation
+from ..core.derive import Derivation
+from ..core.errors import ShapeError
+from ..core.labels import Equation
+from ..core.mistakes import MISTAKES
 from ..printing.plain import plain
 
 
@@ -428,7 +429,7 @@ MUTATORS: dict[str, Callable[[Context], Iterator[Mutant]]] = {
     "output_nonlinearity_twice": output_nonlinearity_twice,
     "lstm_cell_path_dropped": lstm_cell_path_dropped,
 }
-"""One mutation generator per mistake of ``symrnn.mistakes.MISTAKES`` (a test checks both match)."""
+"""One mutation generator per mistake of ``symrnn.core.mistakes.MISTAKES`` (a test checks both match)."""
 
 
 def candidates(derivation: Derivation, grad: Equation) -> list[Mutant]:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 from . import limits
 from .grammar import ALLOWED_COMMANDS, ALLOWED_SYMBOLS, ALLOWED_UNICODE, GRAMMAR
 

@@ -20,9 +20,9 @@ from fractions import Fraction
 import sympy
 from lark import Token, Tree
 
-from .. import ir
-from ..activations import ACTIVATIONS
-from ..errors import ShapeError
+from ..core import ir
+from ..core.activations import ACTIVATIONS
+from ..core.errors import ShapeError
 from . import limits
 from .parse import AnswerError, AnswerLimit, parse_tree
 from .symbols import INDEX_NAMES, SymbolTable, index_symbol

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from .. import ir
-from ..derive import Derivation, param_key
+from ..core import ir
+from ..core.derive import Derivation
+from ..core.labels import param_key
 
 INDEX_NAMES = ("t", "T", "i", "j", "k")
 

@@ -21,9 +21,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .. import ir, numeric
-from ..errors import LimitError, SymrnnError
-from ..mistakes import MISTAKES
+from ..core import evaluate as numeric
+from ..core import ir
+from ..core.errors import LimitError, SymrnnError
+from ..core.mistakes import MISTAKES
 from ..printing.latex import latex
 from ..printing.plain import plain
 from . import limits

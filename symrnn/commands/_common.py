@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from .. import catalogue
-from ..spec import Spec, with_steps
+from ..core import catalogue
+from ..core.spec import Spec, with_steps
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, steps: bool = True) -> None:
     parser.add_argument("spec", metavar="SPEC", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
     if steps:
-        parser.add_argument("--steps", "-T", type=_steps, default=None, help="sequence length T to unroll (default: the spec's)")
+        parser.add_argument("--steps", "-T", type=steps_argument, default=None, help="sequence length T to unroll (default: the spec's)")
 
 
-def _steps(text: str) -> int:
+def steps_argument(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import catalogue
+from ..core import catalogue
 
 NAME = "catalogue"
 HELP = "list the catalogue networks (usable by name in every command)"

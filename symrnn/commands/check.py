@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 
 NAME = "check"
 HELP = "check a hand-derived gradient (typed formula or your own NumPy function) against the derivation"

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 
 NAME = "codegen"
 HELP = "generate the NumPy module (forward loop + reversed loop) of a spec's gradients"
@@ -27,8 +27,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def regenerate_all(directory: Path | None = None, check: bool = False) -> list[str]:
     """Write (or compare) every catalogue module; returns the names of stale or rewritten files."""
-    from .. import catalogue
-    from ..codegen import generate, golden_dir, module_name
+    from ..codegen.generate import generate, golden_dir, module_name
+    from ..core import catalogue
 
     directory = Path(directory) if directory else golden_dir()
     changed = []
@@ -44,8 +44,8 @@ def regenerate_all(directory: Path | None = None, check: bool = False) -> list[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import catalogue
-    from ..codegen import generate
+    from ..codegen.generate import generate
+    from ..core import catalogue
 
     if args.all:
         changed = regenerate_all(Path(args.dir) if args.dir else None, check=args.check)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..derive import derive, param_key
-from ..errors import UnknownName
-from ..paths import chain_view
+from ..core.derive import derive
+from ..core.errors import UnknownName
+from ..core.labels import param_key
+from ..core.paths import chain_view
+from ..core.values import worked_values
 from ..printing.listing import as_json, as_latex, as_text
-from ..values import worked_values
 from ._common import add_spec_arguments, load_spec
 
 NAME = "derive"

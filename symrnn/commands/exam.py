@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 
 NAME = "exam"
 HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family"

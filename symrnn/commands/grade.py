@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import SymrnnError
+from ..core.errors import SymrnnError
 
 NAME = "grade"
 HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result row per submission"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..prove import prove
+from ..core.prove import prove
 from ._common import add_spec_arguments, load_spec
 
 NAME = "prove"

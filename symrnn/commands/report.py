@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from .. import catalogue, limits
-from ..derive import derive
-from ..errors import LimitError, SymrnnError
+from ..core import catalogue, limits
+from ..core.derive import derive
+from ..core.errors import LimitError, SymrnnError
 from ..report import FORMATS, collect, write_report
-from ._common import _steps
+from ._common import steps_argument
 
 NAME = "report"
 HELP = "write a LaTeX/PDF or Markdown derivation report of a network"
@@ -22,7 +22,7 @@ HELP = "write a LaTeX/PDF or Markdown derivation report of a network"
 
 def register(parser) -> None:
     parser.add_argument("spec", metavar="SPEC", nargs="?", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
-    parser.add_argument("--steps", "-T", type=_steps, default=None, help="sequence length T to unroll (default: the spec's)")
+    parser.add_argument("--steps", "-T", type=steps_argument, default=None, help="sequence length T to unroll (default: the spec's)")
     parser.add_argument("-o", "--output", default=".", metavar="DIR", help="directory to write into (default: the current one)")
     parser.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (needs TeX Live), tex or md (default pdf)")
     parser.add_argument("--title", default=None, help="title of the report (default: the spec's title)")

@@ -17,11 +17,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import catalogue
-    from ..errors import SymrnnError
+    from ..core import catalogue
+    from ..core.errors import SymrnnError
 
     try:
-        from ..verify import verify
+        from ..codegen.verify import verify
     except ImportError as err:  # autograd is an optional (test) dependency
         raise SymrnnError(f"symrnn verify needs HIPS autograd ({err}); pip install 'symrnn[test]'") from None
 

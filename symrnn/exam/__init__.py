@@ -8,7 +8,7 @@ The pipeline reads as one function::
 
 A family (``families/``) is a generator with its own seeded ``numpy.random.Generator`` plus a
 statement, a worked solution read off the derivation, and answers with tolerances and the wrong
-values that the mistakes of :data:`symrnn.mistakes.MISTAKES` produce. Renderers: ``tex`` (LaTeX
+values that the mistakes of :data:`symrnn.core.mistakes.MISTAKES` produce. Renderers: ``tex`` (LaTeX
 ``exam`` class, sheet and key from one source), ``moodle`` (Moodle XML), ``jsonout``.
 """
 

@@ -13,7 +13,7 @@ import numpy as np
 import sympy
 
 from .. import __version__
-from ..errors import LimitError, UnknownName
+from ..core.errors import LimitError, UnknownName
 from .families import FAMILIES, ORDER
 from .model import Problem
 from .registry import variant_seed

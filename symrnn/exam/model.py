@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..mistakes import MISTAKES
+from ..core.mistakes import MISTAKES
 
 # --------------------------------------------------------------------------- rich text
 
@@ -105,7 +105,7 @@ def tolerance(value: float, places: int, rel: float) -> float:
 class Diagnosis:
     """A wrong value that a known mistake produces, with the feedback it earns.
 
-    ``mistake`` is an id of :data:`symrnn.mistakes.MISTAKES`, or ``""`` for a slip that is not in
+    ``mistake`` is an id of :data:`symrnn.core.mistakes.MISTAKES`, or ``""`` for a slip that is not in
     that list (then ``note`` says what it is).
     """
 

@@ -1,6 +1,6 @@
 """Hand computation of a scalar derivation: evaluate its equations in order, rounding as shown.
 
-A worked solution reuses the derivation's own equations (``symrnn.derive``): each concrete
+A worked solution reuses the derivation's own equations (``symrnn.core.derive``): each concrete
 equation ``lhs = rhs`` of a network whose quantities are all 1 x 1 is printed three times,
 symbolically (``symrnn.printing.latex``), with the numbers substituted, and as the value rounded
 to the decimals displayed; later equations use the *displayed* values, exactly as a student
@@ -19,12 +19,13 @@ from functools import lru_cache
 
 import sympy
 
-from .. import ir
-from ..activations import activation, float_value
-from ..derive import Derivation, Equation, derive, node_key
+from ..core import ir
+from ..core.activations import activation, float_value
+from ..core.derive import Derivation, derive
+from ..core.labels import Equation, node_key
+from ..core.spec import Spec
 from ..printing import latex as _printing
 from ..printing.latex import LatexPrinter
-from ..spec import Spec
 from .model import fmt, r
 
 
@@ -254,7 +255,7 @@ CLOSURES: dict[type, Callable] = {
     ir.OneMinus: _unary(lambda x: 1.0 - x), ir.Apply: _apply, ir.Broadcast: _unary(lambda x: x),
     ir.SumRows: _unary(lambda x: x), ir.Loss: _half_sq,
 }
-"""Evaluation of a 1 x 1 expression compiled into closures: one entry per op of ``symrnn.ir``."""
+"""Evaluation of a 1 x 1 expression compiled into closures: one entry per op of ``symrnn.core.ir``."""
 
 
 _COMPILED: dict[tuple[int, int], tuple[Equation, Compiled]] = {}

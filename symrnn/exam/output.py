@@ -1,7 +1,7 @@
 """Write an exam in the requested formats (the only module of ``symrnn.exam`` that touches files).
 
 ``tex``: ``exam.tex`` (student sheet) and ``exam-key.tex`` (the two-line key wrapper);
-``pdf``: ``exam.pdf`` and ``exam-key.pdf`` built by :func:`symrnn.latex_build.build_pdf`
+``pdf``: ``exam.pdf`` and ``exam-key.pdf`` built by :func:`symrnn.printing.latex_build.build_pdf`
 (latexmk, no shell escape, paranoid file access, a time limit; without TeX the sources are
 written with instructions); ``moodle``: ``exam-moodle.xml``; ``json``: ``exam.json``.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import SymrnnError
-from ..latex_build import DEFAULT_TIMEOUT, LatexBuildError, build_pdf
+from ..core.errors import SymrnnError
+from ..printing.latex_build import DEFAULT_TIMEOUT, LatexBuildError, build_pdf
 from .exam import Exam
 from .jsonout import render_json
 from .moodle import render_moodle

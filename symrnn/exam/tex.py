@@ -5,8 +5,8 @@ student sheet; compiled through the two-line wrapper :data:`KEY_WRAPPER` (which 
 ``\\symrnnkey`` and inputs the same file) it prints every solution environment, i.e. the key.
 
 Free text is escaped once, here or by the template's ``finalize``
-(:func:`symrnn.texescape.finalize`); maths made in Python is passed as trusted
-:class:`~symrnn.texescape.TeX`.
+(:func:`symrnn.printing.texescape.finalize`); maths made in Python is passed as trusted
+:class:`~symrnn.printing.texescape.TeX`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import jinja2
 
-from ..texescape import TeX, escape, finalize
+from ..printing.texescape import TeX, escape, finalize
 from .exam import Exam
 from .model import Answer, Display, Para, Part, Problem, Rich, fmt
 

@@ -24,7 +24,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from ..spec import MLPSpec, RNNSpec, Spec
+from ..core.spec import MLPSpec, RNNSpec, Spec
 
 
 def _sigmoid(x):
@@ -60,7 +60,7 @@ def layer_ids(spec: RNNSpec) -> list[int | None]:
     return [None] if spec.layers == 1 else list(range(1, spec.layers + 1))
 
 
-class _Names:
+class Names:
     """Parameter names of the spec conventions (column ``W_hx``, row ``W_xh``, scalar ``w_hx``)."""
 
     def __init__(self, spec: RNNSpec):
@@ -80,7 +80,7 @@ class _Names:
 
 class _Net:
     def __init__(self, spec: RNNSpec, params: dict):
-        self.spec, self.p, self.n = spec, params, _Names(spec)
+        self.spec, self.p, self.n = spec, params, Names(spec)
         self.row = spec.notation == "row"
 
     def mul(self, v, key: str):
@@ -148,7 +148,7 @@ def state_keys(spec: RNNSpec, layer: int | None) -> list[str]:
     """Keys of the optional initial states of one (encoder) layer: ``h_0``, ``C_l2_0``, ...
     A decoder has none: it starts from the encoder's final states."""
     names = ("h", "c") if spec.cell == "lstm" else ("h",)
-    n = _Names(spec)
+    n = Names(spec)
     suffix = "" if layer is None else f"_l{layer}"
     return [f"{n.case(name)}{suffix}_0" for name in names]
 
@@ -156,7 +156,7 @@ def state_keys(spec: RNNSpec, layer: int | None) -> list[str]:
 def input_keys(spec: RNNSpec) -> tuple[str, str, str]:
     """Keys of the input sequence, the decoder input and the targets: ``x, x_dec, y`` or
     ``X, X_dec, Y`` (the decoder input exists only for an encoder-decoder spec)."""
-    n = _Names(spec)
+    n = Names(spec)
     return n.case("x"), n.case("x") + "_dec", n.case("y")
 
 
@@ -280,7 +280,7 @@ def param_shapes(spec: Spec) -> dict[str, tuple[int, int]]:
             **{f"W_l{i}": (o, n) for i, (n, o) in enumerate(zip(spec.sizes, spec.sizes[1:]), start=1)},
             **{f"b_l{i}": (o, 1) for i, o in enumerate(spec.sizes[1:], start=1)},
         }
-    n = _Names(spec)
+    n = Names(spec)
     row = spec.notation == "row"
     D, H, Q = spec.input_size, spec.hidden_size, spec.output_size
 

@@ -7,9 +7,10 @@ full document with prose, figures and verification is :mod:`symrnn.report`.
 
 from __future__ import annotations
 
-from ..derive import DISPLAYS
-from ..texescape import escape
+from ..core.derive import DISPLAYS
 from .latex import condition_latex, latex
+from .mdescape import markdown_escape
+from .texescape import escape
 
 _GROUPS = (
     ("Forward pass", "generic_forward"),
@@ -46,8 +47,6 @@ def derivation_latex(derivation) -> str:
 
 def derivation_markdown(derivation) -> str:
     """A Markdown heading per group and one ``$$`` display per equation (GitHub and Jupyter)."""
-    from ..report.render import markdown_escape
-
     out = [f"### {markdown_escape(_title(derivation))}", ""]
     for heading, attr in _GROUPS:
         eqs = getattr(derivation, attr)

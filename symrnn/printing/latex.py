@@ -1,4 +1,4 @@
-"""LaTeX printer of matrix expressions: one ``_print_<Op>`` method per op of ``symrnn.ir``.
+"""LaTeX printer of matrix expressions: one ``_print_<Op>`` method per op of ``symrnn.core.ir``.
 
 Each method is pinned by a one-line test in ``tests/test_printing.py``. Parentheses come from
 precedence: a child binding more loosely than its parent needs is wrapped in ``\\left(\\right)``.
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import sympy
 
-from .. import ir
-from ..activations import activation
-from ..losses import loss_kind
-from ..naming import adjoint_latex, time_latex, var_latex
+from ..core import ir
+from ..core.activations import activation
+from ..core.losses import loss_kind
+from .naming import adjoint_latex, time_latex, var_latex
 
 SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
 
 
-def _precedence(expr: ir.Expr) -> int:
+def precedence(expr: ir.Expr) -> int:
     if isinstance(expr, (ir.Add, ir.Neg, ir.OneMinus)):
         return SUM
     if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct)):
@@ -39,7 +39,7 @@ class LatexPrinter:
 
     def wrap(self, expr: ir.Expr, level: int, avoid: tuple[type, ...] = ()) -> str:
         text = self.doprint(expr)
-        return rf"\left({text}\right)" if _precedence(expr) < level or isinstance(expr, avoid) else text
+        return rf"\left({text}\right)" if precedence(expr) < level or isinstance(expr, avoid) else text
 
     def _print_Var(self, e: ir.Var) -> str:
         return var_latex(e)

@@ -23,8 +23,9 @@ from dataclasses import fields
 from typing import Any
 
 from .. import __version__
-from ..derive import Derivation, Equation
-from ..references import citation
+from ..core.derive import Derivation
+from ..core.labels import Equation
+from ..core.references import citation
 from .latex import condition_latex, equation_latex, latex
 from .plain import condition_plain, equation_plain, plain
 
@@ -101,7 +102,7 @@ def _fmt(value) -> str:
 
 
 def _chain_text(view) -> str:
-    from ..derive import param_key
+    from ..core.labels import param_key
 
     name = param_key(view.target) if view.target.role == "param" else plain(view.target)
     entry = "" if view.target.shape == (1, 1) else f"[{view.entry[0]},{view.entry[1]}]"
@@ -125,7 +126,7 @@ def _entry(var, index) -> str:
 
 
 def _is_one(expr) -> bool:
-    from .. import ir
+    from ..core import ir
 
     return ir.is_one_scalar(expr)
 

@@ -1,4 +1,4 @@
-"""NumPy source for ``symrnn.ir`` expressions written in the *row world* of generated code.
+"""NumPy source for ``symrnn.core.ir`` expressions written in the *row world* of generated code.
 
 Generated modules put a leading batch axis on everything: a per-example quantity is a row, and
 a batch of them is a ``(B, n)`` array (``codegen.py`` first rewrites column-notation equations
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from .. import ir
-from ..activations import activation
-from ..errors import SymrnnError
-from ..losses import loss_kind
+from ..core import ir
+from ..core.activations import activation
+from ..core.errors import SymrnnError
+from ..core.losses import loss_kind
 
 ATOM, POSTFIX, UNARY, PRODUCT, SUM = 100, 90, 70, 50, 40
 

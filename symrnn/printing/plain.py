@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sympy
 
-from .. import ir
-from ..activations import activation
-from ..losses import loss_kind
-from ..naming import adjoint_plain, time_text, var_plain
-from .latex import ATOM, POSTFIX, PRODUCT, SCALE, SUM, _precedence
+from ..core import ir
+from ..core.activations import activation
+from ..core.losses import loss_kind
+from .latex import ATOM, POSTFIX, PRODUCT, SCALE, SUM, precedence
+from .naming import adjoint_plain, time_text, var_plain
 
 
 class PlainPrinter:
@@ -23,7 +23,7 @@ class PlainPrinter:
 
     def wrap(self, expr: ir.Expr, level: int, avoid: tuple[type, ...] = ()) -> str:
         text = self.doprint(expr)
-        return f"({text})" if _precedence(expr) < level or isinstance(expr, avoid) else text
+        return f"({text})" if precedence(expr) < level or isinstance(expr, avoid) else text
 
     def _print_Var(self, e):
         return var_plain(e)

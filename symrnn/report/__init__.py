@@ -8,10 +8,10 @@ The pipeline in one function (:func:`write_report`)::
     source = render_latex(report, stem)         # jinja2 templates only arrange the strings
     build_pdf(source, out / f"{stem}.pdf", figures)
 
-Formats: ``pdf`` (compiled by :mod:`symrnn.latex_build`; without TeX the ``.tex`` is written and
+Formats: ``pdf`` (compiled by :mod:`symrnn.printing.latex_build`; without TeX the ``.tex`` is written and
 the message says how to build it), ``tex`` (the source and its figure PDFs), ``md`` (Markdown
 with ``$$`` maths and PNG figures, for GitHub and notebooks). Beside each figure file goes
-``<stem>-<figure>.json``, the data the figure plots (:func:`symrnn.figures.plot_json`).
+``<stem>-<figure>.json``, the data the figure plots (:func:`symrnn.report.figures.plot_json`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..derive import Derivation
-from ..latex_build import DEFAULT_TIMEOUT, BuildResult, build_pdf
+from ..core.derive import Derivation
+from ..printing.latex_build import DEFAULT_TIMEOUT, BuildResult, build_pdf
 from .content import build
 from .document import Report
 from .render import render_latex, render_markdown

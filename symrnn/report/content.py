@@ -6,7 +6,7 @@ vanishing and exploding gradients; the equations unrolled for the chosen ``T``; 
 verified. For the seed's 2-2-2 network, the per-weight chain rule with the worked example's
 numbers replaces the recurrence sections.
 
-All maths comes from the printers (``symrnn.printing.latex``, ``symrnn.naming``); this module only
+All maths comes from the printers (``symrnn.printing.latex``, ``symrnn.printing.naming``); this module only
 chooses which equations go where and writes the prose around them.
 """
 
@@ -17,15 +17,17 @@ from dataclasses import replace
 
 import sympy
 
-from .. import ir, naming
-from ..activations import activation
-from ..derive import Derivation, Equation, node_key, param_key
-from ..losses import loss_kind
-from ..naming import var_latex
+from ..core import ir
+from ..core.activations import activation
+from ..core.derive import Derivation
+from ..core.labels import Equation, node_key, param_key
+from ..core.losses import loss_kind
+from ..core.references import citation
+from ..printing import naming
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
-from ..references import citation
-from ..texescape import TeX
-from ..texescape import label as label_key
+from ..printing.naming import var_latex
+from ..printing.texescape import TeX
+from ..printing.texescape import label as label_key
 from .document import EquationBlock, FigureBlock, Paragraph, Report, Run, Section, Table, code, math, para, ref
 from .trust import Trust, equation_status
 
@@ -481,7 +483,7 @@ def _jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
 
 def _vanishing_section(b: _Builder, figures: dict) -> Section:
     # matplotlib loads here, when a report is built, not whenever the CLI starts.
-    from ..figures import gradient_norm_figure, scalar_power_figure
+    from .figures import gradient_norm_figure, scalar_power_figure
 
     d = b.d
     spec = d.spec
@@ -551,8 +553,8 @@ def _chain_rule_section(b: _Builder) -> Section | None:
     d = b.d
     if d.spec.recurrent or not d.spec.example:
         return None
-    from ..paths import chain_view
-    from ..values import worked_values
+    from ..core.paths import chain_view
+    from ..core.values import worked_values
 
     values = worked_values(d)
     example = ", ".join(f"{name} = {value:g}" for name, value in _example_items(d))

@@ -1,6 +1,6 @@
 """The report as data: sections of paragraphs, numbered equations, tables and figures.
 
-Every piece of maths in here is a :class:`~symrnn.texescape.TeX` string made by a printer;
+Every piece of maths in here is a :class:`~symrnn.printing.texescape.TeX` string made by a printer;
 every piece of prose is plain text (escaped by the renderer for LaTeX or Markdown). Templates
 only arrange these values (``symrnn/templates/report*.j2``).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..texescape import TeX
+from ..printing.texescape import TeX
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Table:
 
 @dataclass(frozen=True)
 class FigureBlock:
-    name: TeX  # figure name from symrnn.figures (ASCII letters and '-'); files are <prefix>-<name>.pdf/.png
+    name: TeX  # figure name from symrnn.report.figures (ASCII letters and '-'); files are <prefix>-<name>.pdf/.png
     caption: str
     kind: str = "figure"
 
@@ -103,7 +103,7 @@ class Report:
     title: str
     subtitle: str
     sections: tuple[Section, ...]
-    figures: dict  # name -> symrnn.figures.Figure
+    figures: dict  # name -> symrnn.report.figures.Figure
 
 
 __all__ = [

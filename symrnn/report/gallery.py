@@ -6,7 +6,7 @@
 
 Each network gets ``<name>.pdf`` with its LaTeX source ``<name>.tex``, ``<name>.md`` with the
 Markdown's PNG figures, and beside each figure ``<name>-<figure>.json``, the data it plots
-(series, axis labels, caption, log scales; :func:`symrnn.figures.plot_json`). The element-level
+(series, axis labels, caption, log scales; :func:`symrnn.report.figures.plot_json`). The element-level
 proof and the tests of the generated code run for each report (both can be skipped, and the
 reports then say so). ``README.md`` indexes them.
 
@@ -23,7 +23,7 @@ symrnn decides, not what a library version renders:
   stale.
 
 The sources are deterministic: the same code gives the same ``.tex``, ``.md`` and ``.json`` bytes
-(no dates; numbers in the JSON rounded, see :data:`symrnn.figures.SIGNIFICANT_DIGITS`).
+(no dates; numbers in the JSON rounded, see :data:`symrnn.report.figures.SIGNIFICANT_DIGITS`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import catalogue
-from ..derive import derive
+from ..core import catalogue
+from ..core.derive import derive
 from . import collect, write_report
 
 COMMAND = "python -m symrnn.report.gallery"

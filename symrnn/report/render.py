@@ -4,7 +4,7 @@ Two environments, both with ``StrictUndefined`` (a missing value is an error, ne
 string) and a ``finalize`` hook that decides what may reach the output unescaped:
 
 * LaTeX: delimiters ``((( ... )))``, ``((* ... *))``, ``((# ... #))`` (braces and ``%`` are TeX's),
-  ``finalize = texescape.finalize``: printer-made :class:`~symrnn.texescape.TeX` passes, every
+  ``finalize = texescape.finalize``: printer-made :class:`~symrnn.printing.texescape.TeX` passes, every
   other string is escaped in one pass.
 * Markdown: the usual delimiters; TeX passes (it sits between ``$`` signs), other text is escaped
   for Markdown (``* _ [ ] < > | $ ~ # \\`` and backticks get a backslash, ``&`` becomes ``&amp;``).
@@ -13,32 +13,14 @@ string) and a ``finalize`` hook that decides what may reach the output unescaped
 from __future__ import annotations
 
 import re
-import unicodedata
 from importlib import resources
 
 import jinja2
 
 from .. import __version__
-from ..texescape import TeX, finalize
+from ..printing.mdescape import markdown_escape, md_space
+from ..printing.texescape import TeX, finalize
 from .document import Report
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~#])")
-
-
-def _md_space(char: str) -> str:
-    return " " if unicodedata.category(char).startswith("C") or char in "\u2028\u2029" else char
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` shown literally in Markdown (GitHub and Jupyter), on one line.
-
-    Control and format characters (line breaks, tabs, NUL, U+0085, bidirectional overrides,
-    noncharacters) and the line and paragraph separators become spaces, as in LaTeX
-    (:func:`symrnn.texescape.escape`): none can end a heading or a table row, or reorder what is shown.
-    """
-    text = text.replace("&", "&amp;")
-    text = "".join(_md_space(c) if not c.isprintable() else c for c in text)
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _md_finalize(value: object) -> str:
@@ -55,7 +37,7 @@ def _md_finalize(value: object) -> str:
 
 def _md_code(text: str) -> TeX:
     """Inline code: backticks cannot be escaped inside a code span, so they become quotes."""
-    return TeX("".join(_md_space(c) if not c.isprintable() else c for c in text).replace("`", "'"))
+    return TeX("".join(md_space(c) if not c.isprintable() else c for c in text).replace("`", "'"))
 
 
 def _rendered(value: str) -> TeX:

@@ -2,10 +2,10 @@
 
 Three independent sources, each optional (a report says plainly what was not run):
 
-* **proof** — :func:`symrnn.prove.prove`: every adjoint, gradient and closed form evaluated at a
+* **proof** — :func:`symrnn.core.prove.prove`: every adjoint, gradient and closed form evaluated at a
   random exact point of a small unroll and compared with element-level ``sympy.diff`` oracles
   (``chain``, and ``expanded`` where tractable). Forward equations are definitions, not claims.
-* **tests** — :func:`symrnn.verify.verify`: the generated NumPy module's gradients against
+* **tests** — :func:`symrnn.codegen.verify.verify`: the generated NumPy module's gradients against
   autograd, ``torch.nn`` (where a torch module exists) and central finite differences, on a few
   drawn cases (one seed each).
 * **code** — the lines of the generated module (:func:`symrnn.codegen.generate`) whose comment
@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import limits
-from ..derive import Derivation, Equation, derive
-from ..errors import SymrnnError
+from ..core import limits
+from ..core.derive import Derivation, derive
+from ..core.errors import SymrnnError
+from ..core.labels import Equation
 
 DEFAULT_SEEDS = (0, 1, 2)
 
 ORACLE_NAMES = {"chain": "chain rule", "expanded": "expanded loss", "diff": "direct Jacobian"}
-"""How a status line names the element-level oracles of symrnn.prove."""
+"""How a status line names the element-level oracles of symrnn.core.prove."""
 
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
 
@@ -88,7 +89,7 @@ def summarize_proof(report) -> ProofSummary:
 
 def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | None, str]:
     """Prove the derivation (at a smaller T when its own is too long for element level)."""
-    from ..prove import prove
+    from ..core.prove import prove
 
     target = derivation
     if derivation.spec.recurrent and derivation.steps > limits.PROVE_MAX_STEPS:
@@ -102,7 +103,7 @@ def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | Non
 def run_tests(derivation: Derivation, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> tuple[TestSummary | None, str]:
     """Verify the generated module against every available oracle, one drawn case per seed."""
     try:
-        from ..verify import verify
+        from ..codegen.verify import verify
     except ImportError as err:  # pragma: no cover - verify is part of the package
         return None, f"the generated code was not tested: {err}"
     reports = []
@@ -120,7 +121,7 @@ def run_tests(derivation: Derivation, seeds: tuple[int, ...] = DEFAULT_SEEDS) ->
 def code_citations(derivation: Derivation) -> tuple[str, dict[str, tuple[int, ...]], str]:
     """The generated module's name and, for each label, the lines whose comment cites it."""
     try:
-        from ..codegen import generate, module_name
+        from ..codegen.generate import generate, module_name
     except ImportError as err:  # pragma: no cover
         return "", {}, f"no code generator: {err}"
     try:

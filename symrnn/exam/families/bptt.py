@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ... import catalogue
+from ...core import catalogue
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, equation_latex, exact_values, shown_number
 from ..registry import Draft, Family

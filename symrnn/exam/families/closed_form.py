@@ -3,7 +3,7 @@
 ``dL/dh_t = sum_{i=t}^{T} (W_hh^T)^{T-i} W_qh^T dL/do_{T+t-i}``: the correct option is the
 closed form of the catalogue spec ``rnn-linear`` (``closed:h:t:d2l`` of its derivation) at the
 drawn ``t``; each wrong option is one mutation of it from the mistakes list, built as a matrix
-expression (``symrnn.ir``) and printed by ``symrnn.printing.latex``.
+expression (``symrnn.core.ir``) and printed by ``symrnn.printing.latex``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import sympy
 
-from ... import catalogue, ir
+from ...core import catalogue, ir
 from ..model import Answer, Choice, Part, diagnosed, display, numerical, rich
 from ..numeric import derivation, equation_latex, latex
 from ..registry import Draft, Family

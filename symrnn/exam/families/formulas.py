@@ -11,8 +11,8 @@ the mistakes to look for in the grader information. In Moodle both are essay que
 
 from __future__ import annotations
 
-from ... import catalogue
-from ...mistakes import MISTAKES
+from ...core import catalogue
+from ...core.mistakes import MISTAKES
 from ..model import Answer, Part, display, rich
 from ..numeric import condition_latex, derivation, equation_latex, latex
 from ..registry import Draft, Family

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sympy
 
-from ... import catalogue, ir
+from ...core import catalogue, ir
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, exact_values, key_of, latex, shown_number
 from ..registry import Draft, Family

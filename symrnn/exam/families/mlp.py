@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ... import catalogue, ir
+from ...core import catalogue, ir
 from ..model import Part, diagnosed, display, fmt, numerical, r, rich
 from ..numeric import compute, derivation, exact_values, latex, shown_number
 from ..registry import Draft, Family

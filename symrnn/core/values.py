@@ -14,10 +14,11 @@ from typing import Any
 import sympy
 
 from . import ir
-from .derive import Derivation, node_key, param_key
+from .derive import Derivation
 from .element import evaluate
 from .errors import SpecError
-from .graph import unroll
+from .labels import node_key, param_key
+from .unroll import unroll
 
 
 def _to_matrix(value: Any, var: ir.Var) -> sympy.Matrix:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir
-from .derive import Derivation, node_key, param_key
+from .derive import Derivation
 from .element import evaluate
 from .errors import LimitError, UnknownName
+from .labels import node_key, param_key
 from .rules import backprop
 
 MAX_PATHS = 512
@@ -89,7 +90,7 @@ def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0
 
     ``point`` gives the leaves (default: the spec's worked example, else a seeded random point).
     """
-    from .prove import ElementGraph, _is_rational_network
+    from .prove import ElementGraph, is_rational_network
 
     target = _find(derivation, name)
     if not (0 <= entry[0] < target.shape[0] and 0 <= entry[1] < target.shape[1]):
@@ -99,7 +100,7 @@ def chain_view(derivation: Derivation, name: str, entry: tuple[int, int] = (0, 0
         from .values import example_point
 
         point = example_point(derivation)
-    exact = True if point is not None else _is_rational_network(derivation)
+    exact = True if point is not None else is_rational_network(derivation)
     element = ElementGraph(derivation, random.Random(0), exact, given=point)
     graph = derivation.graph
     consumers: dict[ir.Var, list[ir.Var]] = {}

@@ -32,8 +32,9 @@ import sympy
 
 from . import ir
 from .activations import activation, rational
-from .derive import Derivation, Equation, derive, param_key
+from .derive import Derivation, derive
 from .errors import LimitError, SymrnnError, UnknownName
+from .labels import Equation, param_key
 from .losses import loss_kind
 
 Key = tuple  # (name, layer, time)

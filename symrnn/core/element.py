@@ -24,7 +24,7 @@ Env = Mapping[ir.Expr, sympy.Matrix]
 
 def symbol_matrix(var: ir.Var, prefix: str = "") -> sympy.Matrix:
     """A matrix of real scalar symbols named after the variable's entries."""
-    from .derive import node_key
+    from .labels import node_key
 
     base = prefix + node_key(var)
     rows, cols = var.shape
@@ -53,9 +53,10 @@ class _Evaluator:
         try:
             return self.env[key]
         except KeyError:
-            from .printing.plain import plain
-
-            raise SymrnnError(f"no value for {plain(key)}") from None
+            var = key.of if isinstance(key, ir.Adjoint) else key
+            where = "" if var.time is None else f" at t = {var.time}"
+            what = "the adjoint of " if isinstance(key, ir.Adjoint) else ""
+            raise SymrnnError(f"no value for {what}{var.name}{where}") from None
 
     def integer(self, value) -> int:
         value = ir.as_sym(value).subs(self.times)

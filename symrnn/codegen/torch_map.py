@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SymrnnError
-from .oracles.reference import _Names, input_keys, layer_ids, state_keys, suffix
-from .spec import MLPSpec, RNNSpec, Spec
+from ..core.errors import SymrnnError
+from ..core.spec import MLPSpec, RNNSpec, Spec
+from ..oracles.reference import Names, input_keys, layer_ids, state_keys, suffix
 
 MODULES = {"rnn": "RNN", "lstm": "LSTM", "gru-torch": "GRU"}
 """symrnn cell -> torch.nn class. ``gru-d2l`` is absent on purpose: torch has no reset-before GRU."""
@@ -78,7 +78,7 @@ def links(spec: RNNSpec) -> tuple[Link, ...]:
     reason = torch_support(spec)
     if reason:
         raise NoTorchModule(reason)
-    names = _Names(spec)
+    names = Names(spec)
     row = spec.notation == "row"
     gates = TORCH_GATES[spec.cell]
     G = len(gates)
@@ -140,7 +140,7 @@ def to_state_dict(spec: RNNSpec, params: dict) -> dict[str, np.ndarray]:
 
 def from_state_dict(spec: RNNSpec, state: dict, shapes: dict[str, tuple[int, int]] | None = None) -> dict[str, np.ndarray]:
     """A torch ``state_dict`` -> symrnn parameters (paired biases added: only their sum acts)."""
-    from .oracles.reference import param_shapes
+    from ..oracles.reference import param_shapes
 
     shapes = shapes or param_shapes(spec)
     state = {k: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v) for k, v in state.items()}
@@ -160,7 +160,7 @@ def grads_from_torch(spec: RNNSpec, grads: dict, shapes: dict[str, tuple[int, in
 
     A paired bias ``b = b_ih + b_hh`` has ``dL/db = dL/db_ih`` (= ``dL/db_hh``), not their sum.
     """
-    from .oracles.reference import param_shapes
+    from ..oracles.reference import param_shapes
 
     shapes = shapes or param_shapes(spec)
     out = {}

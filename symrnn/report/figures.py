@@ -37,8 +37,8 @@ import numpy as np
 import sympy
 from matplotlib.ticker import MaxNLocator
 
-from .activations import activation as _activation
-from .activations import scalar_derivative
+from ..core.activations import activation as _activation
+from ..core.activations import scalar_derivative
 
 SPECTRAL_RADII = (0.5, 0.9, 1.0, 1.1, 1.5)
 """Spectral radii of W_hh drawn in the vanishing/exploding figure."""

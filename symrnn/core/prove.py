@@ -23,10 +23,11 @@ import sympy
 
 from . import ir, limits
 from .activations import rational
-from .derive import Derivation, derive, node_key, param_key
+from .derive import Derivation, derive
 from .element import evaluate, symbol_matrix
 from .errors import LimitError
 from .induction import prove_by_induction
+from .labels import node_key, param_key
 from .losses import loss_kind
 from .spec import Spec
 
@@ -74,7 +75,7 @@ def _rational(rng: random.Random) -> sympy.Rational:
     return sympy.Rational(p, q)
 
 
-def _is_rational_network(derivation: Derivation) -> bool:
+def is_rational_network(derivation: Derivation) -> bool:
     for node in derivation.graph.nodes:
         for sub in ir.walk(node.expr):
             if isinstance(sub, ir.Apply) and not rational(sub.fn):
@@ -221,7 +222,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
             raise LimitError(f"element-level proofs take T <= {limits.PROVE_MAX_STEPS}; got T = {requested}")
     derivation = spec if isinstance(spec, Derivation) else derive(spec, steps)
     check_size(derivation)
-    exact = _is_rational_network(derivation)
+    exact = is_rational_network(derivation)
     rng = random.Random(seed)
     element = ElementGraph(derivation, rng, exact)
     chain = element.chain_rule()

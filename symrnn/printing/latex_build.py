@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SymrnnError
+from ..core.errors import SymrnnError
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds a build may take (all latexmk passes together) before it is killed."""

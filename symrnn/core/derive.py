@@ -24,33 +24,15 @@ from dataclasses import dataclass, field, replace
 import sympy
 
 from . import ir, limits
+from .closed_forms import closed_forms
 from .errors import LimitError
-from .graph import Graph, Node, unroll
+from .labels import Equation, node_key, param_key
 from .rules import backprop
 from .spec import Spec, with_steps
+from .unroll import Graph, Node, unroll
 
 GENERIC_STEPS = 5
 """Steps unrolled to read off the generic equations: enough for an interior step and both ends."""
-
-
-@dataclass(frozen=True)
-class Equation:
-    """``lhs = rhs`` with its provenance.
-
-    ``label`` is stable and unique within a derivation (``adj:h:t``, ``adj:h:T``, ``grad:W_hh``,
-    ``adj:h:3``); generated code and reports cite it. ``bounds`` say for which ``t`` a generic
-    equation holds (the printers write it as ``1 <= t <= T-1``); ``node`` is the graph quantity whose definition was
-    differentiated (or defined), ``rules`` the formula-sheet rules used.
-    """
-
-    label: str
-    lhs: ir.Expr
-    rhs: ir.Expr
-    kind: str
-    scope: str
-    node: str = ""
-    rules: tuple[str, ...] = ()
-    bounds: tuple[sympy.Expr, sympy.Expr] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,21 +95,6 @@ class Derivation:
 DISPLAYS: dict[str, Callable[[Derivation], str]] = {}
 """How a Derivation shows itself in Jupyter, by format. Filled by ``symrnn.printing.document``
 (imported by ``import symrnn``), so the core imports no printer."""
-
-
-def param_key(var: ir.Var) -> str:
-    """The key of a parameter in gradient dicts and JSON: ``W_hh`` or ``W_hh_l2``."""
-    return var.name if var.layer is None else f"{var.name}_l{var.layer}"
-
-
-def node_key(var: ir.Var) -> str:
-    """A plain, unique name of a concrete quantity: ``h_3``, ``h_l2_3``, ``out_o1``."""
-    parts = [var.name]
-    if var.layer is not None:
-        parts.append(f"l{var.layer}")
-    if var.time is not None:
-        parts.append(str(var.time))
-    return "_".join(parts)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -355,7 +322,6 @@ def derive(spec: Spec, steps: int | None = None) -> Derivation:
     )
     generic_gradients = tuple(_generic_gradients(gen_graph, gen_param_parts))
     derivation = Derivation(spec, graph.steps, graph, forward, adjoints, gradients, generic_forward, generic_adjoints, generic_gradients)
-    from .closed_forms import closed_forms
 
     return replace(derivation, closed_forms=tuple(closed_forms(derivation)))
 

@@ -27,9 +27,9 @@ from .errors import SpecError
 from .losses import NAMES as LOSS_NAMES
 from .losses import loss_kind
 
-ACTIVATIONS = NAMES  # the registry of symrnn/activations.py
+ACTIVATIONS = NAMES  # the registry of symrnn/core/activations.py
 CELLS = ("rnn", "lstm", "gru-d2l", "gru-torch")
-LOSSES = LOSS_NAMES  # the registry of symrnn/losses.py
+LOSSES = LOSS_NAMES  # the registry of symrnn/core/losses.py
 REDUCTIONS = ("sum", "mean")
 SHAPES = ("many-to-many", "many-to-one", "one-to-many", "encoder-decoder")
 NOTATIONS = ("column", "row")

@@ -12,7 +12,7 @@ import re
 
 import sympy
 
-from . import ir
+from ..core import ir
 
 _WORDS = ("out", "in", "target")
 _DECORATIONS = {"_tilde": r"\tilde", "hat": r"\hat"}

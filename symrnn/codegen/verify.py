@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import limits
-from .codegen import compile_spec
-from .errors import LimitError
-from .oracles import central_differences, reference_gradients
-from .oracles.reference import draw
-from .spec import Spec, with_steps
+from ..core import limits
+from ..core.errors import LimitError
+from ..core.spec import Spec, with_steps
+from ..oracles import central_differences, reference_gradients
+from ..oracles.reference import draw
+from .generate import compile_spec
 from .torch_map import torch_support
 
 ORACLES = ("autograd", "torch.nn", "finite diff")

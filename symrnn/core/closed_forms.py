@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import sympy
 
 from . import ir
+from .labels import Equation
 from .rules import backprop
 
 Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
@@ -172,8 +173,6 @@ def _split_recurrence(rhs: ir.Expr, next_adjoint: ir.Adjoint, shape) -> tuple[ir
 
 
 def recurrence_closed_forms(derivation) -> list:
-    from .derive import Equation
-
     if not _applies(derivation):
         return []
     H = derivation.spec.hidden_size
@@ -250,8 +249,6 @@ def scalar_factor(derivation) -> list:
     ``f'(a_j) w_hh``, so the product is ``prod_{j=2}^{T} f'(a_j) w_hh`` (for the sigmoid each
     ``f'`` is at most 1/4, which is why even ``w_hh = 2`` vanishes).
     """
-    from .derive import Equation
-
     spec = derivation.spec
     if not (_applies(derivation) and spec.style == "scalar"):
         return []

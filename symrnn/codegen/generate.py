@@ -36,10 +36,13 @@ from pathlib import Path
 import jinja2
 import sympy
 
-from . import __version__, ir
-from .derive import GENERIC_STEPS, Derivation, Equation, derive, param_key
-from .graph import Graph, unroll
-from .printing.numpy_code import (
+from .. import __version__
+from ..core import ir
+from ..core.derive import GENERIC_STEPS, Derivation, derive
+from ..core.labels import Equation, param_key
+from ..core.spec import Spec, with_steps
+from ..core.unroll import Graph, unroll
+from ..printing.numpy_code import (
     BatchSum,
     CodegenError,
     NumPyCodePrinter,
@@ -48,9 +51,8 @@ from .printing.numpy_code import (
     name_code,
     time_code,
 )
-from .printing.pytext import docstring_text, python_string
+from ..printing.pytext import docstring_text, python_string
 from .runtime import helpers_used
-from .spec import Spec, with_steps
 
 _LARGE = 10**6
 

@@ -55,7 +55,7 @@ def rule_for(expr: ir.Expr) -> Rule:
         return SHEET[type(expr)]
     except KeyError:
         raise MissingRule(
-            f"no VJP rule for op {type(expr).__name__!r}; add one to symrnn/rules.py with "
+            f"no VJP rule for op {type(expr).__name__!r}; add one to symrnn/core/rules.py with "
             f"@vjp({type(expr).__name__}, ...)"
         ) from None
 
