@@ -131,7 +131,7 @@ def runner_eager(cell, B, D, H, T, module_path):
 def runner_torch_nn(cell, B, D, H, T, module_path):
     import torch
 
-    from symrnn.codegen.generate import torch_map
+    from symrnn.codegen import torch_map
 
     spec, params, X, Y = make_data(cell, B, D, H, T)
     net = torch_map.build(spec)
@@ -205,7 +205,8 @@ def check(cells):
     import torch
 
     from benchmarks.handwritten import HANDWRITTEN
-    from symrnn.codegen.generate import compile_spec, torch_map
+    from symrnn.codegen import torch_map
+    from symrnn.codegen.generate import compile_spec
 
     B, D, H, T = 3, 3, 4, 5
     with tempfile.TemporaryDirectory() as tmp:

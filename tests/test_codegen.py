@@ -80,7 +80,7 @@ def test_codegen_command_writes_the_generated_source(tmp_path):
 
 
 def test_output_is_byte_identical_across_processes():
-    code = "import sys; from symrnn import catalogue; from symrnn.codegen.generate import generate; sys.stdout.write(generate(catalogue.load('gru-torch')))"
+    code = "import sys; from symrnn.core import catalogue; from symrnn.codegen.generate import generate; sys.stdout.write(generate(catalogue.load('gru-torch')))"
     texts = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}

@@ -19,7 +19,7 @@ from codegen_support import CATALOGUE, SHAPES, assert_grads_close, compiled, flo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrnn.codegen.generate import torch_map
+from symrnn.codegen import torch_map
 from symrnn.codegen.verify import Report
 from symrnn.commands import verify as verify_command
 from symrnn.core import catalogue
