@@ -53,22 +53,46 @@ class Namer:
     def shape(self, size: int) -> ir.Shape:
         return (self.nrows, size) if self.row else (size, 1)
 
+    def meaning(self, kind: str, of: str = "", source: str = "", part: str = "") -> ir.Meaning:
+        return ir.Meaning(kind, of, source, part, self.decoder)
+
+    @property
+    def cell(self) -> Cell:
+        return CELLS[self.spec.cell]
+
     def data(self, name: str, size: int, t: int) -> ir.Var:
-        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t), axis=self.time_axis)
+        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t), axis=self.time_axis,
+                      meaning=self.meaning("input"))
 
     def target(self, t: int) -> ir.Var:
-        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t), axis=self.time_axis)
+        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t), axis=self.time_axis,
+                      meaning=self.meaning("target", "output"))
 
-    def state(self, name: str, t: int, layer: int | None, size: int | None = None) -> ir.Var:
+    def state(self, name: str, t: int, layer: int | None, size: int | None = None,
+              meaning: ir.Meaning | None = None) -> ir.Var:
+        """A quantity of step ``t``; what it is comes from the cell's table unless given."""
         size = self.spec.hidden_size if size is None else size
-        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer, self.time_axis)
+        if meaning is None:
+            kind, of = self.cell.quantities[name]
+            meaning = self.meaning(kind, of)
+        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer, self.time_axis, meaning)
 
     def initial(self, name: str, layer: int | None) -> ir.Var:
-        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer)
+        of = self.cell.quantities[name][1]
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer,
+                      meaning=self.meaning("initial", of))
 
     def handover(self, name: str, layer: int | None) -> ir.Var:
         """A decoder's initial state, a node set to the encoder's last state (``h_dec_0 = h_T``)."""
-        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "node", ir.sympy.Integer(0), layer, self.time_axis)
+        of = self.cell.quantities[name][1]
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "node", ir.sympy.Integer(0), layer,
+                      self.time_axis, self.meaning("handover", of))
+
+    def _source(self, src: str, layer: int | None) -> str:
+        """What a weight multiplies: the step's input (the layer below's state above layer 1) or the state."""
+        if src in ("x", "i"):
+            return "below" if layer is not None and layer > 1 else "input"
+        return {"h": "hidden", "q": "hidden"}.get(src, src)
 
     def weight(self, src: str, dst: str, in_size: int, out_size: int, layer: int | None, name: str | None = None) -> ir.Var:
         w = "w" if self.scalar else "W"
@@ -76,11 +100,13 @@ class Namer:
             name = f"{w}_{src}{dst}" if self.row else f"{w}_{dst}{src}"
         name = self.named(name)
         shape = (in_size, out_size) if self.row else (out_size, in_size)
-        return ir.Var(name, shape, "param", layer=layer)
+        of = "output" if dst == "q" else self.cell.letters[dst]
+        return ir.Var(name, shape, "param", layer=layer, meaning=self.meaning("weight", of, self._source(src, layer)))
 
-    def bias(self, dst: str, size: int, layer: int | None, name: str | None = None) -> ir.Var:
+    def bias(self, dst: str, size: int, layer: int | None, name: str | None = None, part: str = "") -> ir.Var:
         shape = (1, size) if self.row else (size, 1)
-        return ir.Var(self.named(name or f"b_{dst}"), shape, "param", layer=layer)
+        of = "output" if dst == "q" else self.cell.letters[dst]
+        return ir.Var(self.named(name or f"b_{dst}"), shape, "param", layer=layer, meaning=self.meaning("bias", of, part=part))
 
     def times(self, inp: ir.Expr, weight: ir.Var) -> ir.Expr:
         return ir.matmul(inp, weight) if self.row else ir.matmul(weight, inp)
@@ -99,7 +125,7 @@ class Namer:
         return ir.add(*parts)
 
     def loss_var(self) -> ir.Var:
-        return ir.Var("L", (1, 1), "loss")
+        return ir.Var("L", (1, 1), "loss", meaning=ir.Meaning("loss"))
 
 
 NodeFn = Callable[[ir.Var, ir.Expr], ir.Var]
@@ -107,10 +133,19 @@ NodeFn = Callable[[ir.Var, ir.Expr], ir.Var]
 
 @dataclass(frozen=True)
 class Cell:
+    """A cell: its step, its state, and what each of its quantities is.
+
+    ``letters`` maps the letter a weight or bias is named after (``W_xf``: ``f``) to the quantity
+    it feeds; ``quantities`` maps each node the step makes (``a_f``, ``f``, ``c``) to its
+    ``(kind, of)`` meaning. Uses read these through ``Var.meaning``, never from names.
+    """
+
     name: str
     state_names: tuple[str, ...]
     gates: tuple[str, ...]
     step: Callable[..., tuple[ir.Var, ...]]
+    letters: dict[str, str]
+    quantities: dict[str, tuple[str, str]]
 
     def initial_state(self, namer: Namer, layer: int | None) -> tuple[ir.Var, ...]:
         return tuple(namer.initial(n, layer) for n in self.state_names)
@@ -175,14 +210,15 @@ def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, stat
         w = namer.weight(src, gate, size, H, layer, name=f"W_{src}{gate}")
         terms = [namer.times(src_inp, w)]
         if bias:
-            terms.append(namer.lift(namer.bias(gate, H, layer, name=f"b_{src}{gate}")))
+            part = "input" if src == "i" else "hidden"
+            terms.append(namer.lift(namer.bias(gate, H, layer, name=f"b_{src}{gate}", part=part)))
         return ir.add(*terms)
 
     def input_part(gate):
         # A step without input (one-to-many) keeps the input bias, as torch.nn.GRU fed zeros does.
         if inp is not None:
             return [part(inp, "i", gate, in_size)]
-        return [namer.lift(namer.bias(gate, H, layer, name=f"b_i{gate}"))] if bias else []
+        return [namer.lift(namer.bias(gate, H, layer, name=f"b_i{gate}", part="input"))] if bias else []
 
     gates = {}
     for gate in ("r", "z"):
@@ -199,12 +235,33 @@ def gru_torch_step(namer: Namer, node: NodeFn, t: int, layer, inp, in_size, stat
     return (h,)
 
 
+_STATE = {"h": ("state", "hidden")}
+_GATES = {"i": "input_gate", "f": "forget_gate", "o": "output_gate", "r": "reset_gate", "z": "update_gate"}
+
+
+def _gate_quantities(letters: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """``a_f``: the forget gate's pre-activation, ``f``: the forget gate (``c``/``h``/``n``: candidates)."""
+    out = {f"a_{g}": ("preactivation", of) for g, of in letters.items()}
+    out.update({g: ("gate", of) for g, of in letters.items() if g in _GATES})
+    return out
+
+
 CELLS: dict[str, Cell] = {
     c.name: c
     for c in (
-        Cell("rnn", ("h",), ("h",), rnn_step),
-        Cell("lstm", ("h", "c"), ("i", "f", "o", "c"), lstm_step),
-        Cell("gru-d2l", ("h",), ("r", "z", "h"), gru_d2l_step),
-        Cell("gru-torch", ("h",), ("r", "z", "n"), gru_torch_step),
+        Cell("rnn", ("h",), ("h",), rnn_step, {"h": "hidden"},
+             {"a": ("preactivation", "hidden"), **_STATE}),
+        Cell("lstm", ("h", "c"), ("i", "f", "o", "c"), lstm_step,
+             {"i": "input_gate", "f": "forget_gate", "o": "output_gate", "c": "candidate_memory"},
+             {**_gate_quantities({"i": "input_gate", "f": "forget_gate", "o": "output_gate", "c": "candidate_memory"}),
+              "c_tilde": ("candidate", "memory"), "c": ("memory", "memory"), **_STATE}),
+        Cell("gru-d2l", ("h",), ("r", "z", "h"), gru_d2l_step,
+             {"r": "reset_gate", "z": "update_gate", "h": "candidate"},
+             {**_gate_quantities({"r": "reset_gate", "z": "update_gate", "h": "candidate"}),
+              "h_tilde": ("candidate", "hidden"), **_STATE}),
+        Cell("gru-torch", ("h",), ("r", "z", "n"), gru_torch_step,
+             {"r": "reset_gate", "z": "update_gate", "n": "candidate"},
+             {**_gate_quantities({"r": "reset_gate", "z": "update_gate", "n": "candidate"}),
+              "n": ("candidate", "hidden"), **_STATE}),
     )
 }

@@ -67,6 +67,28 @@ class Expr:
 
 ROLES = ("param", "input", "target", "state", "node", "loss")
 
+MEANINGS = ("weight", "bias", "preactivation", "gate", "candidate", "memory", "state", "output", "input", "target",
+            "initial", "handover", "loss", "net_input", "neuron_output", "error")
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a variable is, attached where it is made (cells and unroll) and read by every use.
+
+    ``kind`` is one of ``MEANINGS``; ``of`` the quantity it belongs to (a gate or state key:
+    ``hidden``, ``input_gate``, ``forget_gate``, ``output_gate``, ``candidate_memory``,
+    ``memory``, ``reset_gate``, ``update_gate``, ``candidate``, ``output``; or a neuron, ``h1``);
+    ``source`` what a weight multiplies (``input``, ``hidden``, ``below`` for the layer below, or
+    a neuron); ``part`` which of PyTorch's two biases (``input`` or ``hidden``); ``decoder`` marks
+    an encoder-decoder's decoder. The layer is the variable's own ``layer``.
+    """
+
+    kind: str
+    of: str = ""
+    source: str = ""
+    part: str = ""
+    decoder: bool = False
+
 
 @dataclass(frozen=True)
 class Var(Expr):
@@ -84,9 +106,11 @@ class Var(Expr):
     time: sympy.Expr | None = None
     layer: int | None = None
     axis: str = ""
+    meaning: Meaning | None = field(default=None, compare=False)
 
     def at(self, time: sympy.Expr | int | None) -> Var:
-        return Var(self.name, self.shape, self.role, None if time is None else as_sym(time), self.layer, self.axis)
+        return Var(self.name, self.shape, self.role, None if time is None else as_sym(time), self.layer, self.axis,
+                   self.meaning)
 
     @property
     def key(self) -> tuple:

@@ -73,6 +73,7 @@ class _Builder:
 
 
 def _loss_node(b: _Builder, namer: Namer, outputs: list[tuple[ir.Var, ir.Var]], kind: str, mean: bool, axis: str) -> ir.Var:
+    """``L``: the loss terms of the output steps, averaged over them for ``mean``."""
     terms = [ir.Loss(kind, o, y, axis) for o, y in outputs]
     total = ir.add(*terms)
     if mean and len(terms) > 1:
@@ -116,7 +117,7 @@ def unroll_rnn(spec: RNNSpec, steps: int) -> Graph:
             # "o" is the LSTM's output gate in column notation, so its output is y-hat there.
             name = "Yhat" if namer.row else "yhat" if spec.cell == "lstm" else "o"
             linear = namer.linear([(top, "h", spec.hidden_size)], "q", spec.output_size, None)
-            o = b.node(namer.state(name, t, None, spec.output_size), linear)
+            o = b.node(namer.state(name, t, None, spec.output_size, namer.meaning("output", "output")), linear)
         else:
             o = top
         outputs.append((o, namer.target(t)))
@@ -128,18 +129,21 @@ def unroll_mlp(spec: MLPSpec) -> Graph:
     if spec.naming == "neuron":
         return _mlp_neurons(spec)
     b = _Builder()
-    a: ir.Var = ir.Var("x", (spec.sizes[0], 1), "input")
+    M = ir.Meaning
+    a: ir.Var = ir.Var("x", (spec.sizes[0], 1), "input", meaning=M("input"))
     for l, (n_in, n_out, act) in enumerate(zip(spec.sizes, spec.sizes[1:], spec.activations), start=1):
-        W = ir.Var("W", (n_out, n_in), "param", layer=l)
-        bias = ir.Var("b", (n_out, 1), "param", layer=l)
+        below = "input" if l == 1 else "below"
+        W = ir.Var("W", (n_out, n_in), "param", layer=l, meaning=M("weight", "layer", below))
+        bias = ir.Var("b", (n_out, 1), "param", layer=l, meaning=M("bias", "layer"))
         pre = ir.add(ir.matmul(W, a), bias)
+        out = M("state", "layer")
         if act == "identity":
-            a = b.node(ir.Var("a", (n_out, 1), "node", layer=l), pre)
+            a = b.node(ir.Var("a", (n_out, 1), "node", layer=l, meaning=out), pre)
         else:
-            z = b.node(ir.Var("z", (n_out, 1), "node", layer=l), pre)
-            a = b.node(ir.Var("a", (n_out, 1), "node", layer=l), ir.Apply(act, z))
-    y = ir.Var("y", (spec.sizes[-1], 1), "target")
-    loss = b.node(ir.Var("L", (1, 1), "loss"), ir.Loss(spec.loss, a, y, "column"))
+            z = b.node(ir.Var("z", (n_out, 1), "node", layer=l, meaning=M("preactivation", "layer")), pre)
+            a = b.node(ir.Var("a", (n_out, 1), "node", layer=l, meaning=out), ir.Apply(act, z))
+    y = ir.Var("y", (spec.sizes[-1], 1), "target", meaning=M("target", "output"))
+    loss = b.node(ir.Var("L", (1, 1), "loss", meaning=M("loss")), ir.Loss(spec.loss, a, y, "column"))
     return Graph(spec, 1, tuple(b.nodes), tuple(b.params), tuple(b.leaves), loss)
 
 
@@ -160,25 +164,29 @@ def _mlp_neurons(spec: MLPSpec) -> Graph:
     b = _Builder()
     scalar = (1, 1)
     names = _neuron_names(spec)
-    prev = [ir.Var(n, scalar, "input") for n in names[0]]
+    M = ir.Meaning
+    prev = [ir.Var(n, scalar, "input", meaning=M("input", n)) for n in names[0]]
     w = 0
     for l in range(1, len(spec.sizes)):
-        bias = ir.Var(f"b{l}", scalar, "param")
+        bias = ir.Var(f"b{l}", scalar, "param", meaning=M("bias", f"layer {l}"))
         current = []
         for dst in names[l]:
             terms = []
             for src in prev:
                 w += 1
-                terms.append(ir.matmul(ir.Var(f"w{w}", scalar, "param"), src))
-            pre = b.node(ir.Var(f"in_{dst}", scalar), ir.add(*terms, bias))
+                weight = ir.Var(f"w{w}", scalar, "param", meaning=M("weight", dst, src.meaning.of))
+                terms.append(ir.matmul(weight, src))
+            pre = b.node(ir.Var(f"in_{dst}", scalar, meaning=M("net_input", dst)), ir.add(*terms, bias))
             act = spec.activations[l - 1]
-            current.append(b.node(ir.Var(f"out_{dst}", scalar), ir.Apply(act, pre) if act != "identity" else pre))
+            out = ir.Var(f"out_{dst}", scalar, meaning=M("neuron_output", dst))
+            current.append(b.node(out, ir.Apply(act, pre) if act != "identity" else pre))
         prev = current
     errors = []
     for out, dst in zip(prev, names[-1]):
-        target = ir.Var(f"target_{dst}", scalar, "target")
-        errors.append(b.node(ir.Var(f"E_{dst}", scalar), ir.Loss("half_sq", out, target, "column", seed_form=True)))
-    loss = b.node(ir.Var("L", scalar, "loss"), ir.add(*errors))
+        target = ir.Var(f"target_{dst}", scalar, "target", meaning=M("target", dst))
+        errors.append(b.node(ir.Var(f"E_{dst}", scalar, meaning=M("error", dst)),
+                             ir.Loss("half_sq", out, target, "column", seed_form=True)))
+    loss = b.node(ir.Var("L", scalar, "loss", meaning=M("loss")), ir.add(*errors))
     return Graph(spec, 1, tuple(b.nodes), tuple(b.params), tuple(b.leaves), loss)
 
 

@@ -23,12 +23,12 @@ from ..core.derive import Derivation
 from ..core.labels import Equation, node_key, param_key
 from ..core.losses import loss_kind
 from ..core.references import citation
-from ..printing import naming
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
 from ..printing.naming import var_latex
 from ..printing.texescape import TeX
 from ..printing.texescape import label as label_key
 from .document import EquationBlock, FigureBlock, Paragraph, Report, Run, Section, Table, code, math, para, ref
+from .meanings import describe
 from .trust import Trust, equation_status
 
 SPLIT_AT = 48
@@ -46,16 +46,6 @@ def visible_width(tex: str) -> int:
     tex = re.sub(r"\\(?:left|right|mathbf|mathit|operatorname|top|quad|qquad|,)", "", tex)
     tex = re.sub(r"\\[A-Za-z]+", "x", tex)
     return len(re.sub(r"[{}_^\s]", "", tex))
-
-_MEANINGS = {
-    "h": "hidden state", "H": "hidden state", "o": "output", "Yhat": "output", "a": "pre-activation of the hidden state",
-    "I": "input gate", "F": "forget gate", "O": "output gate", "C": "memory cell", "C_tilde": "candidate memory cell",
-    "R": "reset gate", "Z": "update gate", "H_tilde": "candidate hidden state", "N": "candidate hidden state (new gate)",
-    "x": "input", "X": "input (a batch of rows)", "y": "target", "Y": "target (a batch of rows)",
-    "c": "memory cell", "L": "loss",
-}
-_GATES = {"i": "input gate", "f": "forget gate", "o": "output gate", "c": "candidate memory", "r": "reset gate",
-          "z": "update gate", "h": "candidate state", "n": "candidate state"}
 
 _CELLS = {
     "rnn": "a vanilla recurrent cell",
@@ -176,73 +166,6 @@ def _is_terminal(eq: Equation) -> bool:
 # --------------------------------------------------------------------------- symbol table
 
 
-_DST = {"h": "hidden state", "q": "output", "i": "input gate", "f": "forget gate", "o": "output gate",
-        "c": "candidate memory", "r": "reset gate", "z": "update gate", "n": "candidate state"}
-_SRC = {"x": "input", "h": "hidden state", "i": "input"}
-
-
-def _param_meaning(var: ir.Var, spec) -> str:
-    """``W_hx`` -> weights from the input to the hidden state (column: W_{to,from}; row: W_{from,to})."""
-    kind, _, sub = var.name.partition("_")
-    if not spec.recurrent or not sub:
-        layer = re.fullmatch(r"b(\d+)", var.name)
-        if layer:
-            return f"bias of layer {layer.group(1)} (shared by its neurons)"
-        return "bias" if kind.lower().startswith("b") else "weight"
-    row = spec.notation == "row"
-    if kind.lower() == "b":
-        dst = sub[-1]
-        target = "candidate hidden state" if spec.cell == "gru-d2l" and dst == "h" else _DST.get(dst, dst)
-        part = {"i": " (input part)", "h": " (hidden part)"}.get(sub[0], "") if len(sub) == 2 else ""
-        return f"bias of the {target}{part}"
-    if len(sub) != 2:
-        return "weights"
-    src, dst = (sub[0], sub[1]) if row else (sub[1], sub[0])
-    target = "candidate hidden state" if spec.cell == "gru-d2l" and dst == "h" else _DST.get(dst, dst)
-    source = _SRC.get(src, src)
-    if var.layer is not None and var.layer > 1 and src == "x":
-        source = f"hidden state of layer {var.layer - 1}"
-    return f"weights from the {source} to the {target}"
-
-
-def _neuron_weight(var: ir.Var, d: Derivation) -> str | None:
-    """``w5`` -> "weight from h1 to o1", read off the node whose net input it multiplies."""
-    for node in d.graph.nodes:
-        for sub in ir.walk(node.expr):
-            if isinstance(sub, ir.MatMul) and sub.left == var and isinstance(sub.right, ir.Var):
-                src = sub.right.name.split("_", 1)[-1]
-                return f"weight from {src} to {node.var.name.split('_', 1)[-1]}"
-    return None
-
-
-def _meaning(var: ir.Var, spec=None) -> str:
-    if var.name.endswith(naming.DECODER):
-        plain = replace(var, name=var.name[: -len(naming.DECODER)])
-        if var.role == "node" and var.time == 0:
-            return "the decoder's initial state: the encoder's last state of the same layer"
-        return f"{_meaning(plain, spec)}, in the decoder"
-    if var.role == "param":
-        return _param_meaning(var, spec) if spec is not None else "weights"
-    if var.role == "state":
-        return "initial state (zero by default in generated code)"
-    name = var.name
-    if name in _MEANINGS:
-        return _MEANINGS[name]
-    if name.lower().startswith("a_") and name[2:].lower() in _GATES:
-        return f"pre-activation of the {_GATES[name[2:].lower()]}"
-    if name.startswith("in_"):
-        return f"net input of neuron {name[3:]}"
-    if name.startswith("out_"):
-        return f"output of neuron {name[4:]}"
-    if name.startswith("E_"):
-        return f"squared error of output neuron {name[2:]}"
-    if name.startswith("target_"):
-        return f"target of output neuron {name[7:]}"
-    if var.role == "input":
-        return "input"
-    return var.role
-
-
 def _shape_latex(var: ir.Var) -> str:
     if var.shape == (1, 1):
         return r"\mathbb{R}"
@@ -267,7 +190,7 @@ def symbol_table(d: Derivation) -> Table:
     order = {"input": 0, "state": 1, "target": 2, "node": 3, "param": 4, "loss": 5}
     rows = []
     for (_, _, role), var in sorted(seen.items(), key=lambda kv: order.get(kv[0][2], 3) if kv[1].role != "loss" else 5):
-        meaning = (_neuron_weight(var, d) if var.role == "param" and not d.spec.recurrent else None) or _meaning(var, d.spec)
+        meaning = describe(var, getattr(d.spec, "notation", "column") == "row")
         if var.layer is not None:
             meaning += f", layer {var.layer}"
         rows.append(((math(var_latex(var)),), (Run(text=meaning),), (math(_shape_latex(var)),)))
