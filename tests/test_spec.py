@@ -119,3 +119,21 @@ def test_hostile_toml_is_refused_cleanly():
         load_spec_text(GOOD + "[example]\nW_hh = " + "[" * 500 + "]" * 500)
     with pytest.raises(SpecError, match="larger than 1 MB"):
         load_spec_text("# " + "x" * 2_000_000)
+
+
+def test_spec_paths_must_be_regular_files(tmp_path):
+    """/dev/zero was read without limit and a FIFO blocked the read forever."""
+    import os
+
+    from symrnn.core.errors import SpecError
+    from symrnn.core.spec import load_spec_file
+
+    fifo = tmp_path / "spec.toml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", fifo, tmp_path):
+        with pytest.raises(SpecError, match="not a regular file"):
+            load_spec_file(path)
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * 1_000_001)
+    with pytest.raises(SpecError, match="larger than 1 MB"):
+        load_spec_file(big)

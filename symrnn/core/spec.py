@@ -279,14 +279,24 @@ def load_spec_text(text: str, source: str = "<text>") -> Spec:
         raise SpecError("example", "nested too deeply", source) from None
 
 
+MAX_SPEC_BYTES = 1_000_000
+
+
 def load_spec_file(path: str | Path) -> Spec:
-    """Read a spec from a TOML file."""
+    """Read a spec from a TOML file: a regular file of at most ``MAX_SPEC_BYTES``.
+
+    A device (``/dev/zero``), a FIFO or a directory is refused before it is opened, so nothing can
+    make the read endless or block it; at most one byte over the limit is read.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        if not path.is_file():
+            raise SpecError("(file)", f"{path} is not a regular file", str(path))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as err:
         raise SpecError("(file)", f"cannot read {path}: {err.strerror}", str(path)) from None
-    if len(raw) > 1_000_000:
+    if len(raw) > MAX_SPEC_BYTES:
         raise SpecError("(file)", "spec file is larger than 1 MB", str(path))
     try:
         text = raw.decode("utf-8")
