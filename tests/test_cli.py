@@ -185,3 +185,23 @@ def test_a_function_that_never_returns_times_out():
 
     verdict = check_function("rnn-linear", stuck, time_limit=0.5)
     assert verdict.status == "timeout"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["exam", "--variants", "1000000000"], "between 1 and 10000"),
+    (["exam", "--stress", "all", "--variants", "1000000000"], "between 1 and 10000"),
+    (["exam", "--variants", "2000"], "at most 1000 for an exam"),
+    (["grade", "rnn-linear", "x.csv", "--workers", "100000"], "between 1 and 64"),
+])
+def test_unbounded_options_are_refused_on_one_line(args, needle):
+    proc = run(*args)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_grading_never_starts_more_workers_than_rows_or_cores():
+    from symrnn.commands.grade import worker_count
+
+    assert worker_count(50, 2, cores=8) == 2
+    assert worker_count(None, 1000, cores=2) == 2
+    assert worker_count(64, 1000, cores=2) == 2
+    assert worker_count(1, 0, cores=2) == 1

@@ -14,6 +14,21 @@ def add_spec_arguments(parser: argparse.ArgumentParser, steps: bool = True) -> N
         parser.add_argument("--steps", "-T", type=steps_argument, default=None, help="sequence length T to unroll (default: the spec's)")
 
 
+def bounded(option: str, lo: int, hi: int):
+    """An argparse type: a whole number in ``lo..hi``, refused on one line naming the option."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} takes a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{option} must be between {lo} and {hi}, got {value}")
+        return value
+
+    return parse
+
+
 def steps_argument(text: str) -> int:
     try:
         value = int(text)

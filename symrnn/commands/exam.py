@@ -7,7 +7,9 @@ import argparse
 import sys
 import time
 
+from ..core import limits
 from ..core.errors import SymrnnError
+from ._common import bounded
 
 NAME = "exam"
 HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family"
@@ -16,7 +18,9 @@ HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Mood
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", action="append", default=[], metavar="F",
                         help="a problem family to ask (repeatable; default: every family); see --list")
-    parser.add_argument("--variants", type=int, default=1, metavar="N", help="number of versions (default 1)")
+    parser.add_argument("--variants", type=bounded("--variants", 1, limits.MAX_STRESS_VARIANTS), default=1, metavar="N",
+                        help=f"number of versions (default 1; at most {limits.MAX_EXAM_VARIANTS}, "
+                             f"{limits.MAX_STRESS_VARIANTS} with --stress)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="the exam's seed (default 0)")
     parser.add_argument("-o", "--output", default="exam", metavar="DIR", help="output directory (default: exam)")
     parser.add_argument("--format", default="pdf,moodle,json", metavar="LIST",
@@ -41,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.stress:
         return _stress(args, ORDER, resolve_families)
+    if args.variants > limits.MAX_EXAM_VARIANTS:
+        raise SymrnnError(f"--variants must be at most {limits.MAX_EXAM_VARIANTS} for an exam, got {args.variants}")
     if args.benchmark:
         return _benchmark(args, build_exam)
     from ..exam.output import parse_formats, write_exam

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from ..core import limits as core_limits
 from ..core.errors import SymrnnError
+from ._common import bounded
 
 NAME = "grade"
 HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result row per submission"
@@ -17,8 +20,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("csv", help="the submissions: a CSV with a header 'id,grad,answer' ('grad' optional with --grad)")
     parser.add_argument("-o", "--output", help="write the results here (default: standard output)")
     parser.add_argument("--grad", help="the parameter asked, for a CSV without a 'grad' column")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
+    parser.add_argument("--workers", type=bounded("--workers", 1, core_limits.MAX_WORKERS), default=None,
+                        help="worker processes (default: every core; never more than the cores or the rows)")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per answer (default 10)")
+
+
+def worker_count(requested: int | None, rows: int, cores: int | None = None) -> int:
+    """Never more workers than asked, than the machine's cores, or than there are rows to grade."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, min(requested or cores, cores, rows))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     rows = read_csv(path.read_text(encoding="utf-8"))
     if not args.grad and rows and not any((r.get("grad") or r.get("parameter") or "").strip() for r in rows):
         raise SymrnnError("no gradient named: add a 'grad' column to the CSV or pass --grad NAME")
-    results = grade_rows(args.spec, rows, grad=args.grad, workers=args.workers,
+    results = grade_rows(args.spec, rows, grad=args.grad, workers=worker_count(args.workers, len(rows)),
                          time_limit=args.time_limit or limits.TIME_LIMIT)
     text = write_csv(results)
     if args.output:

@@ -37,3 +37,13 @@ EXPANDED_ORACLE_MAX_OPS = 600
 checked against sympy.diff of that loss; larger ones use the element-level chain rule only
 (both oracles are sympy.diff based). Measured here: rnn-tanh at T = 3 counts 443 and its
 expanded oracle takes 2.6 s; a column GRU with hidden 2 at T = 2 counts 1,507 and takes 27 s."""
+
+MAX_EXAM_VARIANTS = 1000
+"""Versions of one exam. Measured here (2-core machine): 1,000 versions x 8 families draw and
+render in memory in about 10 s (``symrnn exam --benchmark --variants 1000``)."""
+
+MAX_STRESS_VARIANTS = 10_000
+"""Draws of a stress test: 1,000 draws of every family take about 7 s here, so 10,000 about 70 s."""
+
+MAX_WORKERS = 64
+"""Worker processes of ``symrnn grade``; never more than the machine's cores or the rows to grade."""
