@@ -281,8 +281,9 @@ def test_a_wrong_answer_that_is_no_known_mistake_says_so():
 
 
 def test_coinciding_mistakes_are_reported_without_a_guess():
+    from symrnn.check.diagnose import MutantValues, report_matches
     from symrnn.check.mutations import Mutant
-    from symrnn.check.verdict import MutantValues, Verdict, report_matches
+    from symrnn.check.verdict import Verdict
 
     # No catalogue gradient has two mistakes that coincide on the drawn instances (checked by
     # test_catalogue_mistakes_are_told_apart); the wording for when they do:
@@ -301,8 +302,8 @@ def test_coinciding_mistakes_are_reported_without_a_guess():
 
 def test_catalogue_mistakes_are_told_apart():
     """On the drawn instances, no two different mistakes give the same gradient (R/exams' stress test)."""
+    from symrnn.check.diagnose import mutant_table
     from symrnn.check.evaluate import agree
-    from symrnn.check.verdict import mutant_table
 
     for name, grad in _catalogue_gradients():
         table = mutant_table(problem(catalogue.load(name), grad))
@@ -507,7 +508,7 @@ def test_question_expanded_and_reordered_variants_are_accepted(name, grad):
 
 @pytest.mark.parametrize("name, grad", list(_catalogue_gradients()))
 def test_question_each_applicable_mistake_gets_its_note(name, grad):
-    from symrnn.check.verdict import mutant_table
+    from symrnn.check.diagnose import mutant_table
 
     prob = problem(catalogue.load(name), grad)
     tried: dict[str, str] = {}

@@ -116,54 +116,13 @@ def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limi
         truth = {k: numeric.as_float(v) for k, v in inst.gradients().items()}
         params, data = call_data(inst)
         start = time.monotonic()
-        try:
-            with _time_limit(time_limit):
-                got = fn(params, data)
-        except _FunctionTimeout:
-            verdict.status = "timeout"
-            verdict.message = f"the function did not return within {time_limit:g} s"
-            verdict.draws = n + 1
-            return verdict
-        except Exception as err:  # noqa: BLE001 - the person's code may raise anything: report it
-            verdict.status = "error"
-            verdict.message = f"the function raised {type(err).__name__}: {err}"
-            verdict.draws = n + 1
-            return verdict
-        if not isinstance(got, dict):
-            verdict.status = "error"
-            verdict.message = f"the function must return a dict of gradients, got {type(got).__name__}"
+        got = _call(fn, params, data, time_limit, verdict)
+        if got is None:
             verdict.draws = n + 1
             return verdict
         for key in sorted(truth):
             info = verdict.parameters.setdefault(key, {"status": "correct", "max_error": 0.0, "differ": []})
-            if key not in got:
-                info["status"] = "missing"
-                info["max_error"] = None
-                continue
-            try:
-                value = np.asarray(got[key], dtype=float)
-            except (TypeError, ValueError):
-                info["status"] = "wrong"
-                info["message"] = f"not an array of numbers (got {type(got[key]).__name__})"
-                info["max_error"] = None
-                continue
-            want = truth[key]
-            if value.shape != want.shape:
-                if value.size == want.size:
-                    value = value.reshape(want.shape)
-                else:
-                    info["status"] = "wrong"
-                    info["shape"] = list(value.shape)
-                    continue
-            err = np.abs(value - want)
-            scale = max(1.0, float(np.max(np.abs(want))))
-            if info["max_error"] is not None:
-                info["max_error"] = max(info["max_error"], float(np.max(err)))
-            bad = err > RTOL * scale
-            if np.any(bad):
-                info["status"] = "wrong"
-                info["differ"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(bad))]
-                info.setdefault("T", inst.T)
+            _compare(info, key, got, truth[key], inst.T)
         verdict.draws = n + 1
         verdict.parameters.setdefault("_seconds", {"status": "info", "max_error": None})
         verdict.parameters["_seconds"]["max_error"] = time.monotonic() - start
@@ -173,3 +132,53 @@ def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limi
         bad = sorted(k for k, info in verdict.parameters.items() if info["status"] != "correct")
         verdict.message = "wrong or missing gradients: " + ", ".join(bad)
     return verdict
+
+
+def _call(fn, params: dict, data: dict, time_limit: float | None, verdict: FunctionVerdict) -> dict | None:
+    """The gradients ``fn`` returns; None (with the verdict's status and message set) if it fails."""
+    try:
+        with _time_limit(time_limit):
+            got = fn(params, data)
+    except _FunctionTimeout:
+        verdict.status = "timeout"
+        verdict.message = f"the function did not return within {time_limit:g} s"
+        return None
+    except Exception as err:  # noqa: BLE001 - the person's code may raise anything: report it
+        verdict.status = "error"
+        verdict.message = f"the function raised {type(err).__name__}: {err}"
+        return None
+    if not isinstance(got, dict):
+        verdict.status = "error"
+        verdict.message = f"the function must return a dict of gradients, got {type(got).__name__}"
+        return None
+    return got
+
+
+def _compare(info: dict, key: str, got: dict, want: np.ndarray, T) -> None:
+    """Record in ``info`` how the returned gradient ``got[key]`` compares with ``want`` on one draw."""
+    if key not in got:
+        info["status"] = "missing"
+        info["max_error"] = None
+        return
+    try:
+        value = np.asarray(got[key], dtype=float)
+    except (TypeError, ValueError):
+        info["status"] = "wrong"
+        info["message"] = f"not an array of numbers (got {type(got[key]).__name__})"
+        info["max_error"] = None
+        return
+    if value.shape != want.shape:
+        if value.size != want.size:
+            info["status"] = "wrong"
+            info["shape"] = list(value.shape)
+            return
+        value = value.reshape(want.shape)
+    err = np.abs(value - want)
+    scale = max(1.0, float(np.max(np.abs(want))))
+    if info["max_error"] is not None:
+        info["max_error"] = max(info["max_error"], float(np.max(err)))
+    bad = err > RTOL * scale
+    if np.any(bad):
+        info["status"] = "wrong"
+        info["differ"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(bad))]
+        info.setdefault("T", T)

@@ -8,132 +8,42 @@ whose values equal a mutant's on every instance is diagnosed as that mistake.
 
 One generator per mistake id (a table, :data:`MUTATORS`); each yields mutants at every site
 where the mistake can be made (every transpose that can be dropped, every product that can be
-swapped, ...). Mutants that cannot be built (shapes), cannot be evaluated (an index out of
-range) or equal the correct gradient are dropped by :func:`mutants`.
+swapped, ...), with the tree edits of ``edits.py``. Mutants that cannot be built (shapes),
+cannot be evaluated (an index out of range) or equal the correct gradient are dropped by
+``diagnose.mutant_table``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import sympy
 
 from ..core import ir
 from ..core.activations import activation
 from ..core.derive import Derivation
-from ..core.errors import ShapeError
 from ..core.labels import Equation
 from ..core.mistakes import MISTAKES
-from ..printing.plain import plain
+from .edits import Context, Mutant, changed, closed_form_sites, safe, show, sites, variants
 
-
-@dataclass(frozen=True)
-class Mutant:
-    mistake: str  # an id of MISTAKES
-    where: str  # the label of the equation changed (or several, comma-separated)
-    detail: str  # what was changed, in plain text
-    adjoints: tuple[tuple[str, ir.Expr], ...]  # (label, new rhs) of mutated adjoint equations
-    gradient: ir.Expr  # the gradient's rhs (mutated or not)
-
-
-@dataclass(frozen=True)
-class Context:
-    derivation: Derivation
-    grad: Equation
-
-    @property
-    def adjoints(self) -> tuple[Equation, ...]:
-        return self.derivation.generic_adjoints
-
-    @property
-    def forward(self) -> tuple[Equation, ...]:
-        return self.derivation.generic_forward
-
-
-# --------------------------------------------------------------------------- tree edits
-
-
-def _variants(expr: ir.Expr, edit: Callable[[ir.Expr], list[ir.Expr]]) -> Iterator[tuple[ir.Expr, ir.Expr, ir.Expr]]:
-    """Every copy of ``expr`` with exactly one sub-expression replaced: ``(new, old, replacement)``."""
-    for replacement in edit(expr):
-        yield replacement, expr, replacement
-    kids = expr.children()
-    for i, kid in enumerate(kids):
-        for new_kid, old, rep in _variants(kid, edit):
-            try:
-                yield expr.rebuild(kids[:i] + (new_kid,) + kids[i + 1:]), old, rep
-            except ShapeError:
-                continue
-
-
-def _safe(fn, *args):
-    try:
-        return fn(*args)
-    except ShapeError:
-        return None
-
-
-def _sites(ctx: Context, edit, mistake: str, describe, include_grad: bool = True, include_adjoints: bool = True) -> Iterator[Mutant]:
-    if include_grad:
-        for new, old, rep in _variants(ctx.grad.rhs, edit):
-            yield Mutant(mistake, ctx.grad.label, describe(old, rep), (), new)
-    if include_adjoints:
-        for eq in ctx.adjoints:
-            for new, old, rep in _variants(eq.rhs, edit):
-                changes = ((eq.label, new),) + _same_edit_in_siblings(ctx, eq, old, rep)
-                yield Mutant(mistake, ", ".join(label for label, _ in changes), describe(old, rep), changes, ctx.grad.rhs)
-
-
-def _same_edit_in_siblings(ctx: Context, eq: Equation, old: ir.Expr, rep: ir.Expr) -> tuple:
-    """A mistake made in ``dL/dh_t`` is made in its boundary case ``dL/dh_T`` too."""
-    var = eq.lhs.of
-    if var.time != ir.t_SYM:
-        return ()
-    out = []
-    for sib in ctx.adjoints:
-        svar = sib.lhs.of
-        if sib is eq or (svar.name, svar.layer) != (var.name, var.layer) or svar.time is None:
-            continue
-        mapping = {ir.t_SYM: svar.time}
-        try:
-            new = ir.substitute(sib.rhs, {ir.retime(old, mapping): ir.retime(rep, mapping)})
-        except ShapeError:
-            continue
-        if new != sib.rhs:
-            out.append((sib.label, new))
-    return tuple(out)
-
-
-def _show(e: ir.Expr) -> str:
-    try:
-        return plain(e)
-    except (TypeError, ValueError):  # pragma: no cover - printing never fails on built expressions
-        return type(e).__name__
-
-
-def _changed(old, rep) -> str:
-    return f"{_show(old)} -> {_show(rep)}"
-
-
-# --------------------------------------------------------------------------- mutators
+__all__ = ["MUTATORS", "Context", "Mutant", "candidates"]
 
 
 def missing_transpose(ctx: Context):
     def edit(e):
         return [e.x] if isinstance(e, ir.Transpose) else []
 
-    yield from _sites(ctx, edit, "missing_transpose", _changed)
+    yield from sites(ctx, edit, "missing_transpose", changed)
 
 
 def row_column_mixed(ctx: Context):
     def edit(e):
         if isinstance(e, ir.MatMul):
-            swapped = _safe(ir.matmul, e.right, e.left)
+            swapped = safe(ir.matmul, e.right, e.left)
             return [swapped] if swapped is not None else []
         return []
 
-    yield from _sites(ctx, edit, "row_column_mixed", _changed)
+    yield from sites(ctx, edit, "row_column_mixed", changed)
     flipped = _transposed_sum(ctx.grad.rhs)
     if flipped is not None:
         yield Mutant("row_column_mixed", ctx.grad.label, "the gradient transposed (x delta^T instead of delta x^T)", (), flipped)
@@ -144,7 +54,7 @@ def _transposed_sum(expr: ir.Expr) -> ir.Expr | None:
         inner = _transposed_sum(expr.body)
         return None if inner is None else ir.TimeSum(expr.index, expr.lo, expr.hi, inner)
     if isinstance(expr, ir.MatMul):
-        return _safe(ir.matmul, ir.transpose(expr.right), ir.transpose(expr.left))
+        return safe(ir.matmul, ir.transpose(expr.right), ir.transpose(expr.left))
     return None
 
 
@@ -172,7 +82,7 @@ def _dropped_recurrence(ctx: Context, cell_state: bool):
         if later and kept:
             new = ir.add(*kept)
             yield Mutant("lstm_cell_path_dropped" if cell_state else "missing_recurrent_term", eq.label,
-                         "dropped " + " + ".join(_show(t) for t in later), ((eq.label, new),), ctx.grad.rhs)
+                         "dropped " + " + ".join(show(t) for t in later), ((eq.label, new),), ctx.grad.rhs)
 
 
 def missing_recurrent_term(ctx: Context):
@@ -191,18 +101,18 @@ def wrong_activation_derivative(ctx: Context):
         act = activation(fn)
         if act.from_output is None:
             correct = ir.DerivApply(fn, pre)
-            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {_show(out)}")]
+            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {show(out)}")]
         else:
             correct = act.from_output(out)
-            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {_show(out)} instead of {_show(pre)}")]
+            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {show(out)} instead of {show(pre)}")]
             if out.time is not None:
                 prev = out.at(out.time - 1)
-                wrongs.append((act.from_output(prev), f"the derivative written with {_show(prev)} instead of {_show(out)}"))
+                wrongs.append((act.from_output(prev), f"the derivative written with {show(prev)} instead of {show(out)}"))
             if isinstance(pre, ir.Var):
-                wrongs.append((act.from_output(pre), f"the output form of {fn}' written with the pre-activation {_show(pre)}"))
+                wrongs.append((act.from_output(pre), f"the output form of {fn}' written with the pre-activation {show(pre)}"))
         for eq in ctx.adjoints:
             for wrong, text in wrongs:
-                new = _safe(ir.substitute, eq.rhs, {correct: wrong})
+                new = safe(ir.substitute, eq.rhs, {correct: wrong})
                 if new is not None and new != eq.rhs:
                     yield Mutant("wrong_activation_derivative", eq.label, text, ((eq.label, new),), ctx.grad.rhs)
 
@@ -214,7 +124,7 @@ def _has_target(expr: ir.Expr) -> bool:
 def sign_error(ctx: Context):
     for eq in ctx.adjoints:
         if _has_target(eq.rhs):
-            yield Mutant("sign_error", eq.label, f"{_show(eq.rhs)} with the opposite sign", ((eq.label, ir.neg(eq.rhs)),), ctx.grad.rhs)
+            yield Mutant("sign_error", eq.label, f"{show(eq.rhs)} with the opposite sign", ((eq.label, ir.neg(eq.rhs)),), ctx.grad.rhs)
 
 
 def off_by_one(ctx: Context):
@@ -232,30 +142,8 @@ def off_by_one(ctx: Context):
             return f"power {old.exponent} -> {rep.exponent}"
         return f"sum from {old.lo} to {old.hi} -> from {rep.lo} to {rep.hi}"
 
-    yield from _sites(ctx, edit, "off_by_one", describe)
-    yield from _closed_form_sites(ctx, edit, "off_by_one", describe)
-
-
-def _closed_form_sites(ctx: Context, edit, mistake: str, describe) -> Iterator[Mutant]:
-    """The mistake made in a closed form of an adjoint (the power sum, D2L's 9.7.15): every
-    generic equation of that adjoint is replaced by the mistaken closed form at its step."""
-    for form in getattr(ctx.derivation, "closed_forms", ()):
-        if not isinstance(form.lhs, ir.Adjoint) or form.bounds is None or form.lhs.of.time != ir.t_SYM:
-            continue
-        var = form.lhs.of
-        targets = [eq for eq in ctx.adjoints if (eq.lhs.of.name, eq.lhs.of.layer) == (var.name, var.layer)
-                   and eq.lhs.of.time is not None]
-        if not targets:
-            continue
-        for new, old, rep in _variants(form.rhs, edit):
-            changes = []
-            try:
-                for eq in targets:
-                    changes.append((eq.label, ir.retime(new, {ir.t_SYM: eq.lhs.of.time})))
-            except ShapeError:
-                continue
-            yield Mutant(mistake, f"{form.label} ({', '.join(label for label, _ in changes)})", describe(old, rep),
-                         tuple(changes), ctx.grad.rhs)
+    yield from sites(ctx, edit, "off_by_one", describe)
+    yield from closed_form_sites(ctx, edit, "off_by_one", describe)
 
 
 def missing_mean(ctx: Context):
@@ -266,15 +154,15 @@ def missing_mean(ctx: Context):
         kids = e.children()
         return e if not kids else e.rebuild(tuple(strip(k) for k in kids))
 
-    changed = []
+    edited = []
     for eq in ctx.adjoints:
         new = strip(eq.rhs)
         if new != eq.rhs:
-            changed.append((eq.label, new))
+            edited.append((eq.label, new))
     grad = strip(ctx.grad.rhs)
-    if changed or grad != ctx.grad.rhs:
-        where = ", ".join([label for label, _ in changed] + ([ctx.grad.label] if grad != ctx.grad.rhs else []))
-        yield Mutant("missing_mean", where, "the factor 1/T dropped", tuple(changed), grad)
+    if edited or grad != ctx.grad.rhs:
+        where = ", ".join([label for label, _ in edited] + ([ctx.grad.label] if grad != ctx.grad.rhs else []))
+        yield Mutant("missing_mean", where, "the factor 1/T dropped", tuple(edited), grad)
 
 
 def _is_bias(ctx: Context) -> bool:
@@ -304,7 +192,7 @@ def bias_not_summed(ctx: Context):
     def edit(e):
         return [e.x] if isinstance(e, ir.SumRows) else []
 
-    for new, old, rep in _variants(ctx.grad.rhs, edit):
+    for new, old, rep in variants(ctx.grad.rhs, edit):
         yield Mutant("bias_not_summed", ctx.grad.label, "not summed over the batch (rows)", (), new)
 
 
@@ -336,7 +224,7 @@ def wrong_signal_pairing(ctx: Context):
                     out.append(other)
         return out
 
-    yield from _sites(ctx, edit, "wrong_signal_pairing", _changed, include_adjoints=False)
+    yield from sites(ctx, edit, "wrong_signal_pairing", changed, include_adjoints=False)
 
     def local_edit(e):
         """``dL/dC_t ⊙ C_{t-1}`` paired with the wrong step: ``dL/dC_t ⊙ C_t``."""
@@ -349,7 +237,7 @@ def wrong_signal_pairing(ctx: Context):
                 out.extend(rebuild(mine.at(mine.time + d)) for d in (1, -1))
         return out
 
-    yield from _sites(ctx, local_edit, "wrong_signal_pairing", _changed, include_grad=False)
+    yield from sites(ctx, local_edit, "wrong_signal_pairing", changed, include_grad=False)
 
 
 def diag_wrong_side(ctx: Context):
@@ -378,25 +266,25 @@ def diag_wrong_side(ctx: Context):
             if mapping is None:
                 continue
             g2, d2 = ir.retime(g, mapping), ir.retime(d, mapping)
-            inner = _safe(ir.matmul, other, g2) if adj_side == "right" else _safe(ir.matmul, g2, other)
+            inner = safe(ir.matmul, other, g2) if adj_side == "right" else safe(ir.matmul, g2, other)
             if inner is None or inner.shape != d2.shape:
                 continue
             return [ir.hadamard(d2, inner)]
         return []
 
-    yield from _sites(ctx, edit, "diag_wrong_side", _changed)
+    yield from sites(ctx, edit, "diag_wrong_side", changed)
 
 
 def elementwise_matmul_confused(ctx: Context):
     def edit(e):
         if isinstance(e, ir.Hadamard):
-            m = _safe(ir.matmul, e.left, e.right)
+            m = safe(ir.matmul, e.left, e.right)
             return [m] if m is not None and m.shape == e.shape and e.shape != (1, 1) else []
         if isinstance(e, ir.MatMul) and e.left.shape == e.right.shape and e.shape != (1, 1):
             return [ir.hadamard(e.left, e.right)]
         return []
 
-    yield from _sites(ctx, edit, "elementwise_matmul_confused", _changed)
+    yield from sites(ctx, edit, "elementwise_matmul_confused", changed)
 
 
 def output_nonlinearity_twice(ctx: Context):

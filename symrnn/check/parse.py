@@ -22,11 +22,17 @@ from .grammar import ALLOWED_COMMANDS, ALLOWED_SYMBOLS, ALLOWED_UNICODE, GRAMMAR
 
 
 class AnswerError(SymrnnError):
-    """A typed answer cannot be read; the message names the column and shows a caret."""
+    """A typed answer cannot be read; the message names the column and shows a caret.
 
-    def __init__(self, message: str, text: str = "", column: int | None = None):
+    ``hint`` is the id of the mistake (``symrnn.core.mistakes.MISTAKES``) the problem points to,
+    given where the error is made (a product of mismatched shapes that a transpose would fix:
+    ``missing_transpose``); empty when it points to none.
+    """
+
+    def __init__(self, message: str, text: str = "", column: int | None = None, hint: str = ""):
         self.column = column
         self.problem = message
+        self.hint = hint
         where = f"column {column}: " if column is not None else ""
         snippet = ""
         if text and column is not None and len(text) <= 200:

@@ -6,10 +6,11 @@ symbol: ``W_hh`` (no time), ``h`` (timed: needs ``h_t``, ``h_{t-1}``, ``h[3]``),
 ``\\frac{\\partial L}{\\partial h_{t+1}}``, ``dL/dh_t`` or ``dL_dh[t+1]``; ``\\delta_t`` is the
 adjoint of the hidden pre-activation ``a_t`` (or of ``h_t`` when the cell has none).
 
-A symbol is resolved from its base and its subscripts: the longest run of name-like pieces that
-spells a known name (``W`` + ``hh`` -> ``W_hh``; ``w`` + ``5`` -> ``w5``; ``b`` + ``i`` -> the
-LSTM bias ``b_i``) is the name; ``lN`` or ``^{(N)}`` is the layer; what is left is the time
-index (``t``, ``t-1``, ``T+t-i``, ``3``). Unknown names are refused with their column.
+A symbol is resolved from its base and its subscripts (``naming.py`` has the conventions,
+``reading.py`` reads them): the longest run of name-like pieces that spells a known name
+(``W`` + ``hh`` -> ``W_hh``; ``w`` + ``5`` -> ``w5``; ``b`` + ``i`` -> the LSTM bias ``b_i``)
+is the name; ``lN`` or ``^{(N)}`` is the layer; what is left is the time index (``t``,
+``t-1``, ``T+t-i``, ``3``). Unknown names are refused with their column.
 """
 
 from __future__ import annotations

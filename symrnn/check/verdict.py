@@ -28,12 +28,14 @@ from ..core.mistakes import MISTAKES
 from ..printing.latex import latex
 from ..printing.plain import plain
 from . import limits
+from .diagnose import MUTANT_CACHE, MUTANT_SETTINGS, diagnose, mutant_table
 from .evaluate import Problem, Setting, agree, close, deadline_from, evaluate_answer, problem, resolve_spec
-from .mutations import Mutant, candidates
 from .parse import AnswerError
 from .shapes import read
 
-MUTANT_SETTINGS = ("float", "float T+1")
+__all__ = ["Counterexample", "Verdict", "check_answer", "check_text", "mutant_table", "normalize_grad"]
+
+_MUTANT_CACHE = MUTANT_CACHE  # the same dict, by its old name (benchmarks/bench_check.py clears it)
 
 
 @dataclass
@@ -130,61 +132,6 @@ def _to_list(x: np.ndarray) -> list:
     return [[one(v) for v in row] for row in np.asarray(x)]
 
 
-# --------------------------------------------------------------------------- mutants
-
-
-@dataclass
-class MutantValues:
-    mutant: Mutant
-    values: dict  # setting name -> the mutant's gradient
-    adjoints: dict  # setting name -> the adjoints of the mutated recurrence (None: the true ones)
-
-
-_MUTANT_CACHE: dict = {}
-
-
-def mutant_table(prob: Problem) -> list[MutantValues]:
-    """The mutants of a problem that differ from the truth, with their values (cached)."""
-    key = (prob.spec, prob.grad)
-    if key in _MUTANT_CACHE:
-        return _MUTANT_CACHE[key]
-    out = []
-    labels = {eq.label: eq for eq in prob.derivation.generic_adjoints}
-    for m in candidates(prob.derivation, prob.equation):
-        values, adjoints = {}, {}
-        try:
-            for name in MUTANT_SETTINGS:
-                setting = prob.settings.get(name)
-                if setting is None:
-                    continue
-                values[name], adjoints[name] = mutant_value(m, setting, labels)
-        except (SymrnnError, ValueError, ArithmeticError, KeyError):
-            continue
-        if all(agree(values[n], prob.settings[n].truth, "float") for n in values):
-            continue
-        out.append(MutantValues(m, values, adjoints))
-    _MUTANT_CACHE[key] = out
-    return out
-
-
-def mutant_value(m: Mutant, setting: Setting, labels: dict) -> tuple[np.ndarray, dict | None]:
-    """The mutant's gradient on a setting, and the adjoints its recurrence gives (None: true)."""
-    inst = setting.instance
-    if m.adjoints:
-        changed = dict(m.adjoints)
-        eqs = [labels[label] if label not in changed else _with_rhs(labels[label], changed[label]) for label in labels]
-        adj = numeric.generic_sweep(inst, eqs, changed=frozenset(changed))
-    else:
-        adj = None
-    return numeric.evaluate(m.gradient, inst, adjoints=adj), adj
-
-
-def _with_rhs(eq, rhs):
-    from dataclasses import replace
-
-    return replace(eq, rhs=rhs)
-
-
 # --------------------------------------------------------------------------- the chain
 
 
@@ -210,7 +157,7 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
         expr = read(text, prob.table, prob.shape)
     except AnswerError as err:
         verdict.message = str(err)
-        hint = getattr(err, "hint", "")
+        hint = err.hint
         if hint:
             verdict.mistakes = [hint]
             verdict.feedback = MISTAKES[hint].feedback
@@ -281,60 +228,8 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
                 values[name] = evaluate_answer(expr, prob.settings[name], deadline)
             except (numeric.EvaluationError, SymrnnError):
                 pass
-    _diagnose(prob, expr, values, verdict, deadline)
+    diagnose(prob, expr, values, verdict, deadline)
     return verdict
-
-
-def _diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadline) -> None:
-    """Match the answer against every mutant.
-
-    In the world of a mutant, an adjoint symbol the answer uses (``dL/dh_{t+1}``) stands for
-    the adjoint the mistaken recurrence gives: so an answer that expands one step of a
-    mistaken recurrence matches that mistake, as does one that writes it out fully.
-    """
-    names = [n for n in MUTANT_SETTINGS if n in prob.settings]
-    if not all(n in values for n in names):
-        return
-    matches = []
-    for mv in mutant_table(prob):
-        ok = True
-        for n in names:
-            if mv.adjoints.get(n) is None:
-                mine = values[n]
-            else:
-                try:
-                    mine = numeric.evaluate(expr, prob.settings[n].instance, adjoints=mv.adjoints[n], deadline=deadline)
-                except numeric.EvaluationError:
-                    ok = False
-                    break
-            if not agree(mine, mv.values[n], "float"):
-                ok = False
-                break
-        if ok:
-            matches.append(mv)
-    report_matches(matches, verdict)
-
-
-def report_matches(matches: list[MutantValues], verdict: Verdict) -> None:
-    """Name the mistake of the matching mutants; several distinct mistakes are reported as coinciding."""
-    if not matches:
-        verdict.feedback = "Not correct, and not one of the known mistakes: compare with the counterexample."
-        verdict.teacher_note = "No catalogued mistake reproduces this answer."
-        return
-    ids = list(dict.fromkeys(mv.mutant.mistake for mv in matches))
-    verdict.mistakes = ids
-    first = matches[0].mutant
-    if len(ids) == 1:
-        m = MISTAKES[ids[0]]
-        verdict.feedback = m.feedback
-        verdict.teacher_note = m.teacher_note
-        verdict.detail = f"{first.where}: {first.detail}"
-    else:
-        titles = " and ".join(f"'{MISTAKES[i].title}'" for i in ids)
-        verdict.feedback = (f"On this problem the mistakes {titles} give the same result, so symrnn cannot tell which "
-                            "one was made: " + " / ".join(MISTAKES[i].feedback for i in ids))
-        verdict.teacher_note = "Coinciding mistakes: " + "; ".join(f"{i}: {MISTAKES[i].teacher_note}" for i in ids)
-        verdict.detail = "; ".join(f"{mv.mutant.mistake} at {mv.mutant.where}: {mv.mutant.detail}" for mv in matches[:4])
 
 
 def _counterexample(prob: Problem, setting: Setting, expr: ir.Expr, got, note: str) -> Counterexample:
