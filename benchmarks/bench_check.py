@@ -80,14 +80,14 @@ def submissions(n: int) -> list[dict]:
 
 
 def grading_time(n: int, workers: int) -> dict:
-    from symrnn.check import evaluate, verdict
+    from symrnn.check import diagnose, evaluate
     from symrnn.check.grade import grade_rows
 
     rows = submissions(n)
     # Building the submissions filled this process's caches; forked workers would inherit them.
     # Clear them, so that every worker derives, draws and builds its mutant tables itself.
     evaluate.problem.cache_clear()
-    verdict._MUTANT_CACHE.clear()
+    diagnose.MUTANT_CACHE.clear()
     by_spec: dict[str, list] = {}
     for row in rows:
         by_spec.setdefault(row["spec"], []).append(row)

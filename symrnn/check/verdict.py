@@ -35,7 +35,6 @@ from .shapes import read
 
 __all__ = ["Counterexample", "Verdict", "check_answer", "check_text", "mutant_table", "normalize_grad"]
 
-_MUTANT_CACHE = MUTANT_CACHE  # the same dict, by its old name (benchmarks/bench_check.py clears it)
 
 
 @dataclass
