@@ -28,7 +28,7 @@ from ..core.mistakes import MISTAKES
 from ..printing.latex import latex
 from ..printing.plain import plain
 from . import limits
-from .diagnose import MUTANT_CACHE, MUTANT_SETTINGS, diagnose, mutant_table
+from .diagnose import MUTANT_SETTINGS, diagnose, mutant_table
 from .evaluate import Problem, Setting, agree, close, deadline_from, evaluate_answer, problem, resolve_spec
 from .parse import AnswerError
 from .shapes import read
