@@ -107,14 +107,6 @@ def _sequence(values, key, T, B, n, dtype):
     return out
 
 
-def _one_step(values, key, step, T, B, n, dtype):
-    """A (B, n) input given at one step only (step 1 or T)."""
-    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
-    out[step] = value
-    return out
-
-
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
     out = np.zeros((T + 2, B, n), dtype)
@@ -123,15 +115,8 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _static(values, key, B, n, dtype):
-    value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
-    return value.reshape(B, n)
-
-
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+def _forward(params, inputs, targets, steps):
+    """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "x")
     targets = _as_dict(targets, "y")
     dtype = _dtype(params, inputs, targets)
@@ -162,45 +147,27 @@ def forward(params, inputs, targets=None, steps=None):
         "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     y = _sequence(targets, "y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (
+        dtype, W_hh_l1, W_hx_l2, W_hh_l2, W_qh, B, T, x, h_l1, h_l2, o, y,
+    )
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "x")
-    targets = _as_dict(targets, "y")
-    dtype = _dtype(params, inputs, targets)
-    W_hx_l1 = _param(params, "W_hx_l1", (2, 2), dtype)
-    W_hh_l1 = _param(params, "W_hh_l1", (2, 2), dtype)
-    b_h_l1 = _param(params, "b_h_l1", (2, 1), dtype)
-    W_hx_l2 = _param(params, "W_hx_l2", (2, 2), dtype)
-    W_hh_l2 = _param(params, "W_hh_l2", (2, 2), dtype)
-    b_h_l2 = _param(params, "b_h_l2", (2, 1), dtype)
-    W_qh = _param(params, "W_qh", (2, 2), dtype)
-    b_q = _param(params, "b_q", (2, 1), dtype)
-    B, T = _sizes(steps, (_get(inputs, "x"), _get(targets, "y")), (_get(inputs, "h_l1_0"), _get(inputs, "h_l2_0")))
-    x = _sequence(inputs, "x", T, B, 2, dtype)
-    h_l1 = _initial(inputs, "h_l1_0", T, B, 2, dtype)
-    h_l2 = _initial(inputs, "h_l2_0", T, B, 2, dtype)
-    a_l1 = np.zeros((T + 2, B, 2), dtype)
-    a_l2 = np.zeros((T + 2, B, 2), dtype)
-    o = np.zeros((T + 2, B, 2), dtype)
-    y = _sequence(targets, "y", T, B, 2, dtype)
-
-    # forward: every step is kept for the reversed loop
-    _steps(a_l1, 1, T)[:] = _steps(x, 1, T) @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
-    _steps(a_l2, 1, T)[:] = b_h_l2.T  # fwd:a_l2:t
-    for t in range(1, T + 1):
-        a_l1[t] += h_l1[t - 1] @ W_hh_l1.T  # fwd:a_l1:t
-        h_l1[t] = np.tanh(a_l1[t])  # fwd:h_l1:t
-        a_l2[t] += h_l1[t] @ W_hx_l2.T + h_l2[t - 1] @ W_hh_l2.T  # fwd:a_l2:t
-        h_l2[t] = np.tanh(a_l2[t])  # fwd:h_l2:t
-    _steps(o, 1, T)[:] = _steps(h_l2, 1, T) @ W_qh.T + b_q.T  # fwd:o:t
-    L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (
+        dtype, W_hh_l1, W_hx_l2, W_hh_l2, W_qh, B, T, x, h_l1, h_l2, o, y,
+    ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
     d_a_l1 = np.zeros((T + 2, B, 2), dtype)

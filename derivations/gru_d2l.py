@@ -115,14 +115,6 @@ def _sequence(values, key, T, B, n, dtype):
     return out
 
 
-def _one_step(values, key, step, T, B, n, dtype):
-    """A (B, n) input given at one step only (step 1 or T)."""
-    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
-    out[step] = value
-    return out
-
-
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
     out = np.zeros((T + 2, B, n), dtype)
@@ -131,15 +123,8 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _static(values, key, B, n, dtype):
-    value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
-    return value.reshape(B, n)
-
-
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given."""
+def _forward(params, inputs, targets, steps):
+    """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "X")
     targets = _as_dict(targets, "Y")
     dtype = _dtype(params, inputs, targets)
@@ -180,55 +165,27 @@ def forward(params, inputs, targets=None, steps=None):
         "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     Y = _sequence(targets, "Y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (
+        dtype, W_hr, W_hz, W_hh, W_hq, B, T, X, H, R, Z, H_tilde, Yhat, Y,
+    )
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "X")
-    targets = _as_dict(targets, "Y")
-    dtype = _dtype(params, inputs, targets)
-    W_xr = _param(params, "W_xr", (2, 2), dtype)
-    W_hr = _param(params, "W_hr", (2, 2), dtype)
-    b_r = _param(params, "b_r", (1, 2), dtype)
-    W_xz = _param(params, "W_xz", (2, 2), dtype)
-    W_hz = _param(params, "W_hz", (2, 2), dtype)
-    b_z = _param(params, "b_z", (1, 2), dtype)
-    W_xh = _param(params, "W_xh", (2, 2), dtype)
-    W_hh = _param(params, "W_hh", (2, 2), dtype)
-    b_h = _param(params, "b_h", (1, 2), dtype)
-    W_hq = _param(params, "W_hq", (2, 2), dtype)
-    b_q = _param(params, "b_q", (1, 2), dtype)
-    B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"),))
-    X = _sequence(inputs, "X", T, B, 2, dtype)
-    H = _initial(inputs, "H_0", T, B, 2, dtype)
-    A_r = np.zeros((T + 2, B, 2), dtype)
-    R = np.zeros((T + 2, B, 2), dtype)
-    A_z = np.zeros((T + 2, B, 2), dtype)
-    Z = np.zeros((T + 2, B, 2), dtype)
-    A_h = np.zeros((T + 2, B, 2), dtype)
-    H_tilde = np.zeros((T + 2, B, 2), dtype)
-    Yhat = np.zeros((T + 2, B, 2), dtype)
-    Y = _sequence(targets, "Y", T, B, 2, dtype)
-
-    # forward: every step is kept for the reversed loop
-    _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_xr + b_r  # fwd:A_r:t
-    _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_xz + b_z  # fwd:A_z:t
-    _steps(A_h, 1, T)[:] = _steps(X, 1, T) @ W_xh + b_h  # fwd:A_h:t
-    for t in range(1, T + 1):
-        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
-        R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
-        Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_h[t] += (R[t] * H[t - 1]) @ W_hh  # fwd:A_h:t
-        H_tilde[t] = np.tanh(A_h[t])  # fwd:H_tilde:t
-        H[t] = Z[t] * H[t - 1] + (1 - Z[t]) * H_tilde[t]  # fwd:H:t
-    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
-    L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (
+        dtype, W_hr, W_hz, W_hh, W_hq, B, T, X, H, R, Z, H_tilde, Yhat, Y,
+    ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
     d_A_r = np.zeros((T + 2, B, 2), dtype)

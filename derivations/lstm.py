@@ -120,14 +120,6 @@ def _sequence(values, key, T, B, n, dtype):
     return out
 
 
-def _one_step(values, key, step, T, B, n, dtype):
-    """A (B, n) input given at one step only (step 1 or T)."""
-    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
-    out[step] = value
-    return out
-
-
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
     out = np.zeros((T + 2, B, n), dtype)
@@ -136,15 +128,8 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _static(values, key, B, n, dtype):
-    value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
-    return value.reshape(B, n)
-
-
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given."""
+def _forward(params, inputs, targets, steps):
+    """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "X")
     targets = _as_dict(targets, "Y")
     dtype = _dtype(params, inputs, targets)
@@ -197,67 +182,27 @@ def forward(params, inputs, targets=None, steps=None):
         "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     Y = _sequence(targets, "Y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (
+        dtype, W_hi, W_hf, W_ho, W_hc, W_hq, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
+    )
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "X")
-    targets = _as_dict(targets, "Y")
-    dtype = _dtype(params, inputs, targets)
-    W_xi = _param(params, "W_xi", (2, 2), dtype)
-    W_hi = _param(params, "W_hi", (2, 2), dtype)
-    b_i = _param(params, "b_i", (1, 2), dtype)
-    W_xf = _param(params, "W_xf", (2, 2), dtype)
-    W_hf = _param(params, "W_hf", (2, 2), dtype)
-    b_f = _param(params, "b_f", (1, 2), dtype)
-    W_xo = _param(params, "W_xo", (2, 2), dtype)
-    W_ho = _param(params, "W_ho", (2, 2), dtype)
-    b_o = _param(params, "b_o", (1, 2), dtype)
-    W_xc = _param(params, "W_xc", (2, 2), dtype)
-    W_hc = _param(params, "W_hc", (2, 2), dtype)
-    b_c = _param(params, "b_c", (1, 2), dtype)
-    W_hq = _param(params, "W_hq", (2, 2), dtype)
-    b_q = _param(params, "b_q", (1, 2), dtype)
-    B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"), _get(inputs, "C_0")))
-    X = _sequence(inputs, "X", T, B, 2, dtype)
-    H = _initial(inputs, "H_0", T, B, 2, dtype)
-    C = _initial(inputs, "C_0", T, B, 2, dtype)
-    A_i = np.zeros((T + 2, B, 2), dtype)
-    I = np.zeros((T + 2, B, 2), dtype)
-    A_f = np.zeros((T + 2, B, 2), dtype)
-    F = np.zeros((T + 2, B, 2), dtype)
-    A_o = np.zeros((T + 2, B, 2), dtype)
-    O = np.zeros((T + 2, B, 2), dtype)
-    A_c = np.zeros((T + 2, B, 2), dtype)
-    C_tilde = np.zeros((T + 2, B, 2), dtype)
-    Yhat = np.zeros((T + 2, B, 2), dtype)
-    tanh_C = np.zeros((T + 2, B, 2), dtype)
-    Y = _sequence(targets, "Y", T, B, 2, dtype)
-
-    # forward: every step is kept for the reversed loop
-    _steps(A_i, 1, T)[:] = _steps(X, 1, T) @ W_xi + b_i  # fwd:A_i:t
-    _steps(A_f, 1, T)[:] = _steps(X, 1, T) @ W_xf + b_f  # fwd:A_f:t
-    _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
-    _steps(A_c, 1, T)[:] = _steps(X, 1, T) @ W_xc + b_c  # fwd:A_c:t
-    for t in range(1, T + 1):
-        A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
-        I[t] = _sigmoid(A_i[t])  # fwd:I:t
-        A_f[t] += H[t - 1] @ W_hf  # fwd:A_f:t
-        F[t] = _sigmoid(A_f[t])  # fwd:F:t
-        A_o[t] += H[t - 1] @ W_ho  # fwd:A_o:t
-        O[t] = _sigmoid(A_o[t])  # fwd:O:t
-        A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
-        C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
-        C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
-        tanh_C[t] = np.tanh(C[t])  # shared by fwd:H:t, adj:O:t, adj:C:t, adj:C:T
-        H[t] = O[t] * tanh_C[t]  # fwd:H:t
-    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
-    L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (
+        dtype, W_hi, W_hf, W_ho, W_hc, W_hq, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
+    ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
     d_A_i = np.zeros((T + 2, B, 2), dtype)

@@ -54,11 +54,6 @@ def _half_sq(pred, target):
     return 0.5 * np.sum(d * d)
 
 
-def _steps(a, lo, hi):
-    """Steps lo..hi of a time-indexed array stacked as rows: shape ((hi - lo + 1) * B, n)."""
-    return a[lo:hi + 1].reshape(-1, a.shape[-1])
-
-
 def _dtype(params, inputs, targets):
     arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
@@ -70,10 +65,6 @@ def _as_dict(value, key):
     return {key: value}
 
 
-def _get(values, key):
-    return None if values is None else values.get(key)
-
-
 def _param(params, key, shape, dtype):
     if key not in params:
         raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
@@ -83,52 +74,6 @@ def _param(params, key, shape, dtype):
     return value
 
 
-def _sizes(steps, sequences, others):
-    """Batch size B and number of steps T from the (B, T, n) and (B, n) arrays given."""
-    sequences = [np.asarray(a) for a in sequences if a is not None]
-    others = [np.asarray(a) for a in others if a is not None]
-    if not sequences and not others:
-        raise ValueError("no input given")
-    B = (sequences or others)[0].shape[0]
-    if sequences:
-        T = sequences[0].shape[1]
-        if steps is not None and steps != T:
-            raise ValueError(f"steps={steps} but the sequences have {T} steps")
-    elif steps is None:
-        raise ValueError("no input carries a time axis: pass steps=T")
-    else:
-        T = int(steps)
-    if T < 1:
-        raise ValueError("need at least one step")
-    return B, T
-
-
-def _sequence(values, key, T, B, n, dtype):
-    """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
-    value = np.asarray(values[key], dtype=dtype)
-    if value.shape != (B, T, n):
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
-    out = np.zeros((T + 2, B, n), dtype)
-    out[1:T + 1] = np.moveaxis(value, 1, 0)
-    return out
-
-
-def _one_step(values, key, step, T, B, n, dtype):
-    """A (B, n) input given at one step only (step 1 or T)."""
-    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
-    out[step] = value
-    return out
-
-
-def _initial(values, key, T, B, n, dtype):
-    """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
-    out = np.zeros((T + 2, B, n), dtype)
-    if values.get(key) is not None:
-        out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    return out
-
-
 def _static(values, key, B, n, dtype):
     value = np.asarray(values[key], dtype=dtype)
     if value.size != B * n:
@@ -136,8 +81,13 @@ def _static(values, key, B, n, dtype):
     return value.reshape(B, n)
 
 
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (out_o1, out_o2), and the loss "L" when targets are given."""
+def _batch(values, key):
+    """The batch size B: the leading axis of the input ``key``."""
+    return np.asarray(values[key]).shape[0]
+
+
+def _forward(params, inputs, targets, steps):
+    """The forward pass: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "i1")
     targets = _as_dict(targets, "target_o1")
     dtype = _dtype(params, inputs, targets)
@@ -151,7 +101,7 @@ def forward(params, inputs, targets=None, steps=None):
     b2 = _param(params, "b2", (1, 1), dtype)
     w7 = _param(params, "w7", (1, 1), dtype)
     w8 = _param(params, "w8", (1, 1), dtype)
-    B = np.asarray(inputs["i1"]).shape[0]
+    B = _batch(inputs, "i1")
     i1 = _static(inputs, "i1", B, 1, dtype)
     i2 = _static(inputs, "i2", B, 1, dtype)
     in_h1 = i1 @ w1 + i2 @ w2 + b1  # fwd:in_h1
@@ -167,49 +117,30 @@ def forward(params, inputs, targets=None, steps=None):
         "out_o2": out_o2,
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     target_o1 = _static(targets, "target_o1", B, 1, dtype)
     target_o2 = _static(targets, "target_o2", B, 1, dtype)
     E_o1 = _half_sq(out_o1, target_o1)  # fwd:E_o1
     E_o2 = _half_sq(out_o2, target_o2)  # fwd:E_o2
     L = E_o1 + E_o2  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (
+        w5, w6, w7, w8, i1, i2, target_o1, target_o2, out_h1, out_h2, out_o1, out_o2,
+    )
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (out_o1, out_o2), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "i1")
-    targets = _as_dict(targets, "target_o1")
-    dtype = _dtype(params, inputs, targets)
-    w1 = _param(params, "w1", (1, 1), dtype)
-    w2 = _param(params, "w2", (1, 1), dtype)
-    b1 = _param(params, "b1", (1, 1), dtype)
-    w3 = _param(params, "w3", (1, 1), dtype)
-    w4 = _param(params, "w4", (1, 1), dtype)
-    w5 = _param(params, "w5", (1, 1), dtype)
-    w6 = _param(params, "w6", (1, 1), dtype)
-    b2 = _param(params, "b2", (1, 1), dtype)
-    w7 = _param(params, "w7", (1, 1), dtype)
-    w8 = _param(params, "w8", (1, 1), dtype)
-    B = np.asarray(inputs["i1"]).shape[0]
-    i1 = _static(inputs, "i1", B, 1, dtype)
-    i2 = _static(inputs, "i2", B, 1, dtype)
-    target_o1 = _static(targets, "target_o1", B, 1, dtype)
-    target_o2 = _static(targets, "target_o2", B, 1, dtype)
-
-    # forward
-    in_h1 = i1 @ w1 + i2 @ w2 + b1  # fwd:in_h1
-    out_h1 = _sigmoid(in_h1)  # fwd:out_h1
-    in_h2 = i1 @ w3 + i2 @ w4 + b1  # fwd:in_h2
-    out_h2 = _sigmoid(in_h2)  # fwd:out_h2
-    in_o1 = out_h1 @ w5 + out_h2 @ w6 + b2  # fwd:in_o1
-    out_o1 = _sigmoid(in_o1)  # fwd:out_o1
-    in_o2 = out_h1 @ w7 + out_h2 @ w8 + b2  # fwd:in_o2
-    out_o2 = _sigmoid(in_o2)  # fwd:out_o2
-    E_o1 = _half_sq(out_o1, target_o1)  # fwd:E_o1
-    E_o2 = _half_sq(out_o2, target_o2)  # fwd:E_o2
-    L = E_o1 + E_o2  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (
+        w5, w6, w7, w8, i1, i2, target_o1, target_o2, out_h1, out_h2, out_o1, out_o2,
+    ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.)
     d_out_o2 = -(target_o2 - out_o2)  # adj:out_o2

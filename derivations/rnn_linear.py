@@ -100,14 +100,6 @@ def _sequence(values, key, T, B, n, dtype):
     return out
 
 
-def _one_step(values, key, step, T, B, n, dtype):
-    """A (B, n) input given at one step only (step 1 or T)."""
-    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
-    out[step] = value
-    return out
-
-
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
     out = np.zeros((T + 2, B, n), dtype)
@@ -116,15 +108,8 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _static(values, key, B, n, dtype):
-    value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
-    return value.reshape(B, n)
-
-
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+def _forward(params, inputs, targets, steps):
+    """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "x")
     targets = _as_dict(targets, "y")
     dtype = _dtype(params, inputs, targets)
@@ -143,33 +128,23 @@ def forward(params, inputs, targets=None, steps=None):
         "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     y = _sequence(targets, "y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (dtype, W_hh, W_qh, B, T, x, h, o, y)
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "x")
-    targets = _as_dict(targets, "y")
-    dtype = _dtype(params, inputs, targets)
-    W_hx = _param(params, "W_hx", (2, 2), dtype)
-    W_hh = _param(params, "W_hh", (2, 2), dtype)
-    W_qh = _param(params, "W_qh", (2, 2), dtype)
-    B, T = _sizes(steps, (_get(inputs, "x"), _get(targets, "y")), (_get(inputs, "h_0"),))
-    x = _sequence(inputs, "x", T, B, 2, dtype)
-    h = _initial(inputs, "h_0", T, B, 2, dtype)
-    o = np.zeros((T + 2, B, 2), dtype)
-    y = _sequence(targets, "y", T, B, 2, dtype)
-
-    # forward: every step is kept for the reversed loop
-    _steps(h, 1, T)[:] = _steps(x, 1, T) @ W_hx.T  # fwd:h:t
-    for t in range(1, T + 1):
-        h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
-    _steps(o, 1, T)[:] = _steps(h, 1, T) @ W_qh.T  # fwd:o:t
-    L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (dtype, W_hh, W_qh, B, T, x, h, o, y) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
     d_h = np.zeros((T + 2, B, 2), dtype)

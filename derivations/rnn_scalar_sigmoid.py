@@ -122,15 +122,8 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _static(values, key, B, n, dtype):
-    value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
-        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
-    return value.reshape(B, n)
-
-
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+def _forward(params, inputs, targets, steps):
+    """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "x")
     targets = _as_dict(targets, "y")
     dtype = _dtype(params, inputs, targets)
@@ -151,35 +144,23 @@ def forward(params, inputs, targets=None, steps=None):
         "o": o[T].copy(),
     }
     if targets is None:
-        return outputs
+        return None, outputs, None
     y = _one_step(targets, "y", T, T, B, 1, dtype)
     L = _half_sq(o[T], y[T])  # fwd:L
-    outputs["L"] = L
+    return L, outputs, (dtype, w_hh, w_qh, B, T, x, h, o, y)
+
+
+def forward(params, inputs, targets=None, steps=None):
+    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
+    L, outputs, _ = _forward(params, inputs, targets, steps)
+    if L is not None:
+        outputs["L"] = L
     return outputs
 
 
 def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: a forward loop, then a reversed one."""
-    inputs = _as_dict(inputs, "x")
-    targets = _as_dict(targets, "y")
-    dtype = _dtype(params, inputs, targets)
-    w_hx = _param(params, "w_hx", (1, 1), dtype)
-    w_hh = _param(params, "w_hh", (1, 1), dtype)
-    w_qh = _param(params, "w_qh", (1, 1), dtype)
-    B, T = _sizes(steps, (_get(inputs, "x"),), (_get(inputs, "h_0"), _get(targets, "y")))
-    x = _sequence(inputs, "x", T, B, 1, dtype)
-    h = _initial(inputs, "h_0", T, B, 1, dtype)
-    a = np.zeros((T + 2, B, 1), dtype)
-    o = np.zeros((T + 2, B, 1), dtype)
-    y = _one_step(targets, "y", T, T, B, 1, dtype)
-
-    # forward: every step is kept for the reversed loop
-    _steps(a, 1, T)[:] = _steps(x, 1, T) @ w_hx  # fwd:a:t
-    for t in range(1, T + 1):
-        a[t] += h[t - 1] @ w_hh  # fwd:a:t
-        h[t] = _sigmoid(a[t])  # fwd:h:t
-    o[T] = h[T] @ w_qh  # fwd:o:T
-    L = _half_sq(o[T], y[T])  # fwd:L
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+    L, _, (dtype, w_hh, w_qh, B, T, x, h, o, y) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
     d_a = np.zeros((T + 2, B, 1), dtype)

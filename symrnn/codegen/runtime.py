@@ -1,10 +1,13 @@
 """The helper functions a generated module defines, each only when its code calls it.
 
-Primitives (``activations.py``, ``losses.py``) name the helpers their NumPy code calls; codegen
-asks :func:`helpers_used` for the sources its statements need, with what those call in turn.
+Primitives (``activations.py``, ``losses.py``) name the helpers their NumPy code calls, and the
+set-up (:mod:`.prologue`) names the ones that read and check arguments; codegen asks
+:func:`helpers_used` for the sources the module's code needs, with what those call in turn.
 """
 
 from __future__ import annotations
+
+import re
 
 HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     # name: (helpers it calls, source)
@@ -45,13 +48,89 @@ HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     """-sum target * log softmax(logits), through a stable log-softmax."""
     return -np.sum(target * _log_softmax(logits))
 '''),
+    "_steps": ((), '''def _steps(a, lo, hi):
+    """Steps lo..hi of a time-indexed array stacked as rows: shape ((hi - lo + 1) * B, n)."""
+    return a[lo:hi + 1].reshape(-1, a.shape[-1])
+'''),
+    "_dtype": ((), '''def _dtype(params, inputs, targets):
+    arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
+    return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
+'''),
+    "_as_dict": ((), '''def _as_dict(value, key):
+    if value is None or isinstance(value, dict):
+        return value
+    return {key: value}
+'''),
+    "_get": ((), '''def _get(values, key):
+    return None if values is None else values.get(key)
+'''),
+    "_param": ((), '''def _param(params, key, shape, dtype):
+    if key not in params:
+        raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
+    value = np.asarray(params[key], dtype=dtype)
+    if value.shape != shape:
+        raise ValueError(f"parameter {key!r} has shape {value.shape}, expected {shape}")
+    return value
+'''),
+    "_sizes": ((), '''def _sizes(steps, sequences, others):
+    """Batch size B and number of steps T from the (B, T, n) and (B, n) arrays given."""
+    sequences = [np.asarray(a) for a in sequences if a is not None]
+    others = [np.asarray(a) for a in others if a is not None]
+    if not sequences and not others:
+        raise ValueError("no input given")
+    B = (sequences or others)[0].shape[0]
+    if sequences:
+        T = sequences[0].shape[1]
+        if steps is not None and steps != T:
+            raise ValueError(f"steps={steps} but the sequences have {T} steps")
+    elif steps is None:
+        raise ValueError("no input carries a time axis: pass steps=T")
+    else:
+        T = int(steps)
+    if T < 1:
+        raise ValueError("need at least one step")
+    return B, T
+'''),
+    "_sequence": ((), '''def _sequence(values, key, T, B, n, dtype):
+    """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
+    value = np.asarray(values[key], dtype=dtype)
+    if value.shape != (B, T, n):
+        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
+    out = np.zeros((T + 2, B, n), dtype)
+    out[1:T + 1] = np.moveaxis(value, 1, 0)
+    return out
+'''),
+    "_one_step": ((), '''def _one_step(values, key, step, T, B, n, dtype):
+    """A (B, n) input given at one step only (step 1 or T)."""
+    value = np.asarray(values[key], dtype=dtype).reshape(B, n)
+    out = np.zeros((T + 2, B, n), dtype)
+    out[step] = value
+    return out
+'''),
+    "_initial": ((), '''def _initial(values, key, T, B, n, dtype):
+    """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
+    out = np.zeros((T + 2, B, n), dtype)
+    if values.get(key) is not None:
+        out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
+    return out
+'''),
+    "_static": ((), '''def _static(values, key, B, n, dtype):
+    value = np.asarray(values[key], dtype=dtype)
+    if value.size != B * n:
+        raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
+    return value.reshape(B, n)
+'''),
+    "_batch": ((), '''def _batch(values, key):
+    """The batch size B: the leading axis of the input ``key``."""
+    return np.asarray(values[key]).shape[0]
+'''),
 }
 
 
 def helpers_used(code: str) -> tuple[str, ...]:
     """The helper sources that ``code`` calls, with what they call, in the table's order."""
     wanted: set[str] = set()
-    todo = [name for name in HELPERS if f"{name}(" in code]
+    todo = [name for name in HELPERS if re.search(rf"(?<![\w.]){name}\(", code)]
     while todo:
         name = todo.pop()
         if name not in wanted:

@@ -33,9 +33,9 @@ from ..core import ir
 from ..core.activations import activation
 from ..core.errors import SymrnnError
 from ..core.losses import loss_kind
+from .pytext import python_string
 
 ATOM, POSTFIX, UNARY, PRODUCT, SUM = 100, 90, 70, 50, 40
-
 
 
 class CodegenError(SymrnnError):
@@ -57,6 +57,24 @@ class BatchSum(ir.Expr):
 
     def rebuild(self, children):
         return BatchSum(children[0])
+
+
+@dataclass(frozen=True)
+class Name:
+    """Codegen-only: an identifier of the generated module (``dtype``, ``params``), printed as is."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """Codegen-only: a call in a module's set-up, ``_param(params, "W_hx", (2, 2), dtype)``.
+
+    Each argument is a :class:`Name`, a string (printed as an escaped literal), an int, a SymPy
+    expression (a step, ``T + 2``), a tuple of arguments, or another :class:`Call`."""
+
+    fn: str
+    args: tuple
 
 
 @dataclass(frozen=True)
@@ -270,6 +288,26 @@ class NumPyCodePrinter(NumPyPrinter):
         inner = NumPyCodePrinter(TimeMode("flat", e.index, sympy.sympify(e.lo), sympy.sympify(e.hi)))
         return inner.code(e.body)
 
+    def _print_Name(self, e: Name) -> str:
+        return e.text
+
+    def _print_Call(self, e: Call) -> str:
+        return f"{e.fn}({', '.join(self._argument(a) for a in e.args)})"
+
+    def _argument(self, value) -> str:
+        if isinstance(value, str):
+            return python_string(value)
+        if isinstance(value, bool) or value is None:
+            raise CodegenError(f"no argument form for {value!r} in a generated call")
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, tuple):
+            items = [self._argument(v) for v in value]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if isinstance(value, sympy.Basic):
+            return time_code(value)
+        return self._print(value)
+
     def _print_TimeProduct(self, e: ir.TimeProduct) -> str:
         raise CodegenError("a product over time (closed form) has no loop form; generated code uses the recurrence")
 
@@ -279,4 +317,4 @@ def numpy_code(expr: ir.Expr, mode: TimeMode | None = None) -> str:
     return NumPyCodePrinter(mode).code(expr)
 
 
-__all__ = ["BatchSum", "CodegenError", "NumPyCodePrinter", "TimeMode", "adjoint_code", "name_code", "numpy_code", "time_code"]
+__all__ = ["BatchSum", "Call", "CodegenError", "Name", "NumPyCodePrinter", "TimeMode", "adjoint_code", "name_code", "numpy_code", "time_code"]
