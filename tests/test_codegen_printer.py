@@ -8,7 +8,7 @@ import pytest
 import sympy
 
 from symrnn.core import ir
-from symrnn.printing.numpy_code import BatchSum, CodegenError, NumPyCodePrinter, TimeMode, numpy_code
+from symrnn.printing.numpy_code import BatchSum, Call, CodegenError, Name, NumPyCodePrinter, TimeMode, numpy_code
 
 t, T = ir.t_SYM, ir.T_SYM
 H = ir.Var("h", (1, 3), "node", t)  # a per-example row at step t
@@ -147,6 +147,30 @@ def test_time_product_is_refused():
 
 def test_slice_mode():
     assert NumPyCodePrinter(TimeMode("slice", t, sympy.Integer(1), T)).code(ir.matmul(H, W)) == "h[1:T + 1] @ W_hh"
+
+
+def test_name():
+    assert numpy_code(Name("dtype")) == "dtype"
+
+
+def test_call_of_a_setup_helper():
+    call = Call("_param", (Name("params"), "W_hx", (2, 2), Name("dtype")))
+    assert numpy_code(call) == '_param(params, "W_hx", (2, 2), dtype)'
+
+
+def test_call_arguments_steps_one_tuples_and_nested_calls():
+    assert numpy_code(Call("np.zeros", ((T + 2, Name("B"), 3), Name("dtype")))) == "np.zeros((T + 2, B, 3), dtype)"
+    assert numpy_code(Call("_sizes", (Name("steps"), (Call("_get", (Name("inputs"), "x")),), ()))) == (
+        '_sizes(steps, (_get(inputs, "x"),), ())')
+
+
+def test_call_key_is_an_escaped_literal():
+    assert numpy_code(Call("_get", (Name("inputs"), 'x"); import os; ("'))) == '_get(inputs, "x\\"); import os; (\\"")'
+
+
+def test_call_refuses_arguments_without_a_form():
+    with pytest.raises(CodegenError, match="no argument form"):
+        numpy_code(Call("_get", (None,)))
 
 
 def test_every_ir_op_has_a_print_method():

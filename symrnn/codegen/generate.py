@@ -43,7 +43,7 @@ from ..printing.pytext import docstring_text, python_string
 from . import layout, prologue
 from .blocks import blocks
 from .planner import Planner, by_template, cases, gradient_statements, is_loop, local_adjoints, segments
-from .program import Program
+from .program import Program, module_name
 from .rows import cols_of, rows_of
 from .runtime import helpers_used
 
@@ -133,11 +133,6 @@ def generate(spec: Spec, hoist: bool = True) -> str:
     if spec.recurrent:
         spec = with_steps(spec, GENERIC_STEPS)
     return render(plan(derive(spec), hoist=hoist))
-
-
-def module_name(spec_name: str) -> str:
-    """``lstm`` -> ``lstm``, ``gru-torch`` -> ``gru_torch`` (a Python module name)."""
-    return spec_name.replace("-", "_")
 
 
 def write_module(spec: Spec, path: str | Path, hoist: bool = True) -> Path:

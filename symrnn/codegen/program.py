@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from ..core.spec import Spec
 
 
+def module_name(spec_name: str) -> str:
+    """``lstm`` -> ``lstm``, ``gru-torch`` -> ``gru_torch`` (a Python module name)."""
+    return spec_name.replace("-", "_")
+
+
 @dataclass(frozen=True)
 class Statement:
     """``target op value``, citing the equation it implements (``label``) when it implements one."""
@@ -96,7 +101,7 @@ class Program:
 
     @property
     def filename(self) -> str:
-        return self.spec.name.replace("-", "_") + ".py"
+        return module_name(self.spec.name) + ".py"
 
     @property
     def kept_inline(self) -> bool:
@@ -148,4 +153,4 @@ class Program:
         )
 
 
-__all__ = ["Block", "Branch", "Leaf", "Output", "Program", "Statement"]
+__all__ = ["Block", "Branch", "Leaf", "Output", "Program", "Statement", "module_name"]
