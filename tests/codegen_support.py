@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from symrnn.codegen.generate import compile_spec
 from symrnn.core import catalogue
+from symrnn.core.spec import ACTIVATIONS as SPEC_ACTIVATIONS
 from symrnn.core.spec import RNNSpec
 
 _TMP = tempfile.TemporaryDirectory(prefix="symrnn-codegen-tests-")
@@ -59,7 +60,7 @@ def rnn_specs(draw, cells=CELLS, shapes=None, activations=None, max_layers=MAX_L
     if Q < 2:
         loss_choices = tuple(c for c in loss_choices if c != "softmax_ce") or ("half_sq",)
     loss = draw(st.sampled_from(loss_choices))
-    act_choices = activations or ("identity", "tanh", "sigmoid", "relu")
+    act_choices = activations or SPEC_ACTIVATIONS  # every activation the tool accepts
     activation = draw(st.sampled_from(act_choices)) if cell == "rnn" else "tanh"
     notation = draw(st.sampled_from(("column", "row")))
     return RNNSpec(

@@ -37,6 +37,7 @@ from codegen_support import compiled, rnn_specs, torch_or_fail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symrnn.core.spec import ACTIVATIONS as ACCEPTED
 from symrnn.core.spec import RNNSpec
 
 torch = torch_or_fail()
@@ -44,7 +45,7 @@ torch = torch_or_fail()
 TOL = 1e-10
 CELLS = ("rnn", "lstm", "gru-d2l", "gru-torch")
 SHAPES = ("many-to-many", "many-to-one", "one-to-many", "encoder-decoder")
-ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu")
+ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "softplus")
 GATES = {"rnn": ("h",), "lstm": ("i", "f", "o", "c"), "gru-d2l": ("r", "z", "h"), "gru-torch": ("r", "z", "n")}
 
 
@@ -189,7 +190,7 @@ class Oracle:
 
     def activation(self, a):
         return {"identity": lambda u: u, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-                "relu": torch.relu}[self.spec.activation](a)
+                "relu": torch.relu, "softplus": torch.nn.functional.softplus}[self.spec.activation](a)
 
     def step(self, x, state, layer, dec):
         cell, s = self.spec.cell, self.spec
@@ -339,7 +340,7 @@ def _grid_spec(cell: str, shape: str, layers: int, loss: str | None = None) -> R
     Q = 3 if output_layer else H
     return RNNSpec(
         name="grid", cell=cell, input_size=2, hidden_size=H, output_size=Q,
-        activation=ACTIVATIONS[(s + li) % 4] if cell == "rnn" else "tanh",
+        activation=ACTIVATIONS[(s + li) % len(ACTIVATIONS)] if cell == "rnn" else "tanh",
         bias=(c + s + li) % 4 != 3, output_layer=output_layer,
         notation=("column", "row")[(s + li + c) % 2], loss=loss or ("half_sq", "softmax_ce")[(s + c) % 2],
         reduction=("mean", "sum")[(li + c) % 2], shape=shape, layers=layers,
@@ -426,3 +427,8 @@ def test_the_oracle_agrees_with_its_own_finite_differences():
             fd[idx] = (8 * (loss_at(key, idx, eps) - loss_at(key, idx, -eps))
                        - (loss_at(key, idx, 2 * eps) - loss_at(key, idx, -2 * eps))) / (12 * eps)
         assert relative(grads[key], fd) < 1e-7, (key, relative(grads[key], fd))
+
+
+def test_this_oracle_knows_every_activation_the_tool_accepts():
+    """A new activation in the registry needs its own, independent form here (and in the grid)."""
+    assert set(ACTIVATIONS) == set(ACCEPTED)

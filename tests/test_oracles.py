@@ -185,3 +185,11 @@ def test_loss_is_the_sum_over_the_batch():
     assert loss == pytest.approx(sum(p[0] for p in parts), rel=1e-12)
     for key in grads:
         np.testing.assert_allclose(grads[key], sum(p[1][key] for p in parts), rtol=1e-12, atol=1e-15)
+
+
+def test_the_reference_oracle_knows_every_activation_the_tool_accepts():
+    """A new activation in the registry needs its own, independent form in the reference oracle."""
+    from symrnn.core.spec import ACTIVATIONS as ACCEPTED
+    from symrnn.oracles.reference import ACTIVATIONS as ORACLE
+
+    assert set(ORACLE) == set(ACCEPTED)

@@ -71,7 +71,7 @@ def test_bad_values_name_the_field(change, bad, field):
     [
         (GOOD + "steps = 0\n", "steps"),
         (GOOD + "steps = 100000\n", "steps"),
-        (GOOD + "activation = 'softplus'\n", "activation"),
+        (GOOD + "activation = 'softsign'\n", "activation"),
         (GOOD + "colour = 'red'\n", "colour"),
         (GOOD + "loss = 'hinge'\n", "loss"),
         (GOOD + "shape = 'many-to-few'\n", "shape"),

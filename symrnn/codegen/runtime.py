@@ -9,27 +9,10 @@ from __future__ import annotations
 
 import re
 
-HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
+from ..core.activations import ACTIVATIONS
+
+_BASE: dict[str, tuple[tuple[str, ...], str]] = {
     # name: (helpers it calls, source)
-    "_sigmoid": ((), '''def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-'''),
-    "_sigmoid_grad": (("_sigmoid",), '''def _sigmoid_grad(x):
-    s = _sigmoid(x)
-    return s * (1 - s)
-'''),
-    "_tanh_grad": ((), '''def _tanh_grad(x):
-    y = np.tanh(x)
-    return 1 - y * y
-'''),
-    "_relu": ((), '''def _relu(x):
-    return np.maximum(x, 0)
-'''),
-    "_relu_grad": ((), '''def _relu_grad(x):
-    return (x > 0).astype(x.dtype)
-'''),
     "_softmax": ((), '''def _softmax(x):
     """Softmax over the last axis (each example's row), shifted by the row maximum."""
     e = np.exp(x - np.max(x, axis=-1, keepdims=True))
@@ -125,6 +108,13 @@ HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     return np.asarray(values[key]).shape[0]
 '''),
 }
+
+
+HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
+    **{name: (needs, source) for act in ACTIVATIONS.values() for name, needs, source in act.helpers},
+    **_BASE,
+}
+"""Every helper by name: the activations' own (from their registry) and the ones above."""
 
 
 def helpers_used(code: str) -> tuple[str, ...]:

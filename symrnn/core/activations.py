@@ -49,6 +49,7 @@ class Activation:
     derivative_bound: float
     saturates: bool = False
     aliases: tuple[str, ...] = ()
+    helpers: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (name, helpers it calls, source) for code
 
     @property
     def identity(self) -> bool:
@@ -90,7 +91,9 @@ class Activation:
 
 
 def _np_sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x| (as the generated helper)."""
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _mp_sigmoid(x):
@@ -99,6 +102,37 @@ def _mp_sigmoid(x):
 
 def _mp_relu(x):
     return x if x > 0 else mpmath.mpf(0)
+
+
+# --------------------------------------------------------------------------- generated-code helpers
+
+_SIGMOID = ("_sigmoid", (), '''def _sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+''')
+_SIGMOID_GRAD = ("_sigmoid_grad", ("_sigmoid",), '''def _sigmoid_grad(x):
+    s = _sigmoid(x)
+    return s * (1 - s)
+''')
+_TANH_GRAD = ("_tanh_grad", (), '''def _tanh_grad(x):
+    y = np.tanh(x)
+    return 1 - y * y
+''')
+_RELU = ("_relu", (), '''def _relu(x):
+    return np.maximum(x, 0)
+''')
+_RELU_GRAD = ("_relu_grad", (), '''def _relu_grad(x):
+    return (x > 0).astype(x.dtype)
+''')
+_SOFTPLUS = ("_softplus", (), '''def _softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    return np.logaddexp(0, x)
+''')
+
+
+def _mp_softplus(x):
+    return mpmath.log(1 + mpmath.exp(x))
 
 
 # --------------------------------------------------------------------------- the registry
@@ -119,7 +153,7 @@ ACTIVATIONS: dict[str, Activation] = {
             mp=(mpmath.tanh, lambda x: 1 - mpmath.tanh(x) ** 2),
             exact=None,
             code="np.tanh({x})", grad_code="_tanh_grad({x})", derivative_bound=1.0, saturates=True,
-            aliases=("tanh",),
+            aliases=("tanh",), helpers=(_TANH_GRAD,),
         ),
         Activation(
             "sigmoid", "the sigmoid", r"\sigma", "sigmoid", lambda x: 1 / (1 + sympy.exp(-x)),
@@ -128,7 +162,7 @@ ACTIVATIONS: dict[str, Activation] = {
             mp=(_mp_sigmoid, lambda x: _mp_sigmoid(x) * (1 - _mp_sigmoid(x))),
             exact=None,
             code="_sigmoid({x})", grad_code="_sigmoid_grad({x})", derivative_bound=0.25, saturates=True,
-            aliases=("sigma", "sigmoid", "\u03c3"),
+            aliases=("sigma", "sigmoid", "\u03c3"), helpers=(_SIGMOID, _SIGMOID_GRAD),
         ),
         Activation(
             "relu", "the ReLU", r"\operatorname{relu}", "relu", lambda x: sympy.Max(0, x), None,
@@ -136,6 +170,16 @@ ACTIVATIONS: dict[str, Activation] = {
             mp=(_mp_relu, lambda x: mpmath.mpf(1 if x > 0 else 0)),
             exact=(lambda x: max(x, Fraction(0)), lambda x: Fraction(1 if x > 0 else 0)),
             code="_relu({x})", grad_code="_relu_grad({x})", derivative_bound=1.0, aliases=("relu",),
+            helpers=(_RELU, _RELU_GRAD),
+        ),
+        Activation(
+            "softplus", "the softplus", r"\operatorname{softplus}", "softplus",
+            lambda x: sympy.log(1 + sympy.exp(x)), None,
+            float64=(lambda x: np.logaddexp(0.0, x), _np_sigmoid),
+            mp=(_mp_softplus, _mp_sigmoid),
+            exact=None,
+            code="_softplus({x})", grad_code="_sigmoid({x})", derivative_bound=1.0, aliases=("softplus",),
+            helpers=(_SOFTPLUS, _SIGMOID),
         ),
     )
 }

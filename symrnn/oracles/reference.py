@@ -36,6 +36,7 @@ ACTIVATIONS = {
     "tanh": anp.tanh,
     "sigmoid": _sigmoid,
     "relu": lambda x: anp.maximum(x, 0.0),
+    "softplus": lambda x: anp.logaddexp(0.0, x),
 }
 
 
