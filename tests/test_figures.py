@@ -86,7 +86,7 @@ def test_depth_layers_speaks_of_layers():
 
 def test_unknown_activation_or_depth_is_refused():
     with pytest.raises(UnknownName):
-        scalar_power_plot(activation="softplus")
+        scalar_power_plot(activation="softsign")
     with pytest.raises(ValueError, match="depth"):
         scalar_power_plot(depth="years")
 
@@ -126,3 +126,12 @@ def test_json_ignores_float_noise_below_its_digits():
     noisy = type(plot)(**{**plot.__dict__, "series": tuple(
         type(s)(**{**s.__dict__, "y": tuple(v * (1 + 1e-15) for v in s.y)}) for s in plot.series)})
     assert plot_json(noisy) == plot_json(plot)
+
+
+def test_a_growing_chain_stays_finite_for_every_activation():
+    """softplus with w = 2 grows without bound; its factor must not overflow (math.exp did)."""
+    from symrnn.core.activations import ACTIVATIONS
+
+    for name in ACTIVATIONS:
+        plot = scalar_power_plot(activation=name)
+        assert all(np.isfinite(y) for s in plot.series for y in s.y), name

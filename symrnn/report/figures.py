@@ -34,11 +34,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-import sympy
 from matplotlib.ticker import MaxNLocator
 
 from ..core.activations import activation as _activation
-from ..core.activations import scalar_derivative
 
 SPECTRAL_RADII = (0.5, 0.9, 1.0, 1.1, 1.5)
 """Spectral radii of W_hh drawn in the vanishing/exploding figure."""
@@ -185,11 +183,10 @@ def hidden_adjoint_norms(radius: float, steps: int, hidden: int = 8, seed: int =
 
 
 def _functions(name: str) -> tuple[Callable[[float], float], Callable[[float], float]]:
-    """``f`` and ``f'`` of a registered activation as float functions (from its SymPy form)."""
-    x = sympy.Symbol("x", real=True)
-    f = sympy.lambdify(x, _activation(name).scalar(x), "math")
-    df = sympy.lambdify(x, scalar_derivative(name, x), "math")
-    return (lambda v: float(f(v))), (lambda v: float(df(v)))
+    """``f`` and ``f'`` of a registered activation as float functions (its float64 evaluators,
+    which stay finite where a naive ``exp`` would overflow: a softplus chain with w = 2 grows)."""
+    f, df = _activation(name).float64
+    return (lambda v: float(f(np.float64(v)))), (lambda v: float(df(np.float64(v))))
 
 
 def scalar_chain(w: float, steps: int, activation: str = "identity", h0: float = INPUT) -> tuple[np.ndarray, np.ndarray]:
