@@ -324,8 +324,9 @@ def test_command_errors_and_stress(tmp_path, capsys):
         _run_command(["--family", "no-such-family", "-o", str(tmp_path)])
     with pytest.raises(SymrnnError):
         _run_command(["--format", "docx", "-o", str(tmp_path)])
-    with pytest.raises(SymrnnError):
+    with pytest.raises(SystemExit) as refused:  # a usage error: one line naming --variants, exit 2
         _run_command(["--variants", "0", "-o", str(tmp_path)])
+    assert refused.value.code == 2 and "--variants must be between 1 and" in capsys.readouterr().err
     assert _run_command(["--stress", "param-count", "--variants", "50"]) == 0
     assert "no degenerate draw" in capsys.readouterr().out
 
