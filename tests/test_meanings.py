@@ -53,3 +53,8 @@ def test_the_seeds_neurons_keep_their_words():
     assert describe(by_name["in_h1"]) == "net input of neuron h1"
     assert describe(by_name["E_o2"]) == "squared error of output neuron o2"
     assert describe(by_name["b1"]) == "bias of layer 1 (shared by its neurons)"
+
+
+def test_an_unknown_kind_of_meaning_is_refused():
+    with pytest.raises(ValueError, match="unknown meaning 'wieght'"):
+        ir.Meaning("wieght")

@@ -246,3 +246,22 @@ def test_scalar_sigmoid_report_shows_w_to_the_n_with_the_derivative_factor(tmp_p
     assert data["inputs"]["activation"] == "sigmoid"
     w2 = next(s for s in data["series"] if s["label"] == "$w = 2$")
     assert w2["y"][0] == 1.0 and w2["y"][-1] < 1e-6  # the seed's exploding w = 2 vanishes with the sigmoid
+
+
+@pytest.mark.parametrize("style", ["vector", "scalar"])
+@pytest.mark.parametrize("name", ["identity", "tanh", "sigmoid", "relu", "softplus"])
+def test_vanishing_prose_is_true_of_every_activation(tmp_path, name, style):
+    """The bound and any saturation claim come from the activation's registry entry: a ReLU or a
+    softplus network is not told that saturation makes vanishing worse."""
+    from symrnn.core.activations import ACTIVATIONS
+    from symrnn.core.spec import RNNSpec
+
+    assert name in ACTIVATIONS
+    size = 1 if style == "scalar" else 2
+    spec = RNNSpec("act", "rnn", size, size, size, activation=name, style=style, shape="many-to-one", steps=3)
+    write_report(derive(spec), tmp_path, "md", Trust())
+    text = (tmp_path / "act.md").read_text(encoding="utf-8")
+    act = ACTIVATIONS[name]
+    assert ("saturat" in text) == act.saturates
+    if name != "identity":
+        assert f"which is at most {act.derivative_bound:g}" in text

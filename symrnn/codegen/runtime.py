@@ -1,7 +1,8 @@
 """The helper functions a generated module defines, each only when its code calls it.
 
-Primitives (``activations.py``, ``losses.py``) name the helpers their NumPy code calls, and the
-set-up (:mod:`.prologue`) names the ones that read and check arguments; codegen asks
+An activation carries the helpers its NumPy code calls (``core/activations.py``, gathered into
+``HELPERS`` below); a loss names its helper, defined here, as does the set-up
+(:mod:`.prologue`) for the ones that read and check arguments; codegen asks
 :func:`helpers_used` for the sources the module's code needs, with what those call in turn.
 """
 

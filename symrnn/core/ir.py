@@ -89,6 +89,10 @@ class Meaning:
     part: str = ""
     decoder: bool = False
 
+    def __post_init__(self) -> None:
+        if self.kind not in MEANINGS:  # a cell's own table is wrong: a bug in symrnn, not in a spec
+            raise ValueError(f"unknown meaning {self.kind!r}; known: {', '.join(MEANINGS)}")
+
 
 @dataclass(frozen=True)
 class Var(Expr):

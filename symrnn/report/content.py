@@ -413,15 +413,15 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
     blocks: list = []
     if not spec.recurrent:
         # the figure's one-neuron layers share one activation: the network's, when all its layers have the same
-        activation = spec.activations[0] if len(set(spec.activations)) == 1 else "identity"
+        shared = spec.activations[0] if len(set(spec.activations)) == 1 else "identity"
         blocks.append(para(
             "The seed notes that the gradient of a layer near the input is a product of many factors, one per layer "
             "above it. With factors below one the product vanishes, above one it explodes; deep networks, and even "
             "more so recurrent ones unrolled over many steps, suffer from it. The scalar picture is Input x w^N"
-            + ("" if activation == "identity" else f", and with the {activation} every layer also multiplies by its derivative")
+            + ("" if shared == "identity" else f", and with the {shared} every layer also multiplies by its derivative")
             + ":",
         ))
-        figures["scalar-power"] = scalar_power_figure(activation=activation, depth="layers")
+        figures["scalar-power"] = scalar_power_figure(activation=shared, depth="layers")
         blocks.append(FigureBlock(TeX("scalar-power"), figures["scalar-power"].caption))
         return _section("Vanishing and exploding gradients", "vanishing", blocks)
     rec = [eq for eq in d.generic_adjoints if _is_recurrence(eq)]
@@ -439,9 +439,10 @@ def _vanishing_section(b: _Builder, figures: dict) -> Section:
                  " of the closed form: its size is governed by the spectral radius of ", math(latex(weight)), ". "]
     elif spec.cell == "rnn":
         jacobian = _jacobian(d, weight, ir.INDEX_SYMBOLS["j"]) if spec.layers == 1 else None
+        act = activation(spec.activation)
         runs += ["Each factor", *([" ", math(latex(jacobian))] if jacobian is not None else []),
-                 (" is the transposed recurrent weight times the activation's derivative, which is at most one for tanh "
-                  "and the sigmoid, so saturation makes vanishing worse. ")]
+                 f" is the transposed recurrent weight times the derivative of {act.words}, which is at most "
+                 f"{act.derivative_bound:g}" + (", so saturation makes vanishing worse. " if act.saturates else ". ")]
     elif spec.cell == "lstm":
         runs.append("The LSTM adds a path through the memory cell whose factor is the forget gate, elementwise: with forget gates near one the cell carries the gradient over many steps, which is why the seed calls it a weight of value 1. ")
     else:

@@ -357,7 +357,10 @@ def _factor_caption(activation: str, sup: float, bound: str, one: str, many: str
                         "(dotted: 2^N explodes)")
         caption += "."
     else:
-        caption += ", the identity case; where the activation saturates its derivative is small and the product falls below the bound."
+        caption += ", the identity case"
+        # only a saturating activation (the registry says which) has small derivatives far from 0
+        caption += ("; where the activation saturates its derivative is small and the product falls below the bound."
+                    if _activation(activation).saturates else ".")
     vanishing = [f"{w:g}" for w, end in ends.items() if abs(end) < 1.0]
     exploding = [f"{w:g}" for w, end in ends.items() if abs(end) > 1.0]
     parts = [f"below one for w = {', '.join(vanishing)}"] if vanishing else []
