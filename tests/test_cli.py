@@ -205,3 +205,46 @@ def test_grading_never_starts_more_workers_than_rows_or_cores():
     assert worker_count(None, 1000, cores=2) == 2
     assert worker_count(64, 1000, cores=2) == 2
     assert worker_count(1, 0, cores=2) == 1
+
+
+def _modules_after(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    probe = code + "\nimport sys; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True)
+    return set(proc.stdout.split())
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["derive", "--help"], ["verify", "--help"], ["check", "--help"]])
+def test_help_and_version_import_neither_sympy_nor_numpy(argv):
+    code = ("import contextlib, io, symrnn.cli\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    symrnn.cli.main({argv!r})")
+    loaded = _modules_after(code)
+    assert "symrnn" in loaded
+    assert not loaded & {"sympy", "numpy", "torch", "jinja2", "lark", "autograd"}
+
+
+def test_import_symrnn_is_light_and_its_names_load_on_use():
+    assert "sympy" not in _modules_after("import symrnn")
+    import symrnn
+
+    assert "derive" in dir(symrnn)
+    derivation = symrnn.derive(symrnn.load_catalogue("rnn-linear"), 2)
+    assert isinstance(derivation, symrnn.Derivation)
+    assert derivation._repr_latex_().startswith("$$")  # the Jupyter display came with the name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        symrnn.nothing  # noqa: B018
+
+
+def test_verify_without_the_torch_oracle_does_not_import_torch():
+    code = ("import contextlib, io, symrnn.cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert symrnn.cli.main(['verify', 'rnn-tanh', '--no-torch']) == 0")
+    assert "torch" not in _modules_after(code)
+
+
+def test_report_formats_offered_by_the_command_are_the_reports_own():
+    from symrnn.commands.report import FORMATS
+    from symrnn.report import FORMATS as REPORT_FORMATS
+
+    assert FORMATS == REPORT_FORMATS

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..core import catalogue
-from ..core.spec import Spec, with_steps
-
 
 def add_spec_arguments(parser: argparse.ArgumentParser, steps: bool = True) -> None:
     parser.add_argument("spec", metavar="SPEC", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
@@ -37,6 +34,10 @@ def steps_argument(text: str) -> int:
     return value
 
 
-def load_spec(args) -> Spec:
+def load_spec(args):
+    """The spec named by ``args.spec`` (catalogue name or TOML file), unrolled to ``--steps``."""
+    from ..core import catalogue
+    from ..core.spec import with_steps
+
     spec = catalogue.resolve(args.spec)
     return with_steps(spec, getattr(args, "steps", None))

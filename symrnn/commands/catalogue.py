@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..core import catalogue
-
 NAME = "catalogue"
 HELP = "list the catalogue networks (usable by name in every command)"
 
@@ -13,6 +11,8 @@ def register(parser) -> None:
 
 
 def run(args) -> int:
+    from ..core import catalogue
+
     for name in catalogue.names():
         spec = catalogue.load(name)
         print(f"{name:<12} {spec.title}")

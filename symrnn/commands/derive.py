@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.derive import derive
 from ..core.errors import UnknownName
-from ..core.labels import param_key
-from ..core.paths import chain_view
-from ..core.values import worked_values
-from ..printing.listing import as_json, as_latex, as_text
 from ._common import add_spec_arguments, load_spec
 
 NAME = "derive"
@@ -31,6 +26,9 @@ def register(parser) -> None:
 
 def _chains(derivation):
     """The seed's path-by-path view, for networks whose every quantity is a scalar."""
+    from ..core.labels import param_key
+    from ..core.paths import chain_view
+
     graph = derivation.graph
     if not all(n.var.shape == (1, 1) for n in graph.nodes) or len(graph.params) > 16:
         return ()
@@ -49,6 +47,11 @@ def _parse_entry(text: str) -> tuple[str, tuple[int, int]]:
 
 
 def run(args) -> int:
+    from ..core.derive import derive
+    from ..core.paths import chain_view
+    from ..core.values import worked_values
+    from ..printing.listing import as_json, as_latex, as_text
+
     derivation = derive(load_spec(args))
     values = worked_values(derivation) if derivation.spec.example else None
     requested = tuple(chain_view(derivation, *_parse_entry(text)) for text in args.paths)

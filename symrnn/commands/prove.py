@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..core.prove import prove
 from ._common import add_spec_arguments, load_spec
 
 NAME = "prove"
@@ -15,6 +14,8 @@ def register(parser) -> None:
 
 
 def run(args) -> int:
+    from ..core.prove import prove
+
     report = prove(load_spec(args), seed=args.seed)
     for result in report.results:
         print(result.line())

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sys
 
-from ..core import catalogue, limits
-from ..core.derive import derive
+from ..core import limits
 from ..core.errors import LimitError, SymrnnError
-from ..report import FORMATS, collect, write_report
 from ._common import steps_argument
+
+FORMATS = ("pdf", "tex", "md")
+"""The report formats (``symrnn.report.FORMATS``, spelled here so that ``--help`` loads no report)."""
 
 NAME = "report"
 HELP = "write a LaTeX/PDF or Markdown derivation report of a network"
@@ -33,6 +34,10 @@ def register(parser) -> None:
 
 
 def run(args) -> int:
+    from ..core import catalogue
+    from ..core.derive import derive
+    from ..report import collect, write_report
+
     if args.all == (args.spec is not None):
         raise SymrnnError("give either SPEC or --all")
     specs = [catalogue.load(n) for n in catalogue.names()] if args.all else [catalogue.resolve(args.spec)]
