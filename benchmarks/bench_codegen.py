@@ -3,6 +3,7 @@
     python -m benchmarks.bench_codegen            # the full table (a few minutes)
     python -m benchmarks.bench_codegen --quick    # the two small sizes only
     python -m benchmarks.bench_codegen --check    # first check that every method computes the same gradients
+    python -m benchmarks.bench_codegen --json out.json --jax-python /tmp/venv-jax/bin/python
 
 Each (method, cell, size) is timed in its own subprocess: on a 2-core machine OpenBLAS's spinning
 worker threads slow torch by up to 3.7x when NumPy and torch share a process. Every run computes
@@ -19,6 +20,9 @@ Methods:
   hand        careful hand-written NumPy BPTT (benchmarks/handwritten.py)
   eager       the same equations in torch float64 tensors, ``loss.backward()``
   torch.nn    nn.RNN / nn.LSTM / nn.GRU + nn.Linear (through symrnn.codegen.torch_map), ``loss.backward()``
+  jax.jit     the eager equations in jax, ``jax.jit(jax.value_and_grad(loss))`` over ``lax.scan``, run by
+              the interpreter of a separate jax environment (``--jax-python`` or $SYMRNN_BENCH_JAX_PYTHON;
+              benchmarks/jax_child.py); the column is skipped, with a printed note, when there is none
   floor       only the matrix products forward and backward need (gates fused, input and gradient
               products over all steps as single GEMMs), no elementwise work: a lower bound
 """
@@ -40,7 +44,9 @@ import numpy as np
 SIZES = [(1, 2, 2, 5), (8, 16, 32, 20), (32, 64, 128, 50), (64, 128, 256, 100)]
 CELLS = {"rnn": "rnn", "lstm": "lstm", "gru": "gru-torch"}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-METHODS = ("generated", "hand", "eager", "torch.nn", "floor")
+METHODS = ("generated", "hand", "eager", "torch.nn", "jax.jit", "floor")
+PEERS = ("hand", "eager", "torch.nn", "jax.jit")
+JAX_CHILD = Path(__file__).resolve().parent / "jax_child.py"
 
 
 def make_spec(cell: str, B: int, D: int, H: int):
@@ -200,7 +206,7 @@ def child(method, cell, B, D, H, T, module_path, budget):
 # --------------------------------------------------------------------------- parent side
 
 
-def check(cells):
+def check(cells, jax_python):
     """Every method's gradients agree (small size) before anything is timed."""
     import torch
 
@@ -218,71 +224,144 @@ def check(cells):
             Le = _eager_loss(torch, cell, p, torch.tensor(X.transpose(1, 0, 2).copy()), torch.tensor(Y.transpose(1, 0, 2).copy()))
             Le.backward()
             Ln, gn, _ = torch_map.torch_gradients(spec, params, {"X": X}, {"Y": Y}, T)
-            for key in g:
-                for other, name in ((gh[key], "hand"), (p[key].grad.numpy(), "eager"), (gn[key], "torch.nn")):
-                    np.testing.assert_allclose(g[key], np.reshape(other, g[key].shape), rtol=1e-9, atol=1e-12,
+            others = {"hand": (Lh, gh), "eager": (Le.item(), {k: v.grad.numpy() for k, v in p.items()}), "torch.nn": (Ln, gn)}
+            if jax_python:
+                others["jax.jit"] = _jax_gradients(jax_python, cell, (B, D, H, T), Path(tmp))
+            for name, (other_loss, other) in others.items():
+                for key in g:
+                    np.testing.assert_allclose(g[key], np.reshape(other[key], g[key].shape), rtol=1e-9, atol=1e-12,
                                                err_msg=f"{cell} {key} {name}")
-            assert np.allclose([Lh, Le.item(), Ln], L, rtol=1e-12)
-            print(f"check {cell}: generated, hand, eager and torch.nn agree (B={B} D={D} H={H} T={T})")
+                assert np.isclose(other_loss, L, rtol=1e-12), (cell, name, other_loss, L)
+            print(f"check {cell}: generated, {', '.join(others)} agree (B={B} D={D} H={H} T={T})")
 
 
-def measure(method, cell, size, module_path, budget, threads) -> float:
-    cmd = [sys.executable, "-m", "benchmarks.bench_codegen", "--child", method, cell, *(str(v) for v in size),
-           str(module_path), str(budget)]
+def _environment(threads) -> dict:
     env = dict(os.environ)
     if threads:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
         env["SYMRNN_BENCH_TORCH_THREADS"] = str(threads)
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env,
+    return env
+
+
+def _jax_data(cell, size, tmp: Path) -> Path:
+    """The parameters and time-major data of one row, for the jax child (which has no symrnn)."""
+    B, D, H, T = size
+    path = tmp / f"jax_{cell}_{B}_{D}_{H}_{T}.npz"
+    if not path.exists():
+        _, params, X, Y = make_data(cell, B, D, H, T)
+        np.savez(path, X=X.transpose(1, 0, 2), Y=Y.transpose(1, 0, 2), **params)
+    return path
+
+
+def _jax_gradients(jax_python, cell, size, tmp: Path):
+    out = tmp / f"jax_grads_{cell}.npz"
+    subprocess.run([jax_python, str(JAX_CHILD), cell, str(_jax_data(cell, size, tmp)), "0", "--grads", str(out)],
+                   capture_output=True, text=True, check=True, env=_environment(1))
+    with np.load(out) as npz:
+        return float(npz["L"]), {k: npz[k] for k in npz.files if k != "L"}
+
+
+def measure(method, cell, size, module_path, budget, threads, jax_python=None) -> float:
+    if method == "jax.jit":
+        cmd = [jax_python, str(JAX_CHILD), cell, str(_jax_data(cell, size, Path(module_path).parent)), str(budget)]
+    else:
+        cmd = [sys.executable, "-m", "benchmarks.bench_codegen", "--child", method, cell, *(str(v) for v in size),
+               str(module_path), str(budget)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=_environment(threads),
                          cwd=Path(__file__).resolve().parent.parent)
     return json.loads(out.stdout.strip().splitlines()[-1])["median"]
 
 
-def main(argv=None) -> int:
+def find_jax(option: str | None) -> tuple[str | None, str]:
+    """The jax environment's interpreter and its jax version, or None and why not."""
+    python = option or os.environ.get("SYMRNN_BENCH_JAX_PYTHON")
+    if not python:
+        return None, "no jax environment given (--jax-python PATH or SYMRNN_BENCH_JAX_PYTHON)"
+    probe = subprocess.run([python, "-c", "import jax, jaxlib; print(jax.__version__)"], capture_output=True, text=True,
+                           check=False)
+    if probe.returncode != 0:
+        return None, f"{python} cannot import jax"
+    return python, probe.stdout.strip()
+
+
+def table_row(cell, size, t) -> dict:
+    peers = {m: t[m] for m in PEERS if m in t}
+    best = min(peers, key=peers.get)
+    return {"cell": cell, "B": size[0], "D": size[1], "H": size[2], "T": size[3], "seconds": t, "best_peer": best,
+            "gen_over_best_peer": t["generated"] / peers[best], "gen_over_floor": t["generated"] / t["floor"]}
+
+
+def markdown(rows, methods) -> list[str]:
+    head = "| cell | B, D, H, T | " + " | ".join(f"{m} ms" for m in methods) + " | best peer | gen / best peer | gen / floor |"
+    lines = [head, "|" + "---|" * (len(methods) + 5)]
+    for r in rows:
+        ms = " | ".join(f"{r['seconds'][m] * 1e3:.4g}" for m in methods)
+        lines.append(f"| {r['cell']} | {r['B']}, {r['D']}, {r['H']}, {r['T']} | {ms} | {r['best_peer']} | "
+                     f"{r['gen_over_best_peer']:.2f} | {r['gen_over_floor']:.2f} |")
+    return lines
+
+
+def arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs=7, metavar=("METHOD", "CELL", "B", "D", "H", "T", "MODULE"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="the two small sizes only")
     parser.add_argument("--check", action="store_true", help="check that all methods agree before timing")
     parser.add_argument("--cells", default="rnn,lstm,gru", help="comma-separated subset of rnn,lstm,gru")
+    parser.add_argument("--sizes", default=None, help="comma-separated row numbers of the size list (0-3; default all)")
     parser.add_argument("--budget", type=float, default=0.4, help="seconds of timed calls per measurement")
     parser.add_argument("--rounds", type=int, default=2,
                         help="measure every method this many times, alternating, and keep the lowest median")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS and torch threads per process (default 1; 0 leaves the libraries' defaults)")
-    args, rest = parser.parse_known_args(argv)
+    parser.add_argument("--jax-python", metavar="PYTHON", help="interpreter of an environment with jax and jaxlib "
+                        "(default $SYMRNN_BENCH_JAX_PYTHON; without one the jax.jit column is skipped)")
+    parser.add_argument("--json", metavar="FILE", help="also write the machine, the clock and every time here")
+    return parser.parse_known_args(argv)
+
+
+def main(argv=None) -> int:
+    from benchmarks.machine import label
+
+    args, rest = arguments(argv)
     if args.child:
         method, cell, B, D, H, T, module = args.child
         child(method, cell, int(B), int(D), int(H), int(T), module, float(rest[0]) if rest else args.budget)
         return 0
     cells = [c for c in args.cells.split(",") if c]
+    jax_python, jax_note = find_jax(args.jax_python)
+    machine = label() + (f"; jax {jax_note}" if jax_python else "")
+    print(f"machine: {machine}")
+    if not jax_python:
+        print(f"note: jax.jit column skipped: {jax_note}")
+    methods = tuple(m for m in METHODS if m != "jax.jit" or jax_python)
     if args.check:
-        check(cells)
+        check(cells, jax_python)
     sizes = SIZES[:2] if args.quick else SIZES
+    if args.sizes:
+        sizes = [SIZES[int(i)] for i in args.sizes.split(",")]
     from symrnn.codegen.generate import write_module
 
-    header = "| cell | B, D, H, T | generated ms | gen / hand | gen / floor | eager / gen | torch.nn / gen | hand / floor |"
-    rows = [header, "|" + "---|" * 8]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for cell in cells:
             for size in sizes:
-                B, D, H, T = size
-                path = Path(tmp) / f"bench_{cell}_{B}_{D}_{H}_{T}.py"
-                write_module(make_spec(cell, B, D, H), path)
-                t = {m: float("inf") for m in METHODS}
+                path = Path(tmp) / f"bench_{cell}_{'_'.join(map(str, size))}.py"
+                write_module(make_spec(cell, size[0], size[1], size[2]), path)
+                t = {m: float("inf") for m in methods}
                 for _ in range(args.rounds):  # methods alternate; the least disturbed round counts
-                    for m in METHODS:
-                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads))
-                row = (f"| {cell} | {B}, {D}, {H}, {T} | {t['generated'] * 1e3:.3f} | {t['generated'] / t['hand']:.2f} | "
-                       f"{t['generated'] / t['floor']:.2f} | {t['eager'] / t['generated']:.2f} | "
-                       f"{t['torch.nn'] / t['generated']:.2f} | {t['hand'] / t['floor']:.2f} |")
-                rows.append(row)
-                print(row, flush=True)
-    print()
+                    for m in methods:
+                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads, jax_python))
+                rows.append(table_row(cell, size, t))
+                print(markdown(rows[-1:], methods)[-1], flush=True)
     clock = "CPU time (time.process_time)" if args.threads == 1 else "wall time"
-    print(f"lowest of {args.rounds} alternating rounds of the median {clock}; threads per process: {args.threads or 'library default'}; load average at the end: "
-          f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print("\n".join(rows))
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    note = (f"lowest of {args.rounds} alternating rounds of the median {clock}, one process per measurement; "
+            f"threads per process: {args.threads or 'library default'}; load average at the end: {load}")
+    print(f"\n{note}\nmachine: {machine}\n" + "\n".join(markdown(rows, methods)))
+    if args.json:
+        doc = {"machine": machine, "clock": note, "methods": list(methods), "rows": rows}
+        Path(args.json).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 
 
