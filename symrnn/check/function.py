@@ -14,9 +14,14 @@ Calling convention (documented in ``docs``): the function is called as
   states as ``data["h_0"]`` (``"h_l2_0"`` for layer 2, ``"C_0"`` for the LSTM cell). An MLP gets
   its inputs and targets by name (``data["i1"]``), each a 1 x 1 array.
 * it returns ``{key: array}`` with the gradient of the loss for each parameter it computes
-  (arrays of the parameter's shape; missing keys are reported as missing).
+  (arrays of the parameter's shape; missing keys are reported as missing; a NaN or an infinity
+  is wrong).
 
-The function is the caller's own code and runs in-process: it is trusted, unlike typed text.
+Two ways in. ``check_function_file(spec, path, name)`` (``symrnn check --function``) runs a
+person's file in its own bounded process (``sandbox.py``), given only the inputs; the expected
+gradients are computed here after that process has ended and compared here, with a tolerance the
+file cannot reach. ``check_function(spec, fn)`` calls a Python callable in-process: the caller's
+own trusted code (a test, a notebook), bounded only by a SIGALRM timer.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ..core import evaluate as numeric
 from ..core.derive import derive
 from ..core.labels import param_key
+from . import limits
 from .evaluate import resolve_spec, steps_for
+from .terminal import safe_line
 
 RTOL = 1e-7
 
@@ -44,6 +51,7 @@ class FunctionVerdict:
     parameters: dict = field(default_factory=dict)  # key -> {"status", "max_error", "differ"}
     message: str = ""
     draws: int = 0
+    isolation: str = ""
 
     @property
     def correct(self) -> bool:
@@ -51,12 +59,15 @@ class FunctionVerdict:
 
     def to_text(self) -> str:
         lines = [f"function verdict: {self.status} ({self.draws} draws)"]
+        if self.isolation:
+            lines.append(self.isolation)
         if self.message:
-            lines.append(self.message)
+            lines.append(safe_line(self.message))
         for key in sorted(self.parameters):
             info = self.parameters[key]
             extra = f", max error {info['max_error']:.3g}" if info.get("max_error") is not None else ""
-            lines.append(f"  {key}: {info['status']}{extra}")
+            why = f" ({safe_line(info['message'])})" if info.get("message") else ""
+            lines.append(f"  {safe_line(key)}: {info['status']}{extra}{why}")
         return "\n".join(lines)
 
 
@@ -104,34 +115,86 @@ def _time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limit: float | None = 10.0) -> FunctionVerdict:
-    """Call ``fn`` on ``draws`` drawn instances and compare every returned gradient."""
-    spec = resolve_spec(spec)
-    verdict = FunctionVerdict(spec.name, "correct")
+def _instances(spec, draws: int, steps: int | None) -> list:
     base = steps if steps is not None else steps_for(spec)
+    out = []
     for n in range(draws):
         T = base + n if spec.recurrent else None
-        derivation = derive(spec, steps=T)
-        inst = numeric.make_instance(derivation, seed=100 + n, arithmetic="float")
+        out.append(numeric.make_instance(derive(spec, steps=T), seed=100 + n, arithmetic="float"))
+    return out
+
+
+def _judge(verdict: FunctionVerdict, instances: list, returned: list[dict], errors: list[dict]) -> FunctionVerdict:
+    """Compare what the function returned on each draw with the truth, computed only now."""
+    for inst, got, bad in zip(instances, returned, errors):
         truth = {k: numeric.as_float(v) for k, v in inst.gradients().items()}
-        params, data = call_data(inst)
-        start = time.monotonic()
-        got = _call(fn, params, data, time_limit, verdict)
-        if got is None:
-            verdict.draws = n + 1
-            return verdict
         for key in sorted(truth):
             info = verdict.parameters.setdefault(key, {"status": "correct", "max_error": 0.0, "differ": []})
-            _compare(info, key, got, truth[key], inst.T)
-        verdict.draws = n + 1
-        verdict.parameters.setdefault("_seconds", {"status": "info", "max_error": None})
-        verdict.parameters["_seconds"]["max_error"] = time.monotonic() - start
-    verdict.parameters.pop("_seconds", None)
-    if any(info["status"] != "correct" for info in verdict.parameters.values()):
+            if key in bad:
+                info.update(status="error", message=safe_line(bad[key]), max_error=None)
+            elif info["status"] != "error":
+                _compare(info, key, got, truth[key], inst.T)
+        verdict.draws += 1
+    broken = sorted(k for k, info in verdict.parameters.items() if info["status"] == "error")
+    if broken:
+        verdict.status = "error"
+        verdict.message = safe_line(f"{broken[0]}: {verdict.parameters[broken[0]]['message']}")
+    elif any(info["status"] != "correct" for info in verdict.parameters.values()):
         verdict.status = "wrong"
-        bad = sorted(k for k, info in verdict.parameters.items() if info["status"] != "correct")
-        verdict.message = "wrong or missing gradients: " + ", ".join(bad)
+        bad_keys = sorted(k for k, info in verdict.parameters.items() if info["status"] != "correct")
+        verdict.message = "wrong or missing gradients: " + ", ".join(bad_keys)
     return verdict
+
+
+def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limit: float | None = 10.0) -> FunctionVerdict:
+    """Call the trusted callable ``fn`` in-process on ``draws`` drawn instances and compare every gradient."""
+    spec = resolve_spec(spec)
+    verdict = FunctionVerdict(spec.name, "correct", isolation="isolation: none (a callable runs in this process)")
+    instances = _instances(spec, draws, steps)
+    returned, errors = [], []
+    for inst in instances:
+        got = _call(fn, *call_data(inst), time_limit, verdict)
+        if got is None:
+            verdict.draws = len(returned) + 1
+            return verdict
+        converted, bad = _converted(got)
+        returned.append(converted)
+        errors.append(bad)
+    return _judge(verdict, instances, returned, errors)
+
+
+def function_file(ref: str) -> tuple[Path, str]:
+    """``FILE.py:NAME`` as a path to a regular ``.py`` file of at most ``FUNCTION_FILE_MAX`` bytes and a name."""
+    from ..core.errors import SymrnnError
+
+    path, _, name = ref.rpartition(":")
+    if not path or not name.isidentifier():
+        raise SymrnnError(f"--function needs FILE.py:NAME (a Python name after the colon), got {safe_line(ref)!r}")
+    file = Path(path)
+    if file.suffix != ".py":
+        raise SymrnnError(f"--function needs a .py file, got {safe_line(path)!r}")
+    if not file.is_file():
+        raise SymrnnError(f"no such file (or not a regular file): {safe_line(path)}")
+    if file.stat().st_size > limits.FUNCTION_FILE_MAX:
+        raise SymrnnError(f"{safe_line(path)} is larger than {limits.FUNCTION_FILE_MAX // 1024} KB")
+    return file, name
+
+
+def check_function_file(spec, path, name: str, draws: int = 3, steps: int | None = None,
+                        cpu: float = limits.FUNCTION_CPU_SECONDS, wall: float = limits.FUNCTION_WALL_SECONDS,
+                        memory: int = limits.FUNCTION_MEMORY) -> FunctionVerdict:
+    """Run ``name`` of the file ``path`` in its own bounded process on drawn inputs; compare here."""
+    from .sandbox import run_function
+
+    spec = resolve_spec(spec)
+    instances = _instances(spec, draws, steps)
+    outcome = run_function(Path(path), name, [call_data(inst) for inst in instances], cpu=cpu, wall=wall, memory=memory)
+    verdict = FunctionVerdict(spec.name, "correct", isolation=outcome.isolation)
+    if outcome.status != "ok":
+        verdict.status = outcome.status
+        verdict.message = safe_line(outcome.message)
+        return verdict
+    return _judge(verdict, instances, list(outcome.draws), list(outcome.errors))
 
 
 def _call(fn, params: dict, data: dict, time_limit: float | None, verdict: FunctionVerdict) -> dict | None:
@@ -143,9 +206,13 @@ def _call(fn, params: dict, data: dict, time_limit: float | None, verdict: Funct
         verdict.status = "timeout"
         verdict.message = f"the function did not return within {time_limit:g} s"
         return None
+    except SystemExit as err:
+        verdict.status = "error"
+        verdict.message = f"the function called exit({err.code!r}) instead of returning"
+        return None
     except Exception as err:  # noqa: BLE001 - the person's code may raise anything: report it
         verdict.status = "error"
-        verdict.message = f"the function raised {type(err).__name__}: {err}"
+        verdict.message = safe_line(f"the function raised {type(err).__name__}: {err}"[:400])
         return None
     if not isinstance(got, dict):
         verdict.status = "error"
@@ -154,25 +221,36 @@ def _call(fn, params: dict, data: dict, time_limit: float | None, verdict: Funct
     return got
 
 
+def _converted(got: dict) -> tuple[dict, dict]:
+    """``(arrays, errors)``: each returned gradient as a float64 array, or why it is not one."""
+    arrays, errors = {}, {}
+    for key, value in got.items():
+        try:
+            arrays[key] = np.array(value, dtype=float)
+        except Exception as err:  # noqa: BLE001 - __array__ may raise anything: report it
+            errors[key] = safe_line(f"not an array of numbers ({type(err).__name__}: {err})"[:400])
+    return arrays, errors
+
+
 def _compare(info: dict, key: str, got: dict, want: np.ndarray, T) -> None:
     """Record in ``info`` how the returned gradient ``got[key]`` compares with ``want`` on one draw."""
     if key not in got:
         info["status"] = "missing"
         info["max_error"] = None
         return
-    try:
-        value = np.asarray(got[key], dtype=float)
-    except (TypeError, ValueError):
-        info["status"] = "wrong"
-        info["message"] = f"not an array of numbers (got {type(got[key]).__name__})"
-        info["max_error"] = None
-        return
+    value = got[key]
     if value.shape != want.shape:
         if value.size != want.size:
             info["status"] = "wrong"
             info["shape"] = list(value.shape)
             return
         value = value.reshape(want.shape)
+    if not np.all(np.isfinite(value)):
+        info["status"] = "wrong"
+        info["message"] = "not finite (NaN or infinity)"
+        info["max_error"] = None
+        info["differ"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(~np.isfinite(value.reshape(want.shape))))]
+        return
     err = np.abs(value - want)
     scale = max(1.0, float(np.max(np.abs(want))))
     if info["max_error"] is not None:

@@ -43,8 +43,29 @@ MEMORY_LIMIT = 2 * 1024**3
 """Bytes of address space a grading worker process may add to what it maps when it starts
 (``resource.RLIMIT_AS``; one check needs a few tens of megabytes)."""
 
+FUNCTION_CPU_SECONDS = 10
+"""CPU seconds a person's function file may use in its own process (loading and every draw;
+``RLIMIT_CPU``: SIGXCPU, then SIGKILL a second later)."""
+
+FUNCTION_WALL_SECONDS = 30.0
+"""Wall-clock seconds before the function's process group is killed (a sleeping or blocked function)."""
+
+FUNCTION_MEMORY = 1024**3
+"""Bytes of address space of the function's process (``RLIMIT_AS``; Python and NumPy map about 0.3 GB)."""
+
+FUNCTION_FILE_MAX = 1024 * 1024
+"""Largest function file accepted, in bytes."""
+
+GRADE_RETRIES = 3
+"""Times a row whose grading worker died is graded again on a fresh worker before it is reported ungraded."""
+
 
 __all__ = [
+    "FUNCTION_CPU_SECONDS",
+    "FUNCTION_FILE_MAX",
+    "FUNCTION_MEMORY",
+    "FUNCTION_WALL_SECONDS",
+    "GRADE_RETRIES",
     "MAX_CHECK_SIZE",
     "MAX_DEPTH",
     "MAX_ELEMENTWISE_POWER",
