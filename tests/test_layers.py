@@ -8,6 +8,7 @@ use either; a use may import the core and printing. No module reaches into anoth
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,28 @@ def test_no_module_imports_another_modules_private_names():
             if private and module.startswith("symrnn"):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {private} from {module}")
     assert not bad, "\n".join(bad)
+
+
+_LABEL_TEXT = re.compile(r"""["'](fwd|adj|grad|closed):""")
+
+
+def test_no_module_but_labels_builds_or_parses_a_label_text():
+    """Equation labels are typed values (``core/labels.Label``): code asks their fields and builds them
+    with the constructors; the citation text (``adj:h:t``) is made in ``labels.py`` alone."""
+    bad = []
+    for path in _files():
+        if path.name == "labels.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if _LABEL_TEXT.search(repr(node.value)[0] + node.value):
+                    bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.value[:40]!r}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("startswith", "endswith", "split", "partition")
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "label"):
+                bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} .label.{node.func.attr}(...)")
+    assert not bad, "label text built or parsed outside core/labels.py:\n" + "\n".join(bad)

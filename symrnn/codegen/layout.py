@@ -12,7 +12,7 @@ import sympy
 
 from ..core import ir
 from ..core.derive import GENERIC_STEPS
-from ..core.labels import Equation
+from ..core.labels import Equation, Kind
 from ..core.unroll import Graph
 from ..printing.numpy_code import CodegenError, adjoint_code, name_code
 from .program import Leaf, Output
@@ -134,7 +134,7 @@ def stored_activations(forward: list[Equation], adjoints: list[Equation], row: b
                         in_forward.add(key)
     stored = {}
     for key, labels in found.items():
-        if key in in_forward and any(label.startswith("adj:") for label in labels):
+        if key in in_forward and any(label.kind is Kind.ADJOINT for label in labels):
             fn, name, layer = key
             stored[key] = (f"{fn}_{name_code(ir.Var(name, (1, 1), layer=layer))}", labels)
     return stored

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import sympy
 
 from . import ir
-from .labels import Equation
+from .labels import Equation, Label
 from .rules import backprop
 
 Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
@@ -30,6 +30,10 @@ Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
 K = ir.INDEX_SYMBOLS["k"]
 J_INDEX = ir.INDEX_SYMBOLS["j"]
 I_INDEX = ir.INDEX_SYMBOLS["i"]
+
+# The closed forms of dL/dh_t: reindexed by k (ours) and by D2L's i = T + t - k (9.7.15).
+CLOSED_STATE = Label.closed("h", case="t")
+CLOSED_STATE_D2L = Label.closed("h", case="t", variant="d2l")
 
 
 # --------------------------------------------------------------------------- term algebra
@@ -179,7 +183,7 @@ def recurrence_closed_forms(derivation) -> list:
     shape = (H, 1)
     t, T = ir.t_SYM, ir.T_SYM
     generic = {eq.label: eq for eq in derivation.generic_adjoints}
-    interior, boundary = generic.get("adj:h:t"), generic.get("adj:h:T")
+    interior, boundary = generic.get(Label.adjoint("h", case="t")), generic.get(Label.adjoint("h", case="T"))
     if interior is None or boundary is None:
         return []
     h_next = ir.Adjoint(ir.Var("h", shape, time=t + 1))
@@ -187,7 +191,7 @@ def recurrence_closed_forms(derivation) -> list:
     act = derivation.spec.activation
     if act != "identity":
         a_next = ir.Adjoint(ir.Var("a", shape, time=t + 1))
-        a_rule = generic["adj:a:t"].rhs
+        a_rule = generic[Label.adjoint("a", case="t")].rhs
         rhs = ir.substitute(rhs, {a_next: ir.retime(a_rule, {t: t + 1})})
     rhs = hadamard_to_diag(rhs)
     jac, rest = _split_recurrence(rhs, h_next, shape)
@@ -209,11 +213,11 @@ def recurrence_closed_forms(derivation) -> list:
         closed = ir.add(ir.TimeSum(K, t, T - 1, ir.matmul(propagator(K), rest_k)), ir.matmul(propagator(T), tail_T))
     lhs = ir.Adjoint(ir.Var("h", shape, time=t))
     name = "power sum" if time_free else "product of Jacobians"
-    eqs = [Equation("closed:h:t", lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
+    eqs = [Equation(CLOSED_STATE, lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
     if time_free and isinstance(closed, ir.TimeSum):
         body = ir.matmul(ir.matpow(jac, T - I_INDEX), ir.retime(rest, {t: T + t - I_INDEX}))
         d2l = ir.TimeSum(I_INDEX, t, T, body)
-        eqs.append(Equation("closed:h:t:d2l", lhs, d2l, "closed-form", "generic", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
+        eqs.append(Equation(CLOSED_STATE_D2L, lhs, d2l, "closed-form", "generic", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
     return eqs
 
 
@@ -265,7 +269,7 @@ def scalar_factor(derivation) -> list:
     else:
         value = ir.TimeProduct(J_INDEX, 2, T, ir.retime(local, {t: J_INDEX}))
     lhs = ir.Derivative(ir.Var("h", (1, 1), time=T), ir.Var("h", (1, 1), time=sympy.Integer(1)))
-    return [Equation("closed:dhT_dh1", lhs, value, "closed-form", "generic", "h", ("product of local Jacobians",))]
+    return [Equation(Label.closed("dhT_dh1"), lhs, value, "closed-form", "generic", "h", ("product of local Jacobians",))]
 
 
 def closed_forms(derivation) -> list:

@@ -26,7 +26,7 @@ import sympy
 from . import ir, limits
 from .closed_forms import closed_forms
 from .errors import LimitError
-from .labels import Equation, node_key, param_key
+from .labels import Equation, Kind, Label, node_key, param_key
 from .rules import backprop
 from .spec import Spec, with_steps
 from .unroll import Graph, Node, unroll
@@ -65,7 +65,8 @@ class Derivation:
             + self.closed_forms
         )
 
-    def equation(self, label: str) -> Equation:
+    def equation(self, label: Label | str) -> Equation:
+        """The equation keyed ``label`` (a :class:`Label`, or its citation such as ``adj:h:t``)."""
         for eq in self.equations():
             if eq.label == label:
                 return eq
@@ -243,7 +244,7 @@ def _var_at(var: ir.Var, time: sympy.Expr | None) -> ir.Var:
     return var if var.time is None else var.at(time)
 
 
-def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: str, adjoint: bool, parts_of=None) -> list[Equation]:
+def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: Kind, adjoint: bool, parts_of=None) -> list[Equation]:
     equations = []
     for nodes in _templates(graph.nodes).values():
         if adjoint and nodes[0].var == graph.loss:
@@ -285,10 +286,9 @@ def _fold_timeless(expr: ir.Expr, steps: int) -> ir.Expr:
     return _time_sum(items, steps, axes.pop())
 
 
-def _equation(prefix, var, case, value, kind, adjoint, parts_of, node) -> Equation:
+def _equation(label_kind, var, case, value, kind, adjoint, parts_of, node) -> Equation:
     """A generic equation (its ``bounds`` are set by the caller)."""
-    name = var.name if var.layer is None else f"{var.name}_l{var.layer}"
-    label = f"{prefix}:{name}" + (f":{case}" if case is not None else "")
+    label = Label(label_kind, var.name, layer=var.layer, case=case)
     lhs = ir.Adjoint(var) if adjoint else var
     rules: tuple[str, ...] = ()
     if parts_of is not None:
@@ -316,9 +316,9 @@ def derive(spec: Spec, steps: int | None = None) -> Derivation:
         gen_rhs, gen_node_parts, gen_param_parts = rhs, node_parts, param_parts
     else:
         gen_rhs, gen_node_parts, gen_param_parts = sweep(gen_graph)
-    generic_forward = tuple(_generic_node_equations(gen_graph, lambda n: n.expr, "forward", "fwd", False))
+    generic_forward = tuple(_generic_node_equations(gen_graph, lambda n: n.expr, "forward", Kind.FORWARD, False))
     generic_adjoints = tuple(
-        _generic_node_equations(gen_graph, lambda n: gen_rhs[n.var], "adjoint", "adj", True, lambda n: gen_node_parts[n.var])
+        _generic_node_equations(gen_graph, lambda n: gen_rhs[n.var], "adjoint", Kind.ADJOINT, True, lambda n: gen_node_parts[n.var])
     )
     generic_gradients = tuple(_generic_gradients(gen_graph, gen_param_parts))
     derivation = Derivation(spec, graph.steps, graph, forward, adjoints, gradients, generic_forward, generic_adjoints, generic_gradients)
@@ -329,7 +329,7 @@ def derive(spec: Spec, steps: int | None = None) -> Derivation:
 def _concrete_forward(graph: Graph) -> Iterable[Equation]:
     for node in graph.nodes:
         timeless = graph.spec.recurrent and node.var.time is None
-        label = f"fwd:{node_key(node.var)}" + (f":{graph.steps}" if timeless else "")
+        label = Label.of(Kind.FORWARD, node.var, steps=graph.steps if timeless else None)
         yield Equation(label, node.var, node.expr, "loss" if node.var == graph.loss else "forward", "concrete", node=node_key(node.var))
 
 
@@ -338,7 +338,7 @@ def _concrete_adjoints(graph: Graph, rhs, node_parts) -> Iterable[Equation]:
         if node.var == graph.loss:
             continue
         rules = tuple(dict.fromkeys(r for p in node_parts[node.var] for r in p.rules))
-        yield Equation(f"adj:{node_key(node.var)}", ir.Adjoint(node.var), rhs[node.var], "adjoint", "concrete", node=node_key(node.var), rules=rules)
+        yield Equation(Label.of(Kind.ADJOINT, node.var), ir.Adjoint(node.var), rhs[node.var], "adjoint", "concrete", node=node_key(node.var), rules=rules)
 
 
 def _concrete_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
@@ -347,7 +347,9 @@ def _concrete_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
         value = ir.add(*[p.value for p in parts]) if parts else ir.zeros(param.shape)
         rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
         key = param_key(param)
-        yield Equation(f"grad:{key}:{graph.steps}" if graph.spec.recurrent else f"grad:{key}", ir.Adjoint(param), value, "gradient", "concrete", node=key, rules=rules)
+        steps = graph.steps if graph.spec.recurrent else None
+        label = Label(Kind.GRADIENT, param.name, layer=param.layer, steps=steps)
+        yield Equation(label, ir.Adjoint(param), value, "gradient", "concrete", node=key, rules=rules)
 
 
 def _generic_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
@@ -366,4 +368,4 @@ def _generic_gradients(graph: Graph, param_parts) -> Iterable[Equation]:
                 raise AssertionError(f"parameter {key} is shared by two time axes")
             folded = [_time_sum(timed, graph.steps, axes.pop())] if timed else []
             value = ir.add(*folded, *untimed) if (folded or untimed) else ir.zeros(param.shape)
-        yield Equation(f"grad:{key}", ir.Adjoint(param), value, "gradient", "generic", node=key, rules=rules)
+        yield Equation(Label(Kind.GRADIENT, param.name, layer=param.layer), ir.Adjoint(param), value, "gradient", "generic", node=key, rules=rules)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir
-from .closed_forms import K, expand, hadamard_to_diag
+from .closed_forms import CLOSED_STATE, CLOSED_STATE_D2L, K, expand, hadamard_to_diag
+from .labels import Label
 
 Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
 
@@ -153,19 +154,19 @@ def _rebuild(terms, shape) -> ir.Expr:
 
 def prove_by_induction(derivation, eq) -> InductionResult | None:
     """Prove a ``closed:h:t`` closed form for every T >= 1, or ``None`` where it does not apply."""
-    if not eq.label.startswith("closed:h:t") or not isinstance(eq.lhs, ir.Adjoint):
+    if eq.label not in (CLOSED_STATE, CLOSED_STATE_D2L) or not isinstance(eq.lhs, ir.Adjoint):
         return None
     t, T = ir.t_SYM, ir.T_SYM
     generic = {e.label: e for e in derivation.generic_adjoints}
-    recurrence, boundary = generic["adj:h:t"], generic["adj:h:T"]
+    recurrence, boundary = generic[Label.adjoint("h", case="t")], generic[Label.adjoint("h", case="T")]
     H = eq.lhs.shape
     rhs = recurrence.rhs
     if derivation.spec.activation != "identity":
         a_next = ir.Adjoint(ir.Var("a", H, time=t + 1))
-        rhs = ir.substitute(rhs, {a_next: ir.retime(generic["adj:a:t"].rhs, {t: t + 1})})
+        rhs = ir.substitute(rhs, {a_next: ir.retime(generic[Label.adjoint("a", case="t")].rhs, {t: t + 1})})
     rhs = hadamard_to_diag(rhs)
     closed = eq.rhs
-    if eq.label.endswith(":d2l"):
+    if eq.label.variant == "d2l":
         # D2L's index i = T + t - k: the same sum read backwards; reindex to k first.
         i = eq.rhs.index
         closed = ir.TimeSum(K, t, T, ir.retime(eq.rhs.body, {i: T + t - K}))

@@ -27,7 +27,7 @@ from .derive import Derivation, derive
 from .element import evaluate, symbol_matrix
 from .errors import LimitError
 from .induction import prove_by_induction
-from .labels import node_key, param_key
+from .labels import Label, node_key, param_key
 from .losses import loss_kind
 from .spec import Spec
 
@@ -39,12 +39,13 @@ WORKING_DIGITS = 70
 class ProofResult:
     """One proved (or refuted) equation."""
 
-    subject: str
+    subject: str  # what was compared, as printed: ``adj:h:t @ t=2``, ``grad:W_hh (generic)``
     oracle: str
     entries: int
     exact: bool
     max_error: float
     passed: bool
+    label: Label | None = None  # the equation it proves
 
     def line(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
@@ -230,9 +231,9 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
     times = {ir.T_SYM: derivation.steps}
     results: list[ProofResult] = []
 
-    def record(subject: str, oracle: str, mine: sympy.Matrix, truth: sympy.Matrix) -> None:
+    def record(label: Label, oracle: str, mine: sympy.Matrix, truth: sympy.Matrix, detail: str = "") -> None:
         ok, err = _compare(mine, truth, exact)
-        results.append(ProofResult(subject, oracle, mine.rows * mine.cols, exact, err, ok))
+        results.append(ProofResult(label + detail, oracle, mine.rows * mine.cols, exact, err, ok, label))
 
     use_expanded = element.inlined_size <= limits.EXPANDED_ORACLE_MAX_OPS if expanded is None else expanded
     expanded_grads = element.expanded() if use_expanded else {}
@@ -244,7 +245,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
         if use_expanded:
             record(eq.label, "expanded", mine, expanded_grads[param])
     for eq in derivation.generic_gradients:
-        record(eq.label + " (generic)", "chain", evaluate(eq.rhs, env, times), chain[eq.lhs.of])
+        record(eq.label, "chain", evaluate(eq.rhs, env, times), chain[eq.lhs.of], " (generic)")
     for eq in derivation.adjoints:
         record(eq.label, "chain", env[eq.lhs], chain[eq.lhs.of])
     for eq in derivation.generic_adjoints:
@@ -253,7 +254,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
         _prove_generic(eq, derivation, env, chain, record, element)
         induction = prove_by_induction(derivation, eq)
         if induction is not None:
-            results.append(ProofResult(f"{eq.label} (every T)", "induction", 0, True, 0.0, induction.proved))
+            results.append(ProofResult(f"{eq.label} (every T)", "induction", 0, True, 0.0, induction.proved, eq.label))
     sizes = _sizes(derivation)
     return ProofReport(derivation.spec.name, derivation.steps, sizes, tuple(results), time.perf_counter() - start)
 
@@ -280,7 +281,7 @@ def _prove_generic(eq, derivation: Derivation, env, chain, record, element) -> N
         var = ir.shift_time(lhs_var, times)
         if var not in chain:
             continue
-        record(f"{eq.label} @ t={t}", "chain", evaluate(eq.rhs, env, times), chain[var])
+        record(eq.label, "chain", evaluate(eq.rhs, env, times), chain[var], f" @ t={t}")
 
 
 def _sizes(derivation: Derivation) -> str:

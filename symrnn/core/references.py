@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sympy
 
 from . import ir
+from .labels import Label
 
 _t, _T, _i = ir.t_SYM, ir.T_SYM, ir.INDEX_SYMBOLS["i"]
 
@@ -35,21 +36,21 @@ def _adj(var: ir.Var, time) -> ir.Adjoint:
     return ir.Adjoint(var.at(time))
 
 
-D2L_97: dict[str, tuple[str, Callable[[dict], ir.Expr]]] = {
+D2L_97: dict[Label, tuple[str, Callable[[dict], ir.Expr]]] = {
     # dL/dh_T = W_qh^T dL/do_T
-    "adj:h:T": ("9.7.13", lambda v: ir.matmul(ir.transpose(v["W_qh"]), _adj(v["o"], _T))),
+    Label.adjoint("h", case="T"): ("9.7.13", lambda v: ir.matmul(ir.transpose(v["W_qh"]), _adj(v["o"], _T))),
     # dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t
-    "adj:h:t": ("9.7.14", lambda v: ir.add(
+    Label.adjoint("h", case="t"): ("9.7.14", lambda v: ir.add(
         ir.matmul(ir.transpose(v["W_hh"]), _adj(v["h"], _t + 1)),
         ir.matmul(ir.transpose(v["W_qh"]), _adj(v["o"], _t)))),
     # dL/dh_t = sum_{i=t}^{T} (W_hh^T)^{T-i} W_qh^T dL/do_{T+t-i}
-    "closed:h:t:d2l": ("9.7.15", lambda v: ir.TimeSum(_i, _t, _T, ir.matmul(
+    Label.closed("h", case="t", variant="d2l"): ("9.7.15", lambda v: ir.TimeSum(_i, _t, _T, ir.matmul(
         ir.matpow(ir.transpose(v["W_hh"]), _T - _i),
         ir.matmul(ir.transpose(v["W_qh"]), _adj(v["o"], _T + _t - _i))))),
     # dL/dW_hx = sum_t dL/dh_t x_t^T, dL/dW_hh = sum_t dL/dh_t h_{t-1}^T
-    "grad:W_hx": ("9.7.16", lambda v: ir.TimeSum(_t, sympy.Integer(1), _T, ir.matmul(
+    Label.gradient("W_hx"): ("9.7.16", lambda v: ir.TimeSum(_t, sympy.Integer(1), _T, ir.matmul(
         _adj(v["h"], _t), ir.transpose(v["x"].at(_t))))),
-    "grad:W_hh": ("9.7.16", lambda v: ir.TimeSum(_t, sympy.Integer(1), _T, ir.matmul(
+    Label.gradient("W_hh"): ("9.7.16", lambda v: ir.TimeSum(_t, sympy.Integer(1), _T, ir.matmul(
         _adj(v["h"], _t), ir.transpose(v["h"].at(_t - 1))))),
 }
 

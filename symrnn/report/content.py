@@ -20,7 +20,7 @@ import sympy
 from ..core import ir
 from ..core.activations import activation
 from ..core.derive import Derivation
-from ..core.labels import Equation, node_key, param_key
+from ..core.labels import Equation, Kind, Label, node_key, param_key
 from ..core.losses import loss_kind
 from ..core.references import citation
 from ..printing.latex import SUM, LatexPrinter, condition_latex, latex
@@ -242,9 +242,9 @@ def _section(title: str, key: str, blocks: list) -> Section:
 
 def _forward_sections(b: _Builder) -> list[Section]:
     d = b.d
-    loss_label = f"fwd:{d.graph.loss.name}"
+    loss_label = Label.of(Kind.FORWARD, d.graph.loss)
     forward = [eq for eq in d.generic_forward if eq.kind != "loss" and eq.label != loss_label]
-    errors = [eq for eq in forward if eq.lhs.name.startswith("E_")] if not d.spec.recurrent else []
+    errors = [eq for eq in forward if eq.lhs.meaning is not None and eq.lhs.meaning.kind == "error"]
     forward = [eq for eq in forward if eq not in errors]
     loss_eqs = errors + [eq for eq in d.generic_forward if eq.label == loss_label]
     blocks: list = [para(
@@ -373,7 +373,7 @@ def _closed_form_section(b: _Builder) -> Section:
             *([", ", math(latex(ir.matpow(ir.transpose(recurrent_weight), K - ir.t_SYM)))] if recurrent_weight is not None else []),
             ": the power sum. ",
             *(["Writing the summation index as i = T + t - k gives the form printed in D2L (9.7.15). "]
-              if any(eq.label.endswith(":d2l") for eq in forms) else []),
+              if any(eq.label.variant == "d2l" for eq in forms) else []),
             "This holds only for the identity activation.",
         ]
     else:

@@ -68,16 +68,11 @@ class Trust:
         return self.proof.oracles.get(label, ())
 
 
-def _subject_label(subject: str) -> str:
-    """``adj:h:t @ t=2`` and ``grad:W_hh (generic)`` -> their equation label."""
-    return subject.split(" @ ")[0].removesuffix(" (generic)").removesuffix(" (every T)")
-
-
 def summarize_proof(report) -> ProofSummary:
     by_label: dict[str, set[str]] = {}
     failed = []
     for result in report.results:
-        label = _subject_label(result.subject)
+        label = result.label
         if not result.passed:
             failed.append(label)
         by_label.setdefault(label, set()).add(result.oracle)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...core import catalogue
+from ...core.labels import Kind, Label
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, equation_latex, exact_values, shown_number
 from ..registry import Draft, Family
@@ -34,7 +35,7 @@ def _draw_once(rng) -> Draft:
         givens[f"x_{t}"] = value(rng, -2.0, 2.0, 1, away=0.1)
         givens[f"y_{t}"] = value(rng, -2.0, 2.0, 1)
     d = derivation(spec)
-    equations = tuple(eq for eq in d.forward if eq.label != "fwd:L") + d.adjoints + d.gradients
+    equations = tuple(eq for eq in d.forward if eq.label != Label.forward("L", steps=T)) + d.adjoints + d.gradients
     v, steps = compute(equations, givens, _places, steps=T)
     dh1, dw = v["d:h_1"], v["d:w_hh"]
     if abs(dh1) < 0.01 or abs(dw) < 0.01 or max(abs(v[f"h_{t}"]) for t in range(1, T + 1)) > 9:
@@ -66,17 +67,19 @@ def _draw_once(rng) -> Draft:
     generic = {eq.label: eq for eq in d.generic_forward + d.generic_adjoints + d.generic_gradients}
     statement = rich(
         f"A recurrent network with one hidden unit, no bias and the identity activation is unrolled over $T = {T}$ steps:",
-        display(equation_latex(generic["fwd:h:t"]), equation_latex(generic["fwd:o:t"]), equation_latex(generic["fwd:L"])),
+        display(equation_latex(generic[Label.forward("h", case="t")]), equation_latex(generic[Label.forward("o", case="t")]),
+                equation_latex(generic[Label.forward("L")])),
         "with $h_0 = 0$ and",
         display(ws, xs, ys),
         "Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute",
     )
-    forward = tuple(s.line() for s in steps if s.label.startswith("fwd:"))
-    backward = tuple(s.line() for s in steps if s.label.startswith("adj:"))
-    grad = next(s for s in steps if s.label == f"grad:w_hh:{T}")
+    forward = tuple(s.line() for s in steps if s.label.kind is Kind.FORWARD)
+    backward = tuple(s.line() for s in steps if s.label.kind is Kind.ADJOINT)
+    grad = next(s for s in steps if s.label == Label.gradient("w_hh", steps=T))
     solution = rich(
         "Backpropagation through time (D2L 9.7.13, 9.7.14, 9.7.16), here with scalars:",
-        display(*(equation_latex(generic[k]) for k in ("adj:o:t", "adj:h:T", "adj:h:t", "grad:w_hh"))),
+        display(*(equation_latex(generic[k]) for k in (Label.adjoint("o", case="t"), Label.adjoint("h", case="T"),
+                                                       Label.adjoint("h", case="t"), Label.gradient("w_hh")))),
         "Forward pass:",
         display(*forward),
         "Backward pass, from the last step to the first:",

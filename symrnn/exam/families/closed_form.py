@@ -13,6 +13,7 @@ from functools import lru_cache
 import sympy
 
 from ...core import catalogue, ir
+from ...core.closed_forms import CLOSED_STATE, CLOSED_STATE_D2L
 from ..model import Answer, Choice, Part, diagnosed, display, numerical, rich
 from ..numeric import derivation, equation_latex, latex
 from ..registry import Draft, Family
@@ -44,7 +45,7 @@ def power_sum(T: int, t: int, *, shift: int = 0, transpose: bool = True, start: 
 @lru_cache(maxsize=64)
 def derived(t: int) -> ir.Expr:
     """The derivation's closed form D2L 9.7.15 of ``dL/dh_t`` at a concrete ``t``."""
-    eq = derivation(catalogue.load("rnn-linear")).equation("closed:h:t:d2l")
+    eq = derivation(catalogue.load("rnn-linear")).equation(CLOSED_STATE_D2L)
     return ir.retime(eq.rhs, {ir.t_SYM: t})
 
 
@@ -99,7 +100,7 @@ def _draw_once(rng) -> Draft:
         display(f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{t}}}}} &= {latex(correct)}"),
         "This is the derivation's closed form (D2L 9.7.15) at this $t$; summing over the output index "
         "$k = T + t - i$ instead gives the equivalent form",
-        display(equation_latex(derivation(catalogue.load("rnn-linear")).equation("closed:h:t"))),
+        display(equation_latex(derivation(catalogue.load("rnn-linear")).equation(CLOSED_STATE))),
         f"The term with $\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$ has the power $k - t = {k - t}$; "
         f"the sum runs over $i = {t}, \\dots, {T}$: ${T - t + 1}$ terms.",
     )

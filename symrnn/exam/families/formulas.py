@@ -12,6 +12,7 @@ the mistakes to look for in the grader information. In Moodle both are essay que
 from __future__ import annotations
 
 from ...core import catalogue
+from ...core.labels import Kind, Label, param_key
 from ...core.mistakes import MISTAKES
 from ..model import Answer, Part, display, rich
 from ..numeric import condition_latex, derivation, equation_latex, latex
@@ -20,32 +21,40 @@ from ._draw import pick, retry
 
 RECURRENCE = ("missing_recurrent_term", "missing_transpose", "diag_wrong_side", "wrong_activation_derivative")
 WEIGHT = ("shared_weights_not_summed", "missing_transpose", "wrong_signal_pairing", "row_column_mixed")
+
+
+def A(quantity: str, case: str) -> Label:
+    """The generic adjoint equation of ``quantity`` at time case ``case``."""
+    return Label.adjoint(quantity, case=case)
+
+
+G = Label.gradient
 QUESTIONS = (
-    ("rnn-linear", "adj:h:t", RECURRENCE),
-    ("rnn-linear", "adj:h:T", ("missing_transpose", "missing_mean")),
-    ("rnn-linear", "grad:W_hh", WEIGHT),
-    ("rnn-linear", "grad:W_hx", WEIGHT),
-    ("rnn-tanh", "adj:a:t", ("wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("rnn-tanh", "adj:h:t", RECURRENCE),
-    ("rnn-tanh", "grad:W_hh", WEIGHT),
-    ("rnn-tanh", "grad:b_h", ("bias_not_summed", "shared_weights_not_summed")),
-    ("lstm", "adj:C:t", ("lstm_cell_path_dropped", "wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("lstm", "adj:F:t", ("wrong_signal_pairing", "elementwise_matmul_confused")),
-    ("lstm", "grad:W_hf", WEIGHT),
-    ("gru-d2l", "adj:Z:t", ("elementwise_matmul_confused", "wrong_signal_pairing")),
-    ("gru-d2l", "adj:H_tilde:t", ("elementwise_matmul_confused",)),
-    ("gru-d2l", "grad:W_hz", WEIGHT),
-    ("rnn-linear", "grad:W_qh", ("shared_weights_not_summed", "missing_transpose", "missing_mean")),
-    ("rnn-tanh", "grad:W_hx", WEIGHT),
-    ("lstm", "adj:I:t", ("wrong_signal_pairing", "elementwise_matmul_confused")),
-    ("lstm", "adj:O:t", ("wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("lstm", "grad:W_xi", WEIGHT),
-    ("lstm", "grad:b_f", ("bias_not_summed", "shared_weights_not_summed")),
-    ("gru-d2l", "adj:R:t", ("elementwise_matmul_confused", "missing_transpose", "row_column_mixed")),
-    ("gru-d2l", "grad:W_hr", WEIGHT),
-    ("gru-torch", "adj:N:t", ("elementwise_matmul_confused", "wrong_activation_derivative")),
-    ("gru-torch", "grad:W_hn", WEIGHT),
-    ("gru-torch", "grad:b_hn", ("bias_not_summed", "elementwise_matmul_confused")),
+    ("rnn-linear", A("h", "t"), RECURRENCE),
+    ("rnn-linear", A("h", "T"), ("missing_transpose", "missing_mean")),
+    ("rnn-linear", G("W_hh"), WEIGHT),
+    ("rnn-linear", G("W_hx"), WEIGHT),
+    ("rnn-tanh", A("a", "t"), ("wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("rnn-tanh", A("h", "t"), RECURRENCE),
+    ("rnn-tanh", G("W_hh"), WEIGHT),
+    ("rnn-tanh", G("b_h"), ("bias_not_summed", "shared_weights_not_summed")),
+    ("lstm", A("C", "t"), ("lstm_cell_path_dropped", "wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("lstm", A("F", "t"), ("wrong_signal_pairing", "elementwise_matmul_confused")),
+    ("lstm", G("W_hf"), WEIGHT),
+    ("gru-d2l", A("Z", "t"), ("elementwise_matmul_confused", "wrong_signal_pairing")),
+    ("gru-d2l", A("H_tilde", "t"), ("elementwise_matmul_confused",)),
+    ("gru-d2l", G("W_hz"), WEIGHT),
+    ("rnn-linear", G("W_qh"), ("shared_weights_not_summed", "missing_transpose", "missing_mean")),
+    ("rnn-tanh", G("W_hx"), WEIGHT),
+    ("lstm", A("I", "t"), ("wrong_signal_pairing", "elementwise_matmul_confused")),
+    ("lstm", A("O", "t"), ("wrong_activation_derivative", "elementwise_matmul_confused")),
+    ("lstm", G("W_xi"), WEIGHT),
+    ("lstm", G("b_f"), ("bias_not_summed", "shared_weights_not_summed")),
+    ("gru-d2l", A("R", "t"), ("elementwise_matmul_confused", "missing_transpose", "row_column_mixed")),
+    ("gru-d2l", G("W_hr"), WEIGHT),
+    ("gru-torch", A("N", "t"), ("elementwise_matmul_confused", "wrong_activation_derivative")),
+    ("gru-torch", G("W_hn"), WEIGHT),
+    ("gru-torch", G("b_hn"), ("bias_not_summed", "elementwise_matmul_confused")),
 )
 NOTATION = {
     "column": "Column notation: one example, column vectors.",
@@ -65,7 +74,7 @@ def _draw_once(rng) -> Draft:
         display(*model),
     )
     notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note}" for m in watch)
-    checker = (spec_name, label.split(":", 1)[1]) if label.startswith("grad:") else ()
+    checker = (spec_name, param_key(eq.lhs.of)) if label.kind is Kind.GRADIENT else ()
     how = (f"Grade with: symrnn check {checker[0]} --grad {checker[1]} --answer '<the answer>' "
            f"(a class: symrnn grade {checker[0]} answers.csv --grad {checker[1]}). " if checker else
            "Grade by hand against the key. ")

@@ -14,6 +14,7 @@ from functools import lru_cache
 import sympy
 
 from ...core import catalogue, ir
+from ...core.labels import Kind, Label
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, exact_values, key_of, latex, shown_number
 from ..registry import Draft, Family
@@ -45,6 +46,9 @@ CELLS = {
 }
 ASKED_GATES = {"lstm": ("i", "f", "o"), "gru-d2l": ("r", "z")}
 
+
+# dL/dH_1 is given; the output path (Yhat) is not part of the question.
+_GIVEN_ADJOINTS = (Label.adjoint("Yhat", time=1), Label.adjoint("H", time=1))
 
 def _places(eq) -> int:
     return FORWARD_PLACES if eq.kind in ("forward", "loss") else BACKWARD_PLACES
@@ -97,8 +101,8 @@ def _draw_once(rng) -> Draft:
         givens[f"b_{g}"] = value(rng, -0.5, 0.5, 1)
     givens["d:H_1"] = value(rng, -1.0, 1.0, 1, away=0.2)
     d = derivation(spec)
-    forward = tuple(eq for eq in d.forward if eq.kind != "loss" and eq.label != "fwd:Yhat_1")
-    backward = tuple(eq for eq in d.adjoints if eq.label not in ("adj:Yhat_1", "adj:H_1"))
+    forward = tuple(eq for eq in d.forward if eq.kind != "loss" and eq.label != Label.forward("Yhat", time=1))
+    backward = tuple(eq for eq in d.adjoints if eq.label not in _GIVEN_ADJOINTS)
     v, steps = compute(forward + backward, givens, _places)
     answer_key = f"d:A_{gate}_1"
     if abs(v[answer_key]) < 0.003 or abs(v["H_1"]) < 0.01 or abs(v[cell.first]) < 0.01:
@@ -106,7 +110,7 @@ def _draw_once(rng) -> Draft:
     exact = exact_values(forward + backward, givens)
     first, second, third = _wrong(cell_name, gate, v)
     gate_title = cell.gate_names[gate]
-    first_tex = latex(next(eq.lhs for eq in d.forward if eq.label == f"fwd:{cell.first}"))
+    first_tex = latex(next(eq.lhs for eq in d.forward if key_of(eq.lhs) == cell.first))
     parts = (
         Part(rich(f"${first_tex}$;"), numerical(v[cell.first], FORWARD_PLACES, 1, first, exact=exact[cell.first])),
         Part(rich("$H_{1}$;"), numerical(v["H_1"], FORWARD_PLACES, 1, second, exact=exact["H_1"])),
@@ -127,7 +131,7 @@ def _draw_once(rng) -> Draft:
     needed = _chain(d, answer_key)
     solution = rich(
         "Forward pass:",
-        display(*(s.line() for s in steps if s.label.startswith("fwd:"))),
+        display(*(s.line() for s in steps if s.label.kind is Kind.FORWARD)),
         f"Backward pass from $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$ to the {gate_title}:",
         display(*(s.line() for s in steps if s.label in needed)),
     )
@@ -135,13 +139,13 @@ def _draw_once(rng) -> Draft:
                  bounded=tuple((k, v[k], 0.0, 1.0) for k in ("I_1", "F_1", "O_1", "R_1", "Z_1") if k in v))
 
 
-def _chain(d, key: str) -> set[str]:
+def _chain(d, key: str) -> set[Label]:
     """Labels of the adjoint equations the answer ``key`` depends on (transitively)."""
     by_key = {key_of(eq.lhs): eq for eq in d.adjoints}
     needed, todo = set(), [key]
     while todo:
         eq = by_key.get(todo.pop())
-        if eq is None or eq.label in needed or eq.label in ("adj:Yhat_1", "adj:H_1"):
+        if eq is None or eq.label in needed or eq.label in _GIVEN_ADJOINTS:
             continue
         needed.add(eq.label)
         todo.extend(key_of(a) for a in ir.adjoints(eq.rhs))

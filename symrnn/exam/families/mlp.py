@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ...core import catalogue, ir
+from ...core.labels import Kind, Label
 from ..model import Part, diagnosed, display, fmt, numerical, r, rich
 from ..numeric import compute, derivation, exact_values, latex, shown_number
 from ..registry import Draft, Family
@@ -19,7 +20,8 @@ SPEC = catalogue.load("mlp-2-2-2")
 WEIGHTS = tuple(f"w{i}" for i in range(1, 9))
 RATES = (0.1, 0.25, 0.5, 1.0)
 FORWARD_PLACES, BACKWARD_PLACES = 4, 5
-SHOWN_ADJOINTS = ("adj:out_o1", "adj:in_o1", "adj:out_o2", "adj:in_o2", "adj:out_h1", "adj:in_h1")
+SHOWN_ADJOINTS = tuple(Label.adjoint(q) for q in ("out_o1", "in_o1", "out_o2", "in_o2", "out_h1", "in_h1"))
+LOSS_TERMS = ("L", "E_o1", "E_o2")  # forward quantities the worked solution does not repeat
 
 
 def _places(eq) -> int:
@@ -89,7 +91,7 @@ def _draw_once(rng) -> Draft:
              numerical(w1_new, BACKWARD_PLACES, 1, wrong_step, rel=0.02, scale=eta * g1, exact=exact["w1"] - eta * exact["d:w1"])),
     )
 
-    forward_lines = tuple(f"{s.lhs} &= {s.symbolic}" for s in steps if s.label.startswith("fwd:"))
+    forward_lines = tuple(f"{s.lhs} &= {s.symbolic}" for s in steps if s.label.kind is Kind.FORWARD)
     given_text = ",\\quad ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in ("i1", "i2", "target_o1", "target_o2"))
     weight_text = ",\\ ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in WEIGHTS[:4])
     weight_text2 = ",\\ ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in WEIGHTS[4:])
@@ -105,10 +107,10 @@ def _draw_once(rng) -> Draft:
     by_label = {s.label: s for s in steps}
     solution = rich(
         "Forward pass (each line: the equation, the numbers, the rounded value):",
-        display(*(s.line() for s in steps if s.label.startswith("fwd:") and s.label not in ("fwd:L", "fwd:E_o1", "fwd:E_o2"))),
+        display(*(s.line() for s in steps if s.label.kind is Kind.FORWARD and s.label.quantity not in LOSS_TERMS)),
         "Backward pass: the chain rule through each node, from the loss back "
         "($\\partial L/\\partial out_{h1}$ collects the paths through $out_{o1}$ and $out_{o2}$):",
-        display(*(by_label[label].line() for label in SHOWN_ADJOINTS), by_label["grad:w5"].line(), by_label["grad:w1"].line()),
+        display(*(by_label[label].line() for label in SHOWN_ADJOINTS), by_label[Label.gradient("w5")].line(), by_label[Label.gradient("w1")].line()),
         "One gradient step:",
         display(f"w_{{1}}^{{\\text{{new}}}} &= w_{{1}} - \\eta \\frac{{\\partial L}}{{\\partial w_{{1}}}} = "
                 f"{shown_number(givens['w1'])} - {shown_number(eta)} \\cdot ({fmt(g1, BACKWARD_PLACES)}) = {fmt(w1_new, BACKWARD_PLACES)}"),
