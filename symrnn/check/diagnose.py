@@ -16,7 +16,7 @@ from ..core import evaluate as numeric
 from ..core import ir
 from ..core.errors import SymrnnError
 from ..core.mistakes import MISTAKES
-from .evaluate import Problem, Setting, agree
+from .evaluate import Problem, Setting, agree, value_of
 from .mutations import Mutant, candidates
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def mutant_value(m: Mutant, setting: Setting, labels: dict) -> tuple[np.ndarray,
         adj = numeric.generic_sweep(inst, eqs, changed=frozenset(changed))
     else:
         adj = None
-    return numeric.evaluate(m.gradient, inst, adjoints=adj), adj
+    return value_of(m.gradient, setting, adjoints=adj), adj
 
 
 def _with_rhs(eq, rhs):
@@ -94,7 +94,7 @@ def diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadl
                 mine = values[n]
             else:
                 try:
-                    mine = numeric.evaluate(expr, prob.settings[n].instance, adjoints=mv.adjoints[n], deadline=deadline)
+                    mine = value_of(expr, prob.settings[n], adjoints=mv.adjoints[n], deadline=deadline, fill=mv.values[n])
                 except numeric.EvaluationError:
                     ok = False
                     break

@@ -22,17 +22,21 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
+import sympy
 
 from ..core import evaluate as numeric
 from ..core import ir
 from ..core.derive import Derivation, derive
 from ..core.errors import SymrnnError, UnknownName
 from ..core.spec import MLPSpec, RNNSpec, Spec
-from . import limits
+from ..core.values import example_point
+from . import jacobian, limits
 from .symbols import SymbolTable
+from .targets import Target, TargetError, read_target
 
 FLOAT_RTOL = 1e-9
 MP_RTOL = 1e-30
@@ -40,13 +44,21 @@ MP_RTOL = 1e-30
 
 @dataclass
 class Setting:
-    """One instance with its symbol table (its sizes) and the truth on it."""
+    """One instance with its symbol table (its sizes), the target read on it, and the truth.
+
+    ``times``: the steps a target at a generic ``t`` is checked at (empty: one value); values at
+    several steps are stacked, first step on top.
+    """
 
     name: str
     instance: numeric.Instance
     table: SymbolTable
     truth: np.ndarray
     sizes: str
+    target: Target | None = None
+    times: tuple = ()
+    jacobians: dict = field(default_factory=dict)
+    optional: frozenset = frozenset()  # steps outside the generic equation's range (the boundary T)
 
 
 @dataclass
@@ -55,14 +67,20 @@ class Problem:
     grad: str
     derivation: Derivation
     table: SymbolTable
-    equation: object  # the generic gradient Equation
+    equation: object  # the generic gradient Equation (or the target's own, for other quantities)
     settings: dict = field(default_factory=dict)
     alt_spec: Spec | None = None
+    target: Target | None = None
     _exact: dict = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.equation.lhs.shape
+
+    @property
+    def free(self) -> tuple:
+        """The indices an answer may use unbound: ``t`` for a quantity at a generic step."""
+        return (ir.t_SYM,) if self.target is not None and self.target.timed else ()
 
     def exact_setting(self, rational: bool) -> Setting:
         """The exact (or 50-digit) setting at small sizes: rational when the answer and the
@@ -71,14 +89,73 @@ class Problem:
         if kind not in self._exact:
             small = _small_spec(self.spec)
             if small == self.spec:
-                derivation, table, eq = self.derivation, self.table, self.equation
+                derivation, table = self.derivation, self.table
             else:
                 derivation = derive(small, steps=steps_for(self.spec) if self.spec.recurrent else None)
-                table, eq = SymbolTable(derivation), gradient_equation(derivation, self.grad)
+                table = SymbolTable(derivation)
             inst = numeric.make_instance(derivation, seed=11, arithmetic=kind)
-            truth = numeric.evaluate(eq.rhs, inst)
-            self._exact[kind] = Setting(kind, inst, table, truth, _sizes_text(small, inst.T))
+            self._exact[kind] = make_setting(kind, inst, table, self.grad, _sizes_text(small, inst.T))
         return self._exact[kind]
+
+
+def make_setting(name: str, inst: numeric.Instance, table: SymbolTable, grad: str, sizes: str) -> Setting:
+    """A setting with ``grad`` read on its table and the truth evaluated at each of its steps."""
+    target = read_target(grad, table, {eq.node: eq for eq in inst.derivation.generic_gradients})
+    setting = Setting(name, inst, table, None, sizes, target)
+    if target.timed:
+        times = []
+        for n in range(1, inst.T + 1):
+            try:
+                value_of(target.expr, setting, bindings={ir.t_SYM: n})
+            except numeric.EvaluationError:
+                continue
+            times.append(n)
+        if not times:
+            raise TargetError(f"--grad {grad!r}: the quantity has no value at any step t = 1..{inst.T}")
+        setting.times = tuple(times)
+        setting.optional = _boundary_steps(target, inst)
+    try:
+        setting.truth = value_of(target.expr, setting)
+    except numeric.EvaluationError as err:
+        raise TargetError(f"--grad {grad!r}: {err}") from None
+    return setting
+
+
+def _boundary_steps(target: Target, inst: numeric.Instance) -> frozenset:
+    """The steps a generic adjoint's own recurrence does not cover (``t = T`` of ``adj:h:t``):
+    an answer written as that recurrence may read past the horizon there (``F_{T+1}``), and is
+    then not checked at that step (the power sum is checked at every step)."""
+    if target.kind != "adjoint":
+        return frozenset()
+    var = target.expr.of
+    for eq in inst.derivation.generic_adjoints:
+        of = eq.lhs.of
+        if (of.name, of.layer) == (var.name, var.layer) and of.time == ir.t_SYM and eq.bounds is not None:
+            lo, hi = (int(sympy.sympify(b).subs(ir.T_SYM, inst.T)) for b in eq.bounds)
+            return frozenset(n for n in range(1, inst.T + 1) if not lo <= n <= hi)
+    return frozenset()
+
+
+def value_of(expr: ir.Expr, setting: Setting, adjoints: dict | None = None, deadline: float | None = None,
+             bindings: dict | None = None, fill: np.ndarray | None = None) -> np.ndarray:
+    """``expr`` on a setting: the Jacobians it reads computed, stacked over the setting's steps.
+
+    ``fill``: the value to take at a boundary step where ``expr`` cannot be evaluated (the
+    quantity's own value there, so that step is not held against the answer).
+    """
+    inst = jacobian.with_jacobians(setting.instance, expr, setting.jacobians)
+    if bindings is not None or not setting.times:
+        return numeric.evaluate(expr, inst, adjoints=adjoints, bindings=bindings, deadline=deadline)
+    parts = []
+    rows = setting.target.shape[0]
+    for k, n in enumerate(setting.times):
+        try:
+            parts.append(numeric.evaluate(expr, inst, adjoints=adjoints, bindings={ir.t_SYM: n}, deadline=deadline))
+        except numeric.EvaluationError:
+            if fill is None or n not in setting.optional:
+                raise
+            parts.append(fill[k * rows:(k + 1) * rows])
+    return np.vstack(parts)
 
 
 SMALL = 3
@@ -141,28 +218,50 @@ def gradient_equation(derivation: Derivation, grad: str):
 
 @lru_cache(maxsize=64)
 def problem(spec: Spec, grad: str) -> Problem:
-    """The (cached) problem of one gradient of one spec, with its float settings drawn."""
+    """The (cached) problem of one quantity of one spec (``grad``: what ``--grad`` names), with
+    its float settings drawn."""
     _check_sizes(spec)
     T = steps_for(spec)
     derivation = derive(spec, steps=T)
-    eq = gradient_equation(derivation, grad)
     table = SymbolTable(derivation)
-    prob = Problem(spec, grad, derivation, table, eq)
     main = numeric.make_instance(derivation, seed=11, arithmetic="float")
-    prob.settings["float"] = Setting("float", main, table, numeric.evaluate(eq.rhs, main), _sizes_text(spec, T))
+    first = make_setting("float", main, table, grad, _sizes_text(spec, T))
+    prob = Problem(spec, grad, derivation, table, first.target.equation, target=first.target)
+    prob.settings["float"] = first
     if spec.recurrent:
         d2 = derive(spec, steps=T + 1)
         inst2 = numeric.make_instance(d2, seed=12, arithmetic="float")
-        eq2 = gradient_equation(d2, grad)
-        prob.settings["float T+1"] = Setting("float T+1", inst2, SymbolTable(d2), numeric.evaluate(eq2.rhs, inst2), _sizes_text(spec, T + 1))
+        prob.settings["float T+1"] = make_setting("float T+1", inst2, SymbolTable(d2), grad, _sizes_text(spec, T + 1))
     alt = _alt_spec(spec)
     if alt is not None:
         d3 = derive(alt, steps=T + 1 if spec.recurrent else None)
         inst3 = numeric.make_instance(d3, seed=13, arithmetic="float")
-        eq3 = gradient_equation(d3, grad)
         prob.alt_spec = alt
-        prob.settings["sizes"] = Setting("sizes", inst3, SymbolTable(d3), numeric.evaluate(eq3.rhs, inst3), _sizes_text(alt, d3.steps))
+        prob.settings["sizes"] = make_setting("sizes", inst3, SymbolTable(d3), grad, _sizes_text(alt, d3.steps))
+    worked = worked_setting(spec, grad)
+    if worked is not None:
+        prob.settings["worked"] = worked
     return prob
+
+
+def worked_setting(spec: Spec, grad: str) -> Setting | None:
+    """The spec's worked example (``[example]``) as a setting, exact or 50-digit, at its own T."""
+    if not spec.example:
+        return None
+    derivation = derive(spec)
+    point = example_point(derivation)
+    values = {}
+    for var, matrix in point.items():
+        t = None if var.time is None else int(var.time)
+        values[numeric.key_of(var, t)] = matrix
+    kind = "exact" if numeric.rational_ok([eq.rhs for eq in derivation.forward]) else "mp"
+    arith = numeric.ARITHMETICS[kind]
+    arrays = {}
+    for key, m in values.items():
+        entries = [Fraction(int(v.p), int(v.q)) for v in m]
+        arrays[key] = arith.array(m.rows, m.cols, entries)
+    inst = numeric.instance_from_values(derivation, arrays, arithmetic=kind)
+    return make_setting("worked", inst, SymbolTable(derivation), grad, "the worked example: " + _sizes_text(spec, derivation.steps))
 
 
 def resolve_spec(spec_or_name) -> Spec:
@@ -196,7 +295,7 @@ def deadline_from(limit: float | None) -> float | None:
 
 
 def evaluate_answer(expr: ir.Expr, setting: Setting, deadline: float | None = None) -> np.ndarray:
-    return numeric.evaluate(expr, setting.instance, deadline=deadline)
+    return value_of(expr, setting, deadline=deadline, fill=setting.truth)
 
 
-__all__ = ["Problem", "Setting", "SymrnnError", "agree", "close", "evaluate_answer", "problem", "resolve_spec"]
+__all__ = ["Problem", "Setting", "SymrnnError", "agree", "close", "evaluate_answer", "make_setting", "problem", "resolve_spec", "value_of"]

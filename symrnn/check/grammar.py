@@ -41,6 +41,7 @@ GRAMMAR = r"""
        | atom
 
 ?atom: LPAR expr RPAR            -> group
+     | "{" expr "}"              -> brace
      | NUMBER                    -> number
      | NAME                      -> name
      | wrapped
@@ -64,6 +65,8 @@ sumsup: "^" NAME                 -> sup_simple
 
 subarg: NAME                     -> subarg_simple
       | NUMBER                   -> subarg_simple
+      | TEXTWRAP NAME "}"        -> subarg_text
+      | "{" TEXTWRAP NAME "}" "}" -> subarg_text
       | "{" idx ("," idx)* "}"   -> subarg_list
       | "{" "}"                  -> subarg_empty
 
@@ -84,7 +87,7 @@ iterm: NUMBER                    -> iterm_num
 POW.3: "**"
 ADJ.5: /dL\s*\/\s*d(?=[A-Za-z])|\\partial\s*L\s*\/\s*\\partial(?![A-Za-z])/
 PLUS: "+"
-MINUS: "-"
+MINUS: /-|\u2212/
 SLASH: "/"
 PRIME: "'"
 LPAR.2: /\\left\s*\(|\\left\s*\[|\\[bB]igg?l?\s*\(|\\[bB]igg?l?\s*\[|\(/
@@ -97,6 +100,7 @@ PARTIAL.3: /\\partial(?![A-Za-z])|\u2202/
 DELTA.3: /\\delta(?![A-Za-z])|\u03b4/
 SUMOP.3: /\\sum(?![A-Za-z])|\\prod(?![A-Za-z])|\u2211|\u220f|sum(?![A-Za-z0-9])|prod(?![A-Za-z0-9])/
 FUNC.4: /\\(?:operatorname|mathrm|text|mathop|textrm)\s*\{\s*(?:diag|sigmoid|relu|softmax|tanh|sigma|id|sum\\?_rows)\s*\}|\\(?:tanh|sigma|phi)(?![A-Za-z])|\u03c3|(?:tanh|sigmoid|sigma|relu|diag|softmax|sum_rows)(?![A-Za-z0-9_])|f(?=')/
+TEXTWRAP.4: /\\(?:textrm|text|mathrm|mathit|mathsf|textit)\s*\{(?=\s*[A-Za-z0-9]+\s*\})/
 WRAP.3: /\\(?:mathbf|boldsymbol|bm|mathit|mathrm|mathcal|vec|tilde|hat|widetilde|widehat|mathsf|textbf|mathnormal)\s*\{/
 NAME: /[A-Za-z][A-Za-z0-9]*/
 NUMBER: /[0-9]+(?:\.[0-9]+)?/
@@ -113,5 +117,6 @@ ALLOWED_COMMANDS = frozenset(
 
 ALLOWED_SYMBOLS = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\_"}
 
-ALLOWED_UNICODE = {"\u2299": "⊙", "\u1d40": "ᵀ", "\u03c3": "σ", "\u03b4": "δ", "\u2202": "∂", "\u2211": "∑", "\u220f": "∏", "\u00b7": "·"}
+ALLOWED_UNICODE = {"\u2299": "⊙", "\u1d40": "ᵀ", "\u03c3": "σ", "\u03b4": "δ", "\u2202": "∂", "\u2211": "∑", "\u220f": "∏", "\u00b7": "·",
+                   "\u2212": "−"}
 """Non-ASCII characters accepted (each maps to a LaTeX command); any other is refused."""

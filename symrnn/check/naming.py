@@ -155,3 +155,32 @@ def adjoint_target(num, den, text: str):
     if d_prefixed(den):
         return den
     raise AnswerError("the denominator of dL/dx must be \\partial x or dx", text, column(den))
+
+
+def _strip_d(tree) -> tuple[object, bool] | None:
+    """``\\partial x`` / ``d x`` -> ``(x, False)``; ``dx`` -> ``(dx, True)`` (the d is stripped when read)."""
+    if isinstance(tree, Tree) and tree.data == "juxt":
+        head, tail = tree.children
+        if _is_d(head):
+            return tail, False
+        return None
+    if d_prefixed(tree):
+        return tree, True
+    return None
+
+
+def jacobian_target(num, den):
+    """``((x, strip), (y, strip))`` when ``num/den`` reads as the Jacobian ``dx/dy`` (x not the loss), else None."""
+    top = _strip_d(num)
+    if top is None or is_loss_tree(top[0]):
+        return None
+    if top[1] and isinstance(top[0], Tree):
+        node = top[0]
+        while isinstance(node, Tree) and node.data in ("sub_", "index", "sup"):
+            node = node.children[0]
+        if node.children[0].value == "dL":
+            return None
+    bottom = _strip_d(den)
+    if bottom is None:
+        return None
+    return top, bottom

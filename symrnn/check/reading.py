@@ -24,10 +24,13 @@ from .values import Ones, Pending, Scalar, column
 class SymbolReader:
     """Reads names, time indices and atoms for one symbol table and one answer text."""
 
-    def __init__(self, table: SymbolTable, text: str):
+    def __init__(self, table: SymbolTable, text: str, target: bool = False, free: tuple = ()):
         self.table = table
         self.text = text
-        self.bound: list[sympy.Symbol] = []  # indices bound by enclosing sums/products
+        self.target = target  # reading what --grad names: a bare timed name is at step t
+        self.bound: list[sympy.Symbol] = list(free)  # indices bound by enclosing sums/products
+        if target:
+            self.bound.append(ir.t_SYM)
 
     def error(self, message: str, node=None, hint: str = "") -> AnswerError:
         return AnswerError(message, self.text, column(node) if node is not None else None, hint)
@@ -63,6 +66,10 @@ class SymbolReader:
                 raise AnswerError(f"the index {base} cannot be used as a number", self.text, col)
         name, rest = naming.spell(self.table, base, pieces, p.wrappers, self.text, col)
         layer, time = self._layer_and_time(name, p, rest, col)
+        if time is None and self.target:
+            found = self.table.lookup(name, layer)
+            if found is not None and found.timed:
+                time = ir.t_SYM
         sym = self._symbol(name, layer, time, col)
         var = sym.var(time)
         if adjoint:
@@ -104,9 +111,9 @@ class SymbolReader:
         return sym
 
     def _adjoint(self, sym: Symbol, var: ir.Var, col) -> ir.Adjoint:
-        if sym.role == "param":
+        if sym.role == "param" and not self.target:
             raise AnswerError(f"the answer may not use dL/d{sym.key}: that is what it should compute", self.text, col)
-        if sym.role != "node" or sym.name == self.table.loss:
+        if sym.role not in ("node", "param") or sym.name == self.table.loss:
             raise AnswerError(f"dL/d{sym.name} is not a quantity of the derivation (only graph nodes have adjoints)", self.text, col)
         return ir.Adjoint(var)
 
@@ -222,6 +229,9 @@ class SymbolReader:
         if arg.data == "subarg_simple":
             tok = arg.children[0]
             value.pieces.append(("num" if tok.type == "NUMBER" else "word", tok.value, tok.column))
+        elif arg.data == "subarg_text":
+            tok = arg.children[-1]
+            value.pieces.append(("word", tok.value, tok.column))
         elif arg.data == "subarg_list":
             for idx in arg.children:
                 value.pieces.append(self.piece_from_idx(idx))

@@ -19,7 +19,7 @@ from lark import Tree
 
 from ..core import ir
 from ..core.errors import ShapeError
-from . import limits, naming
+from . import jacobian, limits, naming
 from .naming import FUNCTIONS
 from .parse import AnswerError, AnswerLimit, parse_tree
 from .reading import SymbolReader
@@ -44,6 +44,10 @@ class Builder(SymbolReader):
 
     def r_group(self, node):
         return self.matrix(node.children[1])
+
+    def r_brace(self, node):
+        """``{\\left(W^\\top\\right)}^{T-i}``: a brace group, as printed by D2L."""
+        return self.matrix(node.children[0])
 
     def r_call(self, node):
         kids = node.children
@@ -87,9 +91,30 @@ class Builder(SymbolReader):
                 raise self.error("\\partial must be followed by a quantity of the network", den)
             value.adjoint = True
             return self.resolve(value, den)
+        jac = naming.jacobian_target(num, den)
+        if jac is not None:
+            return self.jacobian(jac, node)
         a = self.matrix(num)
         b = self.matrix(den)
         return self.divide(a, b, den)
+
+    def jacobian(self, parts, node) -> ir.Var:
+        """``\\frac{\\partial x}{\\partial y}``: the Jacobian of two quantities (``jacobian.py``)."""
+        ends = []
+        for tree, strip in parts:
+            value = self.value(tree)
+            if not isinstance(value, Pending) or value.adjoint:
+                raise self.error("a Jacobian \\frac{\\partial x}{\\partial y} needs a quantity of the network above and below", tree)
+            if strip:
+                value.base = value.base[1:]
+            var = self.resolve(value, tree)
+            if not isinstance(var, ir.Var):
+                raise self.error("a Jacobian needs a quantity of the network above and below", tree)
+            ends.append(var)
+        try:
+            return jacobian.make(*ends)
+        except ValueError as err:
+            raise self.error(str(err), node) from None
 
     def r_div(self, node):
         left_t, slash, right_t = node.children
@@ -187,7 +212,7 @@ class Builder(SymbolReader):
     @staticmethod
     def _weights_only(expr: ir.Expr) -> bool:
         for node in ir.walk(expr):
-            if isinstance(node, ir.Var) and node.role != "param":
+            if isinstance(node, ir.Var) and node.role not in ("param", jacobian.ROLE):
                 return False
             if isinstance(node, ir.Adjoint):
                 return False
@@ -361,13 +386,14 @@ class Builder(SymbolReader):
         return ir.TimeSum(sym, lo, hi, body)
 
 
-def read(text: str, table: SymbolTable, shape: tuple[int, int] | None = None) -> ir.Expr:
+def read(text: str, table: SymbolTable, shape: tuple[int, int] | None = None, free: tuple = ()) -> ir.Expr:
     """The ir expression of a typed answer (parse, resolve symbols, infer shapes).
 
-    A plain ``0`` reads as the zero matrix of ``shape`` (the expected answer's shape).
+    A plain ``0`` reads as the zero matrix of ``shape`` (the expected answer's shape); ``free``
+    are the indices the answer may use unbound (``t`` for a quantity asked at a generic step).
     """
     tree = parse_tree(text)
-    builder = Builder(table, text)
+    builder = Builder(table, text, free=free)
     value = builder.build(tree)
     if isinstance(value, Scalar):
         if value.value == 0 and shape is not None:

@@ -7,17 +7,21 @@
 2. echo it back in LaTeX ("read as ...");
 3. compare its value with the derivation's on every setting of ``evaluate.Problem`` (exact or
    50-digit, float64 at ``T`` and ``T + 1``, non-square sizes);
-4. if it differs: a counterexample (the values, both results, the entries that differ) and the
-   mutants of ``mutations.py`` it equals on the float settings. One match names the mistake with
-   its student feedback and teacher note; several matches from different mistakes are reported
-   as coinciding, without a guess.
+4. if it differs: a counterexample (``counterexample.py``) and the mutants of ``mutations.py``
+   it equals on the float settings. One match names the mistake with its student feedback and
+   teacher note; several matches from different mistakes are reported as coinciding, without a
+   guess.
+
+``grad`` is any quantity the derivation has (``targets.py``): a parameter's gradient, an
+adjoint at a generic step or at T, a Jacobian, or a forward value. On a spec with a worked
+example the answer is checked on it first; an answer that is only a number (``0.082167041``)
+is checked on the worked example alone, to the decimals it gives (``numbers.py``).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
@@ -27,25 +31,16 @@ from ..core.errors import LimitError, SymrnnError
 from ..core.mistakes import MISTAKES
 from ..printing.latex import latex
 from ..printing.plain import plain
-from . import limits
+from . import jacobian, limits, numbers
+from .counterexample import Counterexample, build
 from .diagnose import MUTANT_SETTINGS, diagnose, mutant_table
-from .evaluate import Problem, Setting, agree, close, deadline_from, evaluate_answer, problem, resolve_spec
+from .evaluate import Problem, agree, close, deadline_from, evaluate_answer, resolve_spec
 from .parse import AnswerError
+from .setup import prepared
 from .shapes import read
+from .targets import uses_forbidden
 
 __all__ = ["Counterexample", "Verdict", "check_answer", "check_text", "mutant_table", "normalize_grad"]
-
-
-
-@dataclass
-class Counterexample:
-    setting: str
-    sizes: str
-    values: dict  # name -> nested list (parameters, leaves, and the adjoints the answer uses)
-    expected: list
-    got: list
-    differ: list  # [[row, col], ...] of the entries that differ (empty when the shapes differ)
-    note: str = ""
 
 
 @dataclass
@@ -95,40 +90,11 @@ class Verdict:
             lines.append(f"feedback: {self.feedback}")
         if self.teacher_note:
             lines.append(f"teacher:  {self.teacher_note}")
-        ce = self.counterexample
-        if ce is not None:
-            lines.append(f"counterexample ({ce.setting}: {ce.sizes}):")
-            for name in sorted(ce.values):
-                lines.append(f"  {name} = {_fmt(ce.values[name])}")
-            lines.append(f"  expected {self.grad} = {_fmt(ce.expected)}")
-            lines.append(f"  your answer gives  = {_fmt(ce.got)}")
-            if ce.differ:
-                lines.append("  entries that differ: " + ", ".join(f"({r + 1},{c + 1})" for r, c in ce.differ))
-            if ce.note:
-                lines.append(f"  {ce.note}")
+        if self.counterexample is not None:
+            lines.extend(self.counterexample.lines(self.grad))
         if self.checks:
             lines.append("checked on: " + "; ".join(self.checks))
         return "\n".join(lines)
-
-
-def _fmt(value) -> str:
-    """A matrix for reading: decimals to 6 significant digits, exact fractions as they are."""
-
-    def one(v):
-        return f"{v:.6g}" if isinstance(v, float) else str(v)
-
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        return "[" + "; ".join(" ".join(one(v) for v in row) for row in value) + "]"
-    return json.dumps(value)
-
-
-def _to_list(x: np.ndarray) -> list:
-    def one(v):
-        if isinstance(v, Fraction):
-            return str(v) if v.denominator != 1 else int(v.numerator)
-        return float(v)
-
-    return [[one(v) for v in row] for row in np.asarray(x)]
 
 
 # --------------------------------------------------------------------------- the chain
@@ -147,62 +113,82 @@ def normalize_grad(grad: str) -> str:
 
 
 def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.TIME_LIMIT) -> Verdict:
-    """The verdict on ``text`` as the gradient of parameter ``grad`` of ``spec`` (name or Spec)."""
+    """The verdict on ``text`` as the quantity ``grad`` of ``spec`` (name or Spec).
+
+    ``time_limit`` covers all of the check: setting up the problem (derivations, instances,
+    mutants) and judging the answer; past it the verdict is ``invalid`` with the reason.
+    """
     spec = resolve_spec(spec)
-    prob = problem(spec, normalize_grad(grad))
-    verdict = Verdict(spec.name, grad, text if isinstance(text, str) else repr(text), "invalid")
     deadline = deadline_from(time_limit)
+    verdict = Verdict(spec.name, grad, text if isinstance(text, str) else repr(text), "invalid")
     try:
-        expr = read(text, prob.table, prob.shape)
-    except AnswerError as err:
-        verdict.message = str(err)
-        hint = err.hint
-        if hint:
-            verdict.mistakes = [hint]
-            verdict.feedback = MISTAKES[hint].feedback
-            verdict.teacher_note = MISTAKES[hint].teacher_note + " (the answer does not even have matching shapes)"
+        prob = prepared(spec, grad, deadline, time_limit)
+    except LimitError as err:
+        verdict.message = f"refused: {err}"
         return verdict
-    verdict.read_as = latex(expr)
-    verdict.read_as_plain = plain(expr)
     try:
+        expr = read(text, prob.table, prob.shape, free=prob.free)
+        if uses_forbidden(expr, prob.target):
+            raise AnswerError(f"the answer may not use {prob.target.describe()}: that is what it should compute", text)
+    except AnswerError as err:
+        return _unreadable(verdict, err)
+    verdict.read_as = numbers.echo(expr, text, latex=True) or jacobian.echo(latex(expr), expr, True)
+    verdict.read_as_plain = numbers.echo(expr, text, latex=False) or jacobian.echo(plain(expr), expr, False)
+    try:
+        if numbers.is_number(expr) and "worked" in prob.settings:
+            return numbers.judge(prob, expr, text, verdict)
         return _judge(prob, expr, text, verdict, deadline)
     except LimitError as err:
         verdict.status = "invalid"
         verdict.message = f"refused: {err}"
-        return verdict
     except numeric.EvaluationError as err:
         verdict.status = "invalid"
         verdict.message = f"cannot evaluate the answer: {err}"
-        return verdict
+    except (OverflowError, MemoryError):
+        verdict.status = "invalid"
+        verdict.message = "refused: a number in the answer is too large to evaluate"
+    return verdict
 
 
-def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) -> Verdict:
-    values: dict[str, np.ndarray] = {}
-    failure = None
+def _unreadable(verdict: Verdict, err: AnswerError) -> Verdict:
+    verdict.message = str(err)
+    hint = err.hint
+    if hint:
+        verdict.mistakes = [hint]
+        verdict.feedback = MISTAKES[hint].feedback
+        verdict.teacher_note = MISTAKES[hint].teacher_note + " (the answer does not even have matching shapes)"
+    return verdict
+
+
+def _order(prob: Problem, expr: ir.Expr) -> list:
     exact = prob.exact_setting(numeric.rational_ok([expr]))
-    order = [exact] + [prob.settings[n] for n in ("float", "float T+1", "sizes") if n in prob.settings]
-    for setting in order:
+    first = [prob.settings["worked"]] if "worked" in prob.settings else []
+    return first + [exact] + [prob.settings[n] for n in ("float", "float T+1", "sizes") if n in prob.settings]
+
+
+def _first_failure(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, values: dict, deadline):
+    for setting in _order(prob, expr):
         verdict.checks.append(f"{setting.name} ({setting.sizes})")
         if setting.table is not prob.table:
             try:
-                sized = read(text, setting.table, setting.truth.shape)
+                sized = read(text, setting.table, setting.target.shape, free=prob.free)
             except AnswerError as err:
-                if failure is None:
-                    failure = (setting, None, f"at these sizes the answer does not fit: {err.problem}")
-                continue
+                return (setting, None, f"at these sizes the answer does not fit: {err.problem}")
         else:
             sized = expr
         got = evaluate_answer(sized, setting, deadline)
         values[setting.name] = got
         if got.shape != setting.truth.shape:
-            if failure is None:
-                failure = (setting, got, (f"the answer has shape {got.shape[0]}x{got.shape[1]}, the gradient "
-                                         f"{setting.truth.shape[0]}x{setting.truth.shape[1]}"))
-            continue
-        if not np.all(close(got, setting.truth, setting.name if setting.name in ("exact", "mp") else "float")) and failure is None:
-            failure = (setting, got, "")
-        if failure is not None:
-            break
+            return (setting, got, (f"the answer has shape {got.shape[0]}x{got.shape[1]}, the quantity "
+                                   f"{setting.truth.shape[0]}x{setting.truth.shape[1]}"))
+        if not np.all(close(got, setting.truth, setting.instance.arithmetic.name)):
+            return (setting, got, "")
+    return None
+
+
+def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) -> Verdict:
+    values: dict[str, np.ndarray] = {}
+    failure = _first_failure(prob, expr, text, verdict, values, deadline)
     if failure is None:
         verdict.status = "correct"
         verdict.score = 1.0
@@ -219,8 +205,8 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
             same = setting.table is prob.table
             setting, got = flt, f_got
             note = f"(the {failure[0].name} check {'at the same values' if same else 'at small sizes'} differs too)"
-    verdict.counterexample = _counterexample(prob, setting, expr, got, note)
-    verdict.message = "the answer differs from the gradient" + (f" {note}" if note.startswith("(") else f": {note}" if note else "")
+    verdict.counterexample = build(prob, setting, expr, got, note)
+    verdict.message = "the answer differs from the " + prob.target.kind + (f" {note}" if note.startswith("(") else f": {note}" if note else "")
     for name in MUTANT_SETTINGS:
         if name in prob.settings and name not in values:
             try:
@@ -229,30 +215,6 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
                 pass
     diagnose(prob, expr, values, verdict, deadline)
     return verdict
-
-
-def _counterexample(prob: Problem, setting: Setting, expr: ir.Expr, got, note: str) -> Counterexample:
-    inst = setting.instance
-    values = {}
-    for key, value in numeric.leaf_values(inst).items():
-        values[_key_name(key)] = _to_list(value)
-    for adj in ir.adjoints(expr):
-        var = adj.of
-        for (name, layer, t), value in sorted(inst.adjoints.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2] or 0)):
-            if name == var.name and layer == var.layer:
-                values["dL/d" + _key_name((name, layer, t))] = _to_list(value)
-    differ = []
-    got_list = _to_list(got) if got is not None else []
-    if got is not None and got.shape == setting.truth.shape:
-        mask = ~close(got, setting.truth, setting.name if setting.name in ("exact", "mp") else "float")
-        differ = [[int(r), int(c)] for r, c in zip(*np.nonzero(mask))]
-    return Counterexample(setting.name, setting.sizes, values, _to_list(setting.truth), got_list, differ, note)
-
-
-def _key_name(key) -> str:
-    name, layer, t = key
-    text = name if layer is None else f"{name}_l{layer}"
-    return text if t is None else f"{text}[{t}]"
 
 
 def check_text(spec, grad: str, text: str, fmt: str = "text") -> str:
