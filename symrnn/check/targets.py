@@ -27,7 +27,7 @@ import sympy
 
 from ..core import ir
 from ..core.errors import SymrnnError
-from ..core.labels import Equation
+from ..core.labels import Equation, Kind, Label
 from . import jacobian
 from .parse import AnswerError
 
@@ -110,12 +110,12 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
                           "a Jacobian (dh_T/dh_t) or value:NAME")
     timed = var.time is not None and ir.t_SYM in sympy.sympify(var.time).free_symbols
     if var.role == jacobian.ROLE:
-        eq = Equation("target", var, var, "jacobian", "generic")
+        eq = Equation(_label(Kind.CLOSED, var), var, var, "jacobian", "generic")
         return Target("jacobian", var, eq, timed, var)
     if value:
         if var.role == "param":
             raise TargetError(f"{var.name} is a parameter: its value is given, not derived; ask for its gradient")
-        eq = Equation("target", var, var, "forward", "generic")
+        eq = Equation(_label(Kind.FORWARD, var), var, var, "forward", "generic")
         return Target("value", var, eq, timed, var)
     if var.role == "param":
         return gradient_target(params[_param_key(var)])
@@ -123,8 +123,12 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
         raise TargetError(f"{var.name} is an input of the network ({var.role}); ask for a node, a parameter, "
                           f"or value:NAME; this network has: {table.listing()}")
     adj = ir.Adjoint(var)
-    eq = Equation("target", adj, adj, "adjoint", "generic")
+    eq = Equation(_label(Kind.ADJOINT, var), adj, adj, "adjoint", "generic")
     return Target("adjoint", adj, eq, timed, adj)
+
+
+def _label(kind: Kind, var: ir.Var) -> Label:
+    return Label.of(kind, var) if var.time is None else Label.of(kind, var, case=var.time)
 
 
 def _param_key(var: ir.Var) -> str:
