@@ -27,7 +27,7 @@ from . import ir, limits
 from .closed_forms import closed_forms
 from .errors import LimitError
 from .labels import Equation, Kind, Label, node_key, param_key
-from .rules import backprop
+from .rules import VariableIndex, backprop
 from .spec import Spec, with_steps
 from .unroll import Graph, Node, unroll
 
@@ -134,6 +134,7 @@ def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contr
     inline: dict[ir.Var, ir.Expr] = {graph.loss: ir.ones((1, 1))}
     node_parts: dict[ir.Var, list[_Contribution]] = {}
     rhs: dict[ir.Var, ir.Expr] = {graph.loss: ir.ones((1, 1))}
+    index = VariableIndex()  # the loss reads all T outputs: asking it T times must not cost T^2
 
     def contributions(var: ir.Var, latest_first: bool = True) -> list[_Contribution]:
         parts = []
@@ -142,7 +143,7 @@ def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contr
             users = sorted(users, key=lambda n: (_time_order(n), order[n.var]))
         for user in users:
             g = inline.get(user.var, ir.Adjoint(user.var))
-            for value, names in backprop(user.expr, g, var, out=user.var):
+            for value, names in backprop(user.expr, g, var, out=user.var, index=index):
                 parts.append(_Contribution(value, names, user))
         return parts
 

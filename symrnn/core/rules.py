@@ -174,23 +174,66 @@ def _loss(e: ir.Loss, g, out):
     return times_scalar(g, loss_kind(e.kind).gradient(e)), None
 
 
-def backprop(expr: ir.Expr, g: ir.Expr, target: ir.Var, out: ir.Expr | None = None) -> list[tuple[ir.Expr, tuple[str, ...]]]:
+class VariableIndex:
+    """The variables of every sub-expression it is asked about, each computed once from its children's.
+
+    A sweep asks one large expression (a loss summed over T steps) whether it reads each of T
+    outputs; :func:`ir.variables` walks the whole expression every time (T^2 work over the sweep),
+    the index answers from the sets it built the first time (T). Keyed by identity, holding each
+    expression it answered for, so an id is never reused while the index lives.
+    """
+
+    def __init__(self) -> None:
+        self._sets: dict = {}  # id -> (expr, its variables); ("readers", id) -> (expr, {var: child positions})
+
+    def variables(self, expr: ir.Expr) -> frozenset:
+        hit = self._sets.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        if isinstance(expr, ir.Var):
+            found = frozenset((expr,))
+        elif isinstance(expr, ir.Adjoint):
+            found = frozenset((expr.of,))
+        else:
+            found = frozenset().union(*(self.variables(kid) for kid in expr.children()))
+        self._sets[id(expr)] = (expr, found)
+        return found
+
+    def readers(self, expr: ir.Expr, target: ir.Var) -> tuple[int, ...]:
+        """Positions of the children of ``expr`` that read ``target`` (from a table built once per expression)."""
+        key = ("readers", id(expr))
+        hit = self._sets.get(key)
+        if hit is None or hit[0] is not expr:
+            table: dict[ir.Var, list[int]] = {}
+            for i, kid in enumerate(expr.children()):
+                for var in self.variables(kid):
+                    table.setdefault(var, []).append(i)
+            hit = (expr, {var: tuple(ids) for var, ids in table.items()})
+            self._sets[key] = hit
+        return hit[1].get(target, ())
+
+
+def backprop(expr: ir.Expr, g: ir.Expr, target: ir.Var, out: ir.Expr | None = None,
+             index: VariableIndex | None = None) -> list[tuple[ir.Expr, tuple[str, ...]]]:
     """Every contribution of ``expr`` to ``dL/d(target)`` given ``g = dL/d(expr)``.
 
     Walks the expression tree from the root, applying one rule per op; returns each path's
     contribution with the names of the rules it used. ``out`` is the variable that holds
-    ``expr``'s value (so an activation's derivative can be written with its output).
+    ``expr``'s value (so an activation's derivative can be written with its output). ``index``
+    (one per sweep) answers "does this sub-expression read ``target``" without walking it again.
     """
     if expr == target:
         return [(g, ())]
-    if not any(v == target for v in ir.variables(expr)):
+    reads = target in index.variables(expr) if index is not None else any(v == target for v in ir.variables(expr))
+    if not reads:
         return []
     rule = rule_for(expr)
     grads = rule.vjp(expr, g, expr if out is None else out)
+    kids = expr.children()
     found: list[tuple[ir.Expr, tuple[str, ...]]] = []
-    for child, child_g in zip(expr.children(), grads):
-        if child_g is None:
+    for i in index.readers(expr, target) if index is not None else range(len(kids)):
+        if grads[i] is None:
             continue
-        for contribution, names in backprop(child, child_g, target):
+        for contribution, names in backprop(kids[i], grads[i], target, index=index):
             found.append((contribution, (rule.name, *names)))
     return found
