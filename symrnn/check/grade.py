@@ -25,8 +25,8 @@ from concurrent.futures import Executor, Future, wait
 from dataclasses import asdict
 
 from ..core.errors import SymrnnError
-from . import limits
-from .csvio import Table, read_csv, write_csv
+from . import csvio, limits
+from .csvio import Table, read_csv
 
 OUT_FIELDS = ("id", "grad", "answer", "status", "score", "mistakes", "read_as", "feedback", "teacher_note",
               "message", "counterexample", "line", "flags")
@@ -89,7 +89,7 @@ def _not_graded(item: tuple, status: str, message: str) -> dict:
     return {"id": item[3], "grad": item[1], "answer": item[2], **_empty(), "status": status, "message": message}
 
 
-def _items(spec, rows: list[dict], grad: str | None, time_limit: float) -> list[tuple]:
+def submission_items(spec, rows: list[dict], grad: str | None, time_limit: float) -> list[tuple]:
     items = []
     for i, row in enumerate(rows):
         row_id = str(row.get("id") or row.get("student") or i + 1)
@@ -114,7 +114,7 @@ def grade_rows(spec, rows: Iterable[dict], grad: str | None = None, executor: Ex
     from .evaluate import resolve_spec
 
     spec = resolve_spec(spec)
-    items = _items(spec, list(rows), grad, time_limit)
+    items = submission_items(spec, list(rows), grad, time_limit)
     results: list[dict | None] = [None] * len(items)
     for i, item in enumerate(items):
         if not item[1]:
@@ -208,11 +208,18 @@ def output_fields(table: Table) -> tuple[str, ...]:
     return OUT_FIELDS + tuple(c for c in table.columns if c not in OUT_FIELDS)
 
 
-def grade_csv(spec, text: str, grad: str | None = None, executor: Executor | None = None, **kwargs) -> str:
-    """Grade the CSV ``text``; return the result CSV (with a byte-order mark)."""
+def write_csv(results: list[dict], fields: tuple[str, ...] = OUT_FIELDS, bom: bool = False,
+              escape_controls: bool = False) -> str:
+    """Result rows as CSV (``csvio.write_csv``): formula cells neutralised, carriage returns kept."""
+    return csvio.write_csv(results, fields, bom=bom, escape_controls=escape_controls)
+
+
+def grade_csv(spec, text: str, grad: str | None = None, executor: Executor | None = None, bom: bool = True,
+              **kwargs) -> str:
+    """Grade the CSV ``text``; return the result CSV (with a byte-order mark unless ``bom=False``)."""
     table = read_csv(text)
     return write_csv(annotate(table, grade_rows(spec, table.rows, grad=grad, executor=executor, **kwargs)),
-                     output_fields(table))
+                     output_fields(table), bom=bom)
 
 
 __all__ = ["OUT_FIELDS", "UNGRADED", "annotate", "grade_csv", "grade_one", "grade_rows", "output_fields", "read_csv",

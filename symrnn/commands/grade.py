@@ -1,4 +1,8 @@
-"""``symrnn grade SPEC FILE.csv [-o OUT.csv]``: grade a class's typed gradients in parallel."""
+"""``symrnn grade SPEC FILE.csv [-o OUT.csv]``: grade a class's typed gradients in parallel.
+
+Exit status 0 when every row was graded (whatever its verdict), 1 when some row could not be
+(error, timeout, ungraded: listed on standard error), 2 on bad input.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 from ..core import limits as core_limits
 from ..core.errors import SymrnnError
 from ._common import bounded
+from ._seconds import seconds
 
 NAME = "grade"
 HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result row per submission"
@@ -17,12 +22,18 @@ HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result ro
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="a catalogue name or a .toml spec file")
-    parser.add_argument("csv", help="the submissions: a CSV with a header 'id,grad,answer' ('grad' optional with --grad)")
+    parser.add_argument("csv", help="the submissions: a CSV (comma, semicolon or tab) with a header 'id,grad,answer' "
+                                    "('grad' optional with --grad; other columns are kept)")
     parser.add_argument("-o", "--output", help="write the results here (default: standard output)")
     parser.add_argument("--grad", help="the parameter asked, for a CSV without a 'grad' column")
     parser.add_argument("--workers", type=bounded("--workers", 1, core_limits.MAX_WORKERS), default=None,
                         help="worker processes (default: every core; never more than the cores or the rows)")
-    parser.add_argument("--time-limit", type=float, default=None, help="seconds per answer (default 10)")
+    parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
+                        help="seconds per answer (default 5)")
+    parser.add_argument("--summary", metavar="FILE.md|FILE.csv", help="also write the class summary here")
+    parser.add_argument("--chart", metavar="FILE.png", help="also draw the class summary as a bar chart (PNG)")
+    parser.add_argument("--dask", metavar="local|tcp://HOST:PORT",
+                        help="grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')")
 
 
 def worker_count(requested: int | None, rows: int, cores: int | None = None) -> int:
@@ -31,26 +42,68 @@ def worker_count(requested: int | None, rows: int, cores: int | None = None) -> 
     return max(1, min(requested or cores, cores, rows))
 
 
+def _outputs(args: argparse.Namespace) -> None:
+    """Refuse an unusable output option before any grading is done."""
+    from ..check.summary import WRITERS
+
+    if args.summary and Path(args.summary).suffix.lower() not in WRITERS:
+        raise SymrnnError(f"--summary writes .md or .csv, got {Path(args.summary).name[:80]!r}")
+    if args.chart and Path(args.chart).suffix.lower() != ".png":
+        raise SymrnnError(f"--chart writes a .png file, got {Path(args.chart).name[:80]!r}")
+    if args.dask is not None and args.dask != "local" and not args.dask.startswith("tcp://"):
+        raise SymrnnError(f"--dask takes 'local' or tcp://HOST:PORT, got {args.dask[:80]!r}")
+
+
+def _read(path_text: str) -> str:
+    from ..check.csvio import MAX_BYTES
+
+    path = Path(path_text)
+    if not path.is_file():
+        raise SymrnnError(f"no such file (or not a regular file): {path_text[:200]!r}")
+    if path.stat().st_size > MAX_BYTES:
+        raise SymrnnError(f"{path_text[:200]!r} is larger than {MAX_BYTES // 1024**2} MB")
+    return path.read_bytes().decode("utf-8")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..check import limits
-    from ..check.grade import grade_rows, read_csv, write_csv
+    from ..check.csvio import read_csv
+    from ..check.grade import UNGRADED, annotate, grade_rows, output_fields, write_csv
 
-    path = Path(args.csv)
-    if not path.is_file():
-        raise SymrnnError(f"no such file: {args.csv}")
-    rows = read_csv(path.read_text(encoding="utf-8"))
+    _outputs(args)
+    table = read_csv(_read(args.csv))
+    rows = table.rows
     if not args.grad and rows and not any((r.get("grad") or r.get("parameter") or "").strip() for r in rows):
         raise SymrnnError("no gradient named: add a 'grad' column to the CSV or pass --grad NAME")
-    results = grade_rows(args.spec, rows, grad=args.grad, workers=worker_count(args.workers, len(rows)),
-                         time_limit=args.time_limit or limits.TIME_LIMIT)
-    text = write_csv(results)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        print(f"graded {len(results)} submissions: {summary}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    workers = (args.workers or os.cpu_count() or 1) if args.dask else worker_count(args.workers, len(rows))
+    results = annotate(table, grade_rows(args.spec, rows, grad=args.grad, workers=workers, dask=args.dask,
+                                         time_limit=args.time_limit or limits.TIME_LIMIT))
+    if args.output:  # a file for a spreadsheet: a byte-order mark, the cells as they are
+        Path(args.output).write_bytes(write_csv(results, output_fields(table), bom=True).encode("utf-8"))
+    else:  # a terminal, maybe: control characters escaped
+        sys.stdout.write(write_csv(results, output_fields(table), bom=True, escape_controls=True))
+    _report(args, table, results)
+    return 1 if any(r["status"] in UNGRADED for r in results) else 0
+
+
+def _report(args: argparse.Namespace, table, results: list[dict]) -> None:
+    """The summary (standard output with -o, else standard error), its files, and what was not graded."""
+    from ..check import summary as class_summary
+    from ..check.grade import UNGRADED
+    from ..check.terminal import safe_line
+
+    counts = class_summary.summarize(results)
+    print(class_summary.to_text(counts), file=sys.stdout if args.output else sys.stderr)
+    if args.summary:
+        Path(args.summary).write_bytes(class_summary.WRITERS[Path(args.summary).suffix.lower()](counts).encode("utf-8"))
+    if args.chart:
+        class_summary.bar_chart(counts, args.chart)
+    for key, lines in sorted(table.duplicates().items()):
+        print(f"symrnn: warning: id {safe_line(key[:80])!r} is given on lines {', '.join(map(str, lines))}",
+              file=sys.stderr)
+    missed = [r for r in results if r["status"] in UNGRADED]
+    if missed:
+        print(f"symrnn: {len(missed)} of {len(results)} submissions could not be graded:", file=sys.stderr)
+        for r in missed[:20]:
+            print(f"  line {r['line']}, id {safe_line(str(r['id'])[:80])!r}: {r['status']}: {safe_line(r['message'][:200])}",
+                  file=sys.stderr)
