@@ -25,6 +25,7 @@ from ..core.derive import Derivation
 from ..core.labels import Equation
 from ..core.mistakes import MISTAKES
 from .edits import Context, Mutant, changed, closed_form_sites, safe, show, sites, variants
+from .mutations_local import activation_derivative_dropped, derivative_sign_flipped, one_path_only, power_index_mirrored
 
 __all__ = ["MUTATORS", "Context", "Mutant", "candidates"]
 
@@ -45,6 +46,9 @@ def row_column_mixed(ctx: Context):
 
     yield from sites(ctx, edit, "row_column_mixed", changed)
     flipped = _transposed_sum(ctx.grad.rhs)
+    if ctx.grad.kind == "jacobian" and ctx.grad.rhs.rows == ctx.grad.rhs.cols:
+        yield Mutant("row_column_mixed", ctx.grad.label, "the Jacobian transposed (its rows are the quantity's entries)",
+                     (), ir.transpose(ctx.grad.rhs))
     if flipped is not None:
         yield Mutant("row_column_mixed", ctx.grad.label, "the gradient transposed (x delta^T instead of delta x^T)", (), flipped)
 
@@ -58,7 +62,7 @@ def _transposed_sum(expr: ir.Expr) -> ir.Expr | None:
     return None
 
 
-def _later_terms(eq: Equation) -> tuple[list[ir.Expr], list[ir.Expr]]:
+def later_terms(eq: Equation) -> tuple[list[ir.Expr], list[ir.Expr]]:
     """Split an adjoint rhs into terms through later steps and the others."""
     lhs_time = eq.lhs.of.time
     terms = eq.rhs.terms if isinstance(eq.rhs, ir.Add) else (eq.rhs,)
@@ -78,7 +82,7 @@ def _dropped_recurrence(ctx: Context, cell_state: bool):
         is_cell = var.name.lower() == "c" and getattr(ctx.derivation.spec, "cell", "") == "lstm"
         if is_cell != cell_state:
             continue
-        later, kept = _later_terms(eq)
+        later, kept = later_terms(eq)
         if later and kept:
             new = ir.add(*kept)
             yield Mutant("lstm_cell_path_dropped" if cell_state else "missing_recurrent_term", eq.label,
@@ -316,6 +320,10 @@ MUTATORS: dict[str, Callable[[Context], Iterator[Mutant]]] = {
     "bias_not_summed": bias_not_summed,
     "output_nonlinearity_twice": output_nonlinearity_twice,
     "lstm_cell_path_dropped": lstm_cell_path_dropped,
+    "activation_derivative_dropped": activation_derivative_dropped,
+    "derivative_sign_flipped": derivative_sign_flipped,
+    "one_path_only": one_path_only,
+    "power_index_mirrored": power_index_mirrored,
 }
 """One mutation generator per mistake of ``symrnn.core.mistakes.MISTAKES`` (a test checks both match)."""
 

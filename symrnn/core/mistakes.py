@@ -73,5 +73,23 @@ MISTAKES: dict[str, Mistake] = {
                 "dL/dC_t also flows to C_{t-1} through the forget gate: the term F_{t+1} ⊙ dL/dC_{t+1} "
                 "is missing.",
                 "Dropped the cell-state path through f_{t+1}."),
+        Mistake("activation_derivative_dropped", 15, "Activation derivative left out",
+                "Going back through an activation multiplies the adjoint by its derivative: "
+                "dL/da_t = dL/dh_t ⊙ f'(a_t) (1 - h_t^2 for tanh; F_t ⊙ (1 - F_t) for a sigmoid gate). "
+                "The answer skips that factor.",
+                "Used dL/dh_t where dL/da_t is meant: the tanh' (or a gate's sigma') factor left out."),
+        Mistake("derivative_sign_flipped", 16, "Sign inside the activation derivative",
+                "The sigmoid's derivative is sigma (1 - sigma) and tanh's is 1 - tanh^2: the sign inside "
+                "is a minus.",
+                "Wrote sigma(1 + sigma) or 1 + tanh^2."),
+        Mistake("one_path_only", 17, "Only one path followed",
+                "A quantity read by several others collects the adjoint of every path: dL/dout_h1 = "
+                "w5 dL/din_o1 + w7 dL/din_o2, one term per neuron that reads out_h1.",
+                "Followed only one path through the network (one consumer's term of a sum)."),
+        Mistake("power_index_mirrored", 18, "Power counted from the wrong end",
+                "In the power sum the exponent and the output's step go together: (W_hh^T)^{T-i} with "
+                "dL/do_{T+t-i}, or (W_hh^T)^{i-t} with dL/do_i. Mixing the two index forms pairs each "
+                "output with the wrong power.",
+                "Wrote (W_hh^T)^{i-t} with o_{T+t-i} (or (W_hh^T)^{T-i} with o_i)."),
     )
 }
