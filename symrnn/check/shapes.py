@@ -19,10 +19,10 @@ from lark import Tree
 
 from ..core import ir
 from ..core.errors import ShapeError
-from . import jacobian, limits, naming
+from . import jacobian, naming
 from .naming import FUNCTIONS
-from .parse import AnswerError, AnswerLimit, parse_tree
-from .reading import SymbolReader
+from .parse import AnswerError, parse_tree
+from .powers import Powers
 from .symbols import INDEX_NAMES, SymbolTable, index_symbol
 from .values import Ones, Pending, Scalar, column, shape_text
 
@@ -32,7 +32,7 @@ MATMUL_OPS = {"@", "\\cdot", "\\times", "\u00b7"}
 HADAMARD_OPS = {"*", "\\odot", "\\circ", "\u2299"}
 
 
-class Builder(SymbolReader):
+class Builder(Powers):
     """Turns one parse tree into an ir expression for one symbol table."""
 
     def build(self, tree) -> ir.Expr:
@@ -168,56 +168,6 @@ class Builder(SymbolReader):
                 return self.transpose(self.resolve(value, target), arg)
         return self.power(self.resolve(value, target), exponent, arg)
 
-    def transpose(self, value, where):
-        if isinstance(value, Ones):
-            return Ones(not value.transposed, value.column)
-        if isinstance(value, Scalar):
-            if value.value == 1:
-                return Ones(True, column(where))  # 1^T X: the row of ones, the sum over rows
-            raise self.error("a number has no transpose", where)
-        return ir.transpose(value)
-
-    def power(self, value, exponent, where):
-        exponent = sympy.sympify(exponent)
-        col = column(where)
-        for s in exponent.free_symbols:
-            if s != ir.T_SYM and s not in self.bound:
-                raise AnswerError(f"the index {s} in the exponent is not bound by a sum", self.text, col)
-        const = exponent.subs({s: 0 for s in exponent.free_symbols})
-        if abs(int(const)) > limits.MAX_EXPONENT:
-            raise AnswerLimit(f"the exponent {exponent} is above the limit of {limits.MAX_EXPONENT}", self.text, col)
-        if isinstance(value, Scalar):
-            if not exponent.is_Integer:
-                raise AnswerError("a number can only be raised to a whole power", self.text, col)
-            result = value.value ** exponent
-            for part in sympy.fraction(sympy.factor_terms(result.subs(ir.T_SYM, 1))):
-                if part.is_Number and abs(part) > limits.MAX_SCALAR:
-                    raise AnswerLimit(f"the number {value.value}^{exponent} has more digits than the limit ({limits.MAX_SCALAR})", self.text, col)
-            return Scalar(result)
-        if isinstance(value, Ones):
-            raise AnswerError("cannot raise a vector of ones to a power", self.text, col)
-        if value.rows == value.cols and value.rows > 1 and self._weights_only(value):
-            return ir.matpow(value, exponent)
-        if exponent.is_Integer and 1 <= int(exponent) <= limits.MAX_ELEMENTWISE_POWER:
-            out = value
-            for _ in range(int(exponent) - 1):
-                out = ir.hadamard(out, value)
-            return out
-        if value.shape == (1, 1):
-            return ir.matpow(value, exponent)
-        raise AnswerError(
-            f"the power {exponent} of a {shape_text(value.shape)} quantity: matrix powers are for square products of "
-            f"weights, elementwise powers for whole numbers 1..{limits.MAX_ELEMENTWISE_POWER}", self.text, col)
-
-    @staticmethod
-    def _weights_only(expr: ir.Expr) -> bool:
-        for node in ir.walk(expr):
-            if isinstance(node, ir.Var) and node.role not in ("param", jacobian.ROLE):
-                return False
-            if isinstance(node, ir.Adjoint):
-                return False
-        return True
-
     def r_add(self, node):
         return self.combine(node.children[0], node.children[2], 1, node.children[1])
 
@@ -229,7 +179,7 @@ class Builder(SymbolReader):
         b = self.matrix(right_t)
         a, b = self._no_ones(a, left_t), self._no_ones(b, right_t)
         if isinstance(a, Scalar) and isinstance(b, Scalar):
-            return Scalar(a.value + sign * b.value)
+            return self.bounded(Scalar(a.value + sign * b.value), op_tok)
         if isinstance(a, Scalar):
             if sign < 0 and a.value == 1:
                 return ir.one_minus(b)
@@ -283,7 +233,7 @@ class Builder(SymbolReader):
         if b.value == 0:
             raise self.error("division by zero", where)
         if isinstance(a, Scalar):
-            return Scalar(a.value / b.value)
+            return self.bounded(Scalar(a.value / b.value), where)
         if isinstance(a, Ones):
             raise self.error("cannot divide a vector of ones", where)
         return ir.scale(1 / b.value, a)
@@ -298,7 +248,7 @@ class Builder(SymbolReader):
         if isinstance(b, Ones):
             raise self.error("a vector of ones on the right is not supported", where)
         if isinstance(a, Scalar) and isinstance(b, Scalar):
-            return Scalar(a.value * b.value)
+            return self.bounded(Scalar(a.value * b.value), where)
         if isinstance(a, Scalar):
             return ir.scale(a.value, b)
         if isinstance(b, Scalar):

@@ -1,0 +1,89 @@
+"""Transposes, powers and the size of numbers, for the shape algebra of ``shapes.py``.
+
+``A^{k}`` is a matrix power when ``A`` is a square expression of parameters (or Jacobians) only,
+else an elementwise power with a small whole exponent; a power of a power multiplies the
+exponents (``(W^{2})^{3}`` is ``W^6``). A number (``T T T``, ``9^9``) is refused when it grows
+past ``limits.MAX_SCALAR`` at the longest sequence a check evaluates, so nothing downstream
+overflows a float.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..core import ir
+from . import jacobian, limits
+from .parse import AnswerError, AnswerLimit
+from .reading import SymbolReader
+from .values import Ones, Scalar, column, shape_text
+
+LONGEST_T = 7
+"""The largest T a check evaluates a number at (``evaluate.MAX_CHECK_STEPS + 1``)."""
+
+
+def _shown(expr) -> str:
+    return str(expr).replace("**", "^")
+
+
+class Powers(SymbolReader):
+    """Transposes and powers, and the bound on numbers, shared by the builder's rules."""
+
+    def bounded(self, value: Scalar, where, shown: str = "") -> Scalar:
+        """``value`` if its numerator and denominator stay within the limit at every T checked."""
+        expr = sympy.sympify(value.value)
+        for T in ((1, LONGEST_T) if ir.T_SYM in expr.free_symbols else (1,)):
+            at = sympy.nsimplify(expr.subs(ir.T_SYM, T)) if expr.free_symbols else expr
+            for part in sympy.fraction(sympy.factor_terms(at)):
+                if part.is_Number and abs(part) > limits.MAX_SCALAR:
+                    raise AnswerLimit(f"the number {shown or _shown(expr)} has more digits than the limit ({limits.MAX_SCALAR})",
+                                      self.text, column(where))
+        return value
+
+    def transpose(self, value, where):
+        if isinstance(value, Ones):
+            return Ones(not value.transposed, value.column)
+        if isinstance(value, Scalar):
+            if value.value == 1:
+                return Ones(True, column(where))  # 1^T X: the row of ones, the sum over rows
+            raise self.error("a number has no transpose", where)
+        return ir.transpose(value)
+
+    def power(self, value, exponent, where):
+        exponent = sympy.sympify(exponent)
+        col = column(where)
+        for s in exponent.free_symbols:
+            if s != ir.T_SYM and s not in self.bound:
+                raise AnswerError(f"the index {s} in the exponent is not bound by a sum", self.text, col)
+        const = exponent.subs({s: 0 for s in exponent.free_symbols})
+        if abs(int(const)) > limits.MAX_EXPONENT:
+            raise AnswerLimit(f"the exponent {exponent} is above the limit of {limits.MAX_EXPONENT}", self.text, col)
+        if isinstance(value, Scalar):
+            if not exponent.is_Integer:
+                raise AnswerError("a number can only be raised to a whole power", self.text, col)
+            return self.bounded(Scalar(value.value ** exponent), where, f"({_shown(value.value)})^{exponent}")
+        if isinstance(value, Ones):
+            raise AnswerError("cannot raise a vector of ones to a power", self.text, col)
+        if isinstance(value, ir.MatPow):  # (W^a)^b = W^(a b): exponents multiply
+            return self.power(value.x, sympy.expand(sympy.sympify(value.exponent) * exponent), where)
+        if value.rows == value.cols and value.rows > 1 and self._weights_only(value):
+            return ir.matpow(value, exponent)
+        if exponent.is_Integer and 1 <= int(exponent) <= limits.MAX_ELEMENTWISE_POWER:
+            out = value
+            for _ in range(int(exponent) - 1):
+                out = ir.hadamard(out, value)
+            return out
+        if value.shape == (1, 1):
+            return ir.matpow(value, exponent)
+        raise AnswerError(
+            f"the power {exponent} of a {shape_text(value.shape)} quantity: matrix powers are for square products of "
+            f"weights, elementwise powers for whole numbers 1..{limits.MAX_ELEMENTWISE_POWER}", self.text, col)
+
+    @staticmethod
+    def _weights_only(expr: ir.Expr) -> bool:
+        for node in ir.walk(expr):
+            if isinstance(node, ir.Var) and node.role not in ("param", jacobian.ROLE):
+                return False
+            if isinstance(node, ir.Adjoint):
+                return False
+        return True
+
