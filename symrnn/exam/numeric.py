@@ -6,22 +6,24 @@ symbolically (``symrnn.printing.latex``), with the numbers substituted, and as t
 to the decimals displayed; later equations use the *displayed* values, exactly as a student
 working by hand would, so the key is computed from what the solution shows.
 
-Evaluation is a table keyed by the op's class (:data:`CLOSURES`): each equation is compiled once
-into closures on plain floats.
+Values come from the one evaluator of :mod:`symrnn.core.evaluator`, in float64, with the
+hand computation's numbers as its scope.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import sympy
 
 from ..core import ir
-from ..core.activations import activation, float_value
+from ..core.activations import activation
+from ..core.arithmetic import FLOAT
 from ..core.derive import Derivation, derive
+from ..core.evaluator import evaluate
 from ..core.labels import Equation, node_key
 from ..core.spec import Spec
 from ..printing import latex as _printing
@@ -198,64 +200,41 @@ class _TemplatePrinter(NumberPrinter):
         return f"{activation(e.fn).latex}\\left({inner}\\right)"
 
 
-def _closure(e: ir.Expr, steps: int) -> Callable[[Mapping[str, float]], float]:
-    op = CLOSURES.get(type(e))
-    if op is None:
-        raise TypeError(f"no scalar evaluation for {type(e).__name__}; add it to CLOSURES")
-    return op(e, steps)
+class _Values:
+    """The evaluator's scope over the hand computation's numbers (keys ``h_2``, ``d:h_2``)."""
+
+    arithmetic = FLOAT
+    deadline = None
+
+    def __init__(self, values: Mapping[str, float], steps: int):
+        self.values = values
+        self.T = steps
+
+    def value(self, key) -> np.ndarray | None:
+        found = self.values.get(_text(key))
+        return None if found is None else np.array([[found]], dtype=float)
+
+    def adjoint(self, key) -> np.ndarray | None:
+        found = self.values.get("d:" + _text(key))
+        return None if found is None else np.array([[found]], dtype=float)
+
+    def zero_beyond_horizon(self, name: str, layer: int | None) -> bool:
+        return False
 
 
-def _sum(e: ir.Add, steps: int):
-    parts = [_closure(t, steps) for t in e.terms]
-    return lambda v: math.fsum(p(v) for p in parts)
+@lru_cache(maxsize=8192)
+def _text(key: tuple) -> str:
+    name, layer, time = key
+    return node_key(ir.Var(name, (1, 1), layer=layer, time=time))
 
 
-def _binary(e, steps: int):
-    left, right = _closure(e.children()[0], steps), _closure(e.children()[1], steps)
-    return lambda v: left(v) * right(v)
+def _scalar_evaluator(rhs: ir.Expr, steps: int) -> Callable[[Mapping[str, float]], float]:
+    """``values -> rhs`` on plain floats, by the one evaluator of ``symrnn.core.evaluator``."""
 
+    def value(values: Mapping[str, float]) -> float:
+        return float(evaluate(rhs, _Values(values, steps))[0, 0])
 
-def _unary(fn):
-    def make(e, steps: int):
-        inner = _closure(e.children()[0], steps)
-        return lambda v: fn(inner(v))
-    return make
-
-
-def _leaf(e, steps: int):
-    k = key_of(e)
-    return lambda v: v[k]
-
-
-def _scale(e: ir.Scale, steps: int):
-    factor, inner = _factor_value(e.factor, steps), _closure(e.x, steps)
-    return lambda v: factor * inner(v)
-
-
-def _apply(e: ir.Apply, steps: int):
-    fn, inner = float_value, _closure(e.x, steps)
-    return lambda v: fn(e.fn, inner(v))
-
-
-def _half_sq(e: ir.Loss, steps: int):
-    if e.kind != "half_sq":
-        raise TypeError(f"no scalar evaluation for loss {e.kind!r}")
-    pred, target = _closure(e.pred, steps), _closure(e.target, steps)
-    return lambda v: 0.5 * (pred(v) - target(v)) ** 2
-
-
-def _const(e: ir.Const, steps: int):
-    value = 1.0 if e.identity else float(e.value)
-    return lambda v: value
-
-
-CLOSURES: dict[type, Callable] = {
-    ir.Var: _leaf, ir.Adjoint: _leaf, ir.Const: _const, ir.MatMul: _binary, ir.Hadamard: _binary,
-    ir.Add: _sum, ir.Neg: _unary(lambda x: -x), ir.Scale: _scale, ir.Transpose: _unary(lambda x: x),
-    ir.OneMinus: _unary(lambda x: 1.0 - x), ir.Apply: _apply, ir.Broadcast: _unary(lambda x: x),
-    ir.SumRows: _unary(lambda x: x), ir.Loss: _half_sq,
-}
-"""Evaluation of a 1 x 1 expression compiled into closures: one entry per op of ``symrnn.core.ir``."""
+    return value
 
 
 _COMPILED: dict[tuple[int, int], tuple[Equation, Compiled]] = {}
@@ -268,7 +247,7 @@ def compiled(eq: Equation, steps: int = 1) -> Compiled:
         return hit[1]
     template = "" if isinstance(eq.rhs, ir.Const) else _TemplatePrinter(steps).doprint(eq.rhs)
     result = Compiled(eq.label, eq.kind, key_of(eq.lhs), latex(eq.lhs), latex(eq.rhs), tuple(template.split("\x00")),
-                      _closure(eq.rhs, steps))
+                      _scalar_evaluator(eq.rhs, steps))
     _COMPILED[(id(eq), steps)] = (eq, result)
     return result
 
