@@ -46,6 +46,7 @@ GRAMMAR = r"""
      | NAME                      -> name
      | wrapped
      | FUNC PRIME? LPAR expr RPAR -> call
+     | PRODFN LPAR expr "," expr RPAR -> prodfn
      | FRAC "{" expr "}" "{" expr "}" -> frac
      | PARTIAL                   -> partial
      | DELTA                     -> delta
@@ -100,6 +101,7 @@ PARTIAL.3: /\\partial(?![A-Za-z])|\u2202/
 DELTA.3: /\\delta(?![A-Za-z])|\u03b4/
 SUMOP.3: /\\sum(?![A-Za-z])|\\prod(?![A-Za-z])|\u2211|\u220f|sum(?![A-Za-z0-9])|prod(?![A-Za-z0-9])/
 FUNC.4: /\\(?:operatorname|mathrm|text|mathop|textrm)\s*\{\s*(?:diag|sigmoid|relu|softmax|tanh|sigma|id|sum\\?_rows)\s*\}|\\(?:tanh|sigma|phi)(?![A-Za-z])|\u03c3|(?:tanh|sigmoid|sigma|relu|diag|softmax|sum_rows)(?![A-Za-z0-9_])|f(?=')/
+PRODFN.5: /\\(?:textrm|text|mathrm|operatorname)\s*\{\s*prod\s*\}/
 TEXTWRAP.4: /\\(?:textrm|text|mathrm|mathit|mathsf|textit)\s*\{(?=\s*[A-Za-z0-9]+\s*\})/
 WRAP.3: /\\(?:mathbf|boldsymbol|bm|mathit|mathrm|mathcal|vec|tilde|hat|widetilde|widehat|mathsf|textbf|mathnormal)\s*\{/
 NAME: /[A-Za-z][A-Za-z0-9]*/

@@ -2,7 +2,8 @@
 
 A name is spelled by its base and the name-like pieces of its subscripts: the longest run that
 spells a known name is the name (``W`` + ``hh`` -> ``W_hh``; ``w`` + ``5`` -> ``w5``), tried
-as written and then under its aliases (``z_t`` is ``a_t``). ``\\tilde{C}`` and ``\\hat{y}`` add
+as written, then under its aliases (``z_t`` is ``a_t``), then in lower case when the network
+has no such capital (the lecture's ``W_5`` is the MLP's ``w5``; the echo shows what was read). ``\\tilde{C}`` and ``\\hat{y}`` add
 ``_tilde`` and ``hat``. A piece ``lN`` is layer ``N``.
 
 An adjoint is written ``\\frac{\\partial L}{\\partial x}``, ``\\frac{dL}{dx}``, ``dL/dx``,
@@ -73,7 +74,7 @@ def spell(table: SymbolTable, base: str, pieces: list, wrappers: tuple, text: st
         if kind not in ("word", "num"):
             break
         words.append(value)
-    for name in (base, ALIASES.get(base)):
+    for name in (base, ALIASES.get(base), base.lower() if not table.has(base) else None):
         if name is None:
             continue
         for k in range(len(words), -1, -1):

@@ -75,6 +75,17 @@ class Builder(Powers):
             return ir.Softmax(arg, axis)
         return ir.DerivApply(fn, arg) if prime else ir.Apply(fn, arg)
 
+    def r_prodfn(self, node):
+        """D2L's ``\\textrm{prod}(g, J)``: the product after the transposes it needs, ``J^T g``
+        for an adjoint ``g`` and a Jacobian ``J`` (else the first of ``g J``, ``J g`` that fits)."""
+        a, b = self.matrix(node.children[2]), self.matrix(node.children[3])
+        if isinstance(a, (Scalar, Ones)) or isinstance(b, (Scalar, Ones)):
+            return self.multiply(a, b, "matmul", node.children[0])
+        for left, right in ((ir.transpose(b), a), (a, b), (b, a)):
+            if left.cols == right.rows:
+                return ir.matmul(left, right)
+        raise self.error(f"prod of a {shape_text(a.shape)} and a {shape_text(b.shape)} quantity fits no order", node.children[0])
+
     def _spec_activation(self, tok) -> str:
         spec = self.table.derivation.spec
         act = getattr(spec, "activation", None)
