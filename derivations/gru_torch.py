@@ -49,9 +49,8 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + exp(-x)) as 0.5 tanh(x / 2) + 0.5: one ufunc pass, no overflow at any x."""
+    return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 def _half_sq(pred, target):
@@ -146,12 +145,14 @@ def _forward(params, inputs, targets, steps):
     b_hn = _param(params, "b_hn", (1, 2), dtype)
     W_hq = _param(params, "W_hq", (2, 2), dtype)
     b_q = _param(params, "b_q", (1, 2), dtype)
+    W_h_rz = np.concatenate((W_hr, W_hz), axis=1)  # shared by fwd:A_r:t, fwd:A_z:t
     B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"),))
     X = _sequence(inputs, "X", T, B, 2, dtype)
     H = _initial(inputs, "H_0", T, B, 2, dtype)
-    A_r = np.zeros((T + 2, B, 2), dtype)
+    A_rz = np.zeros((T + 2, B, 4), dtype)
+    A_r = A_rz[:, :, 0:2]
+    A_z = A_rz[:, :, 2:4]
     R = np.zeros((T + 2, B, 2), dtype)
-    A_z = np.zeros((T + 2, B, 2), dtype)
     Z = np.zeros((T + 2, B, 2), dtype)
     A_n = np.zeros((T + 2, B, 2), dtype)
     N = np.zeros((T + 2, B, 2), dtype)
@@ -160,9 +161,8 @@ def _forward(params, inputs, targets, steps):
     _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_iz + b_iz + b_hz  # fwd:A_z:t
     _steps(A_n, 1, T)[:] = _steps(X, 1, T) @ W_in + b_in  # fwd:A_n:t
     for t in range(1, T + 1):
-        A_r[t] += H[t - 1] @ W_hr  # fwd:A_r:t
+        A_rz[t] += H[t - 1] @ W_h_rz  # fwd:A_r:t, fwd:A_z:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
-        A_z[t] += H[t - 1] @ W_hz  # fwd:A_z:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
         A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
@@ -176,7 +176,7 @@ def _forward(params, inputs, targets, steps):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
     return L, outputs, (
-        dtype, W_hr, W_hz, W_hn, b_hn, W_hq, B, T, X, H, R, Z, N, Yhat, Y,
+        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, Y,
     )
 
 
@@ -191,12 +191,13 @@ def forward(params, inputs, targets=None, steps=None):
 def gradients(params, inputs, targets, steps=None):
     """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
     L, _, (
-        dtype, W_hr, W_hz, W_hn, b_hn, W_hq, B, T, X, H, R, Z, N, Yhat, Y,
+        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, Y,
     ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
-    d_A_r = np.zeros((T + 2, B, 2), dtype)
-    d_A_z = np.zeros((T + 2, B, 2), dtype)
+    d_A_rz = np.zeros((T + 2, B, 4), dtype)
+    d_A_r = d_A_rz[:, :, 0:2]
+    d_A_z = d_A_rz[:, :, 2:4]
     d_A_n = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
@@ -204,8 +205,7 @@ def gradients(params, inputs, targets, steps=None):
     _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
-            d_H[t] += d_A_r[t + 1] @ W_hr.T  # adj:H:t
-            d_H[t] += d_A_z[t + 1] @ W_hz.T  # adj:H:t
+            d_H[t] += d_A_rz[t + 1] @ W_h_rz.T  # adj:H:t
             d_H[t] += (d_A_n[t + 1] * R[t + 1]) @ W_hn.T  # adj:H:t
             d_H[t] += d_H[t + 1] * Z[t + 1]  # adj:H:t
         d_N = d_H[t] * (1 - Z[t])  # adj:N:t

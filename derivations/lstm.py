@@ -50,9 +50,8 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + exp(-x)) as 0.5 tanh(x / 2) + 0.5: one ufunc pass, no overflow at any x."""
+    return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 def _half_sq(pred, target):
@@ -147,17 +146,19 @@ def _forward(params, inputs, targets, steps):
     b_c = _param(params, "b_c", (1, 2), dtype)
     W_hq = _param(params, "W_hq", (2, 2), dtype)
     b_q = _param(params, "b_q", (1, 2), dtype)
+    W_h_ifoc = np.concatenate((W_hi, W_hf, W_ho, W_hc), axis=1)  # shared by fwd:A_i:t, fwd:A_f:t, fwd:A_o:t, fwd:A_c:t
     B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"), _get(inputs, "C_0")))
     X = _sequence(inputs, "X", T, B, 2, dtype)
     H = _initial(inputs, "H_0", T, B, 2, dtype)
     C = _initial(inputs, "C_0", T, B, 2, dtype)
-    A_i = np.zeros((T + 2, B, 2), dtype)
+    A_ifoc = np.zeros((T + 2, B, 8), dtype)
+    A_i = A_ifoc[:, :, 0:2]
+    A_f = A_ifoc[:, :, 2:4]
+    A_o = A_ifoc[:, :, 4:6]
+    A_c = A_ifoc[:, :, 6:8]
     I = np.zeros((T + 2, B, 2), dtype)
-    A_f = np.zeros((T + 2, B, 2), dtype)
     F = np.zeros((T + 2, B, 2), dtype)
-    A_o = np.zeros((T + 2, B, 2), dtype)
     O = np.zeros((T + 2, B, 2), dtype)
-    A_c = np.zeros((T + 2, B, 2), dtype)
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
     tanh_C = np.zeros((T + 2, B, 2), dtype)
@@ -166,13 +167,10 @@ def _forward(params, inputs, targets, steps):
     _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
     _steps(A_c, 1, T)[:] = _steps(X, 1, T) @ W_xc + b_c  # fwd:A_c:t
     for t in range(1, T + 1):
-        A_i[t] += H[t - 1] @ W_hi  # fwd:A_i:t
+        A_ifoc[t] += H[t - 1] @ W_h_ifoc  # fwd:A_i:t, fwd:A_f:t, fwd:A_o:t, fwd:A_c:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
-        A_f[t] += H[t - 1] @ W_hf  # fwd:A_f:t
         F[t] = _sigmoid(A_f[t])  # fwd:F:t
-        A_o[t] += H[t - 1] @ W_ho  # fwd:A_o:t
         O[t] = _sigmoid(A_o[t])  # fwd:O:t
-        A_c[t] += H[t - 1] @ W_hc  # fwd:A_c:t
         C_tilde[t] = np.tanh(A_c[t])  # fwd:C_tilde:t
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         tanh_C[t] = np.tanh(C[t])  # shared by fwd:H:t, adj:O:t, adj:C:t, adj:C:T
@@ -186,7 +184,7 @@ def _forward(params, inputs, targets, steps):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
     return L, outputs, (
-        dtype, W_hi, W_hf, W_ho, W_hc, W_hq, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
+        dtype, W_hq, W_h_ifoc, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
     )
 
 
@@ -201,14 +199,15 @@ def forward(params, inputs, targets=None, steps=None):
 def gradients(params, inputs, targets, steps=None):
     """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
     L, _, (
-        dtype, W_hi, W_hf, W_ho, W_hc, W_hq, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
+        dtype, W_hq, W_h_ifoc, B, T, X, H, C, I, F, O, C_tilde, Yhat, tanh_C, Y,
     ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
-    d_A_i = np.zeros((T + 2, B, 2), dtype)
-    d_A_f = np.zeros((T + 2, B, 2), dtype)
-    d_A_o = np.zeros((T + 2, B, 2), dtype)
-    d_A_c = np.zeros((T + 2, B, 2), dtype)
+    d_A_ifoc = np.zeros((T + 2, B, 8), dtype)
+    d_A_i = d_A_ifoc[:, :, 0:2]
+    d_A_f = d_A_ifoc[:, :, 2:4]
+    d_A_o = d_A_ifoc[:, :, 4:6]
+    d_A_c = d_A_ifoc[:, :, 6:8]
     d_C = np.zeros((T + 2, B, 2), dtype)
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
@@ -216,10 +215,7 @@ def gradients(params, inputs, targets, steps=None):
     _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
-            d_H[t] += d_A_i[t + 1] @ W_hi.T  # adj:H:t
-            d_H[t] += d_A_f[t + 1] @ W_hf.T  # adj:H:t
-            d_H[t] += d_A_o[t + 1] @ W_ho.T  # adj:H:t
-            d_H[t] += d_A_c[t + 1] @ W_hc.T  # adj:H:t
+            d_H[t] += d_A_ifoc[t + 1] @ W_h_ifoc.T  # adj:H:t
         if t == T:
             d_C[T] = d_H[T] * O[T] * (1 - tanh_C[T] * tanh_C[T])  # adj:C:T
         elif t <= T - 1:

@@ -133,7 +133,8 @@ def test_every_statement_cites_an_equation_of_the_derivation(name):
     # the forward pass is written once, in _forward; forward() only calls it
     body = text[text.index("def _forward"):text.index("def forward(")] + text[text.index("def gradients"):]
     setup = re.compile(r"_param\(|_sizes\(|_batch\(|= _(sequence|initial|one_step|static)\(|np\.zeros\(\(T \+ 2"
-                       r"|^(inputs|targets|dtype|grads|B|outputs) = |= _forward\(")
+                       r"|^(inputs|targets|dtype|grads|B|outputs) = |= _forward\("
+                       r"|^\w+ = \w+\[:, :, \d+:\d+\]$")  # a gate's view of its fusion's array
     cited = set()
     for line in body.splitlines():
         stripped = line.strip()
@@ -272,3 +273,65 @@ def test_wrong_parameter_shape_names_the_parameter():
     params["b_hn"] = params["b_hn"].T
     with pytest.raises(ValueError, match="b_hn"):
         module.gradients(params, inputs, targets)
+
+
+# --------------------------------------------------------------------------- fused gates (issue 14)
+
+
+def _loop_body(text: str, header: str) -> str:
+    """The lines of the first loop with this header (indented deeper than it)."""
+    lines = text[text.rindex("\n", 0, text.index(header)) + 1:].splitlines()
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    body = []
+    for line in lines[1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    return "\n".join(body)
+
+
+def _loop_bodies(text: str) -> tuple[str, str]:
+    return _loop_body(text, "for t in range(1, T + 1):"), _loop_body(text, "for t in range(T, 0, -1):")
+
+
+@pytest.mark.parametrize("name, gates", [("lstm", "ifoc"), ("gru-torch", "rz"), ("gru-d2l", "rz")])
+def test_gates_sharing_h_take_one_product_per_step(name, gates):
+    """The recurrent part of the gates is one product per step, forward and backward: the gates'
+    pre-activations are views of one array and their weights are concatenated once per call."""
+    text = _golden_path(name).read_text(encoding="utf-8")
+    forward, backward = _loop_bodies(text)
+    assert f"A_{gates}[t] += H[t - 1] @ W_h_{gates}  # " + ", ".join(f"fwd:A_{g}:t" for g in gates) in forward
+    assert f"d_H[t] += d_A_{gates}[t + 1] @ W_h_{gates}.T  # adj:H:t" in backward
+    for g in gates:
+        assert f"@ W_h{g}" not in forward and f"@ W_h{g}.T" not in backward
+        assert f"A_{g} = A_{gates}[:, :, " in text and f"d_A_{g} = d_A_{gates}[:, :, " in text
+    if name == "lstm":  # nothing else in its loops multiplies matrices
+        assert forward.count(" @ ") == 1 and backward.count(" @ ") == 1
+
+
+def test_column_notation_gates_fuse_along_the_rows_and_match_the_oracle(tmp_path):
+    from symrnn.core.spec import RNNSpec
+
+    spec = RNNSpec(name="col-lstm", cell="lstm", input_size=3, hidden_size=4, output_size=2, notation="column",
+                   activation="tanh", steps=4)
+    source = generate(spec)
+    assert "W_ifoc_h = np.concatenate((W_ih, W_fh, W_oh, W_ch), axis=0)" in source
+    assert "a_ifoc[t] += h[t - 1] @ W_ifoc_h.T" in source and "d_h[t] += d_a_ifoc[t + 1] @ W_ifoc_h  #" in source
+    module = compile_spec(spec, tmp_path)
+    params, inputs, targets = draw(spec, 3, 4, np.random.default_rng(1), initial_state=True)
+    loss, grads = module.gradients(params, inputs, targets)
+    ref_loss, ref = reference_gradients(spec, params, inputs, targets, 4)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    assert_grads_close(grads, ref)
+
+
+def test_generated_sigmoid_is_one_stable_expression():
+    text = _golden_path("lstm").read_text(encoding="utf-8")
+    assert "    return 0.5 * np.tanh(0.5 * x) + 0.5\n" in text
+    module = load_module(_golden_path("lstm"), "lstm_sigmoid_probe")
+    x = np.array([-800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow anywhere
+        s = module._sigmoid(x)
+    exact = np.array([0.0, 4.248354255291589e-18, 0.2689414213699951, 0.5, 0.7310585786300049, 1.0, 1.0])
+    assert np.allclose(s, exact, rtol=0, atol=2e-16)

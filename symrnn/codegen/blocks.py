@@ -14,6 +14,7 @@ import sympy
 from ..core import ir
 from ..core.labels import Equation
 from ..printing.numpy_code import NumPyCodePrinter, TimeMode, adjoint_code, name_code, time_code
+from .fusion import Fusion, find, fuse_adjoint_terms
 from .layout import at_step
 from .planner import (
     LARGE,
@@ -27,6 +28,7 @@ from .planner import (
     loop_bounds,
 )
 from .program import Block, Branch, Statement
+from .rows import width
 
 
 def blocks(p: Planner, segs, adjoint: bool, backward: bool) -> list[Block]:
@@ -61,21 +63,30 @@ def _loop(p: Planner, eqs: list[Equation], adjoint: bool, backward: bool) -> lis
             before.extend(hoisted[0])
         for e in group:
             plans.append((e, lhs_var(e, adjoint), hoisted[1][e.label] if hoisted else p.terms(e), bool(hoisted)))
+    if adjoint and p.fusions:
+        plans = [(e, var, fuse_adjoint_terms(p.fusions, terms), acc) for e, var, terms, acc in plans]
     shared, shared_stmts = _shared_activations([(e.label, t) for e, _, terms, _ in plans for t in terms])
     shared.update(_local_mapping(p, groups) if adjoint else {})
     branches: list[Branch] = [Branch(None, tuple(shared_stmts))] if shared_stmts else []
     first_of: set = set()
+    fused_at, fused_rest = ({}, set()) if adjoint else _fused_plans(p, plans)
     for i, (e, var, terms, accumulate) in enumerate(plans):
-        stmts = emit(p, var, adjoint, e.label, terms, TimeMode(), shared, accumulate)
-        if not stmts:
-            continue
+        if i in fused_at:  # one product for every gate of the fusion, where its first gate's was
+            f = fused_at[i]
+            stmts = [Statement(f"{NumPyCodePrinter().code(f.array.at(ir.t_SYM))}", "+=",
+                               NumPyCodePrinter().code(f.forward_term()), ", ".join(f.labels))]
+        else:
+            stmts = [] if i in fused_rest else emit(p, var, adjoint, e.label, terms, TimeMode(), shared, accumulate)
         cond = condition(e.bounds, loop_lo, loop_hi)
         key = (var.name, var.layer)
         head = None
-        if cond is not None:
+        if cond is not None and stmts:
             head = ("elif " if key in first_of else "if ") + cond + ":"
             first_of.add(key)
-        branches.append(Branch(head, tuple(stmts)))
+        if stmts:
+            branches.append(Branch(head, tuple(stmts)))
+        elif i not in fused_rest:
+            continue
         last_of_template = all((v.name, v.layer) != key for _, v, _, _ in plans[i + 1:])
         if not adjoint and last_of_template:
             store = p.store_statements(var)
@@ -83,6 +94,42 @@ def _loop(p: Planner, eqs: list[Equation], adjoint: bool, backward: bool) -> lis
                 branches.append(Branch(None, tuple(store)))
     hoisted_block = [Block(None, (Branch(None, tuple(before)),))] if before else []
     return hoisted_block + [Block(header, tuple(branches))]
+
+
+def _fused_plans(p: Planner, plans) -> tuple[dict[int, Fusion], set[int]]:
+    """Which plans of this forward loop a fusion replaces: ``({first member: fusion}, the others)``."""
+    first: dict[int, Fusion] = {}
+    rest: set[int] = set()
+    for fusion in p.fusions:
+        idx = [i for i, (_, var, _, _) in enumerate(plans) if (var.name, var.layer) in fusion.members]
+        if len(idx) == len(fusion.members):
+            first[idx[0]] = fusion
+            rest.update(idx[1:])
+    return first, rest
+
+
+def fusions(p: Planner, segs, taken: set[str]) -> list[Fusion]:
+    """Gate templates of a forward loop whose loop part is a product of one shared source
+    (``H_{t-1} W_hi``, ``H_{t-1} W_hf``, ...): the fusions :mod:`.fusion` finds among them."""
+    out: list[Fusion] = []
+    if not p.hoist:
+        return out
+    for seg in segs:
+        eqs = cases(seg)
+        if not is_loop(eqs, False):
+            continue
+        loop_lo, loop_hi = loop_bounds(eqs)
+        groups = by_template(eqs, False)
+        candidates = []
+        for group in groups.values():
+            e = group[0]
+            if len(group) != 1 or condition(e.bounds, loop_lo, loop_hi) is not None:
+                continue
+            if _hoist(p, group, False, set(groups)):
+                loop_terms = [t for t in p.terms(e) if _depends(t, set(groups), False)]
+                candidates.append((lhs_var(e, False), e.label, loop_terms, width(lhs_var(e, False), p.row)))
+        out.extend(find(candidates, taken))
+    return out
 
 
 def _local_mapping(p: Planner, groups: dict) -> dict:

@@ -28,6 +28,7 @@ once, in ``_forward``, which both ``forward`` and ``gradients`` call.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from ..core.unroll import unroll
 from ..printing.numpy_code import CodegenError
 from ..printing.pytext import docstring_text, python_string
 from . import layout, prologue
-from .blocks import blocks
+from .blocks import blocks, fusions
 from .planner import Planner, by_template, cases, gradient_statements, is_loop, local_adjoints, segments
 from .program import Program, module_name
 from .rows import cols_of, rows_of
@@ -62,7 +63,10 @@ def _planner(derivation: Derivation, hoist: bool) -> Planner:
         eqs = cases(seg)
         if is_loop(eqs, adjoint=True):
             found |= local_adjoints(by_template(eqs, True), eqs, list(adj) + list(grads))
-    return Planner(graph, tuple(fwd), tuple(adj), tuple(grads), row, hoist, stored, frozenset(found))
+    p = Planner(graph, tuple(fwd), tuple(adj), tuple(grads), row, hoist, stored, frozenset(found))
+    loss_vars = layout.needs_targets(graph)
+    fwd_segs = segments(p, [n for n in graph.nodes if n.var not in loss_vars], p.fwd, backward=False)
+    return replace(p, fusions=tuple(fusions(p, fwd_segs, layout.taken_names(graph))))
 
 
 def _adjoint_nodes(p: Planner) -> list:
@@ -87,10 +91,10 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
     gradients = tuple(gradient_statements(p))
     inputs, targets = layout.leaves(graph, p.row)
     arrays = layout.arrays(graph, p.row, False) + layout.stored_arrays(graph, p.stored, p.row)
-    setup = prologue.setup(graph, spec.recurrent, inputs, targets, arrays)
+    setup = prologue.setup(graph, spec.recurrent, inputs, targets, arrays, p.fusions)
     target_setup = prologue.target_setup(targets)
     skip = layout.inline_names(graph, list(p.adj)) | prologue.local_names(p.locals)
-    adjoint_setup = prologue.adjoint_setup(layout.arrays(graph, p.row, True), skip)
+    adjoint_setup = prologue.adjoint_setup(layout.arrays(graph, p.row, True), skip, p.fusions)
     later = prologue.code_of(adjoint_setup + gradients, backward)
     outputs = tuple(layout.outputs(graph, p.row))
     code = prologue.code_of(setup + target_setup + adjoint_setup + gradients, forward + loss + backward)

@@ -50,6 +50,12 @@ def check_names(graph: Graph, spec_name: str) -> None:
         seen.add(node.var)
 
 
+def taken_names(graph: Graph) -> set[str]:
+    """Every identifier the module gives a quantity or its adjoint (new names must avoid them)."""
+    variables = [n.var for n in graph.nodes] + list(graph.params) + list(graph.leaves)
+    return {name_code(v) for v in variables} | {adjoint_code(v) for v in variables}
+
+
 def needs_targets(graph: Graph) -> set:
     """Nodes that read a target, directly or through another node (the loss terms)."""
     found: set = set()

@@ -37,6 +37,7 @@ class Planner:
     hoist: bool
     stored: dict  # {(fn, name, layer): (array name, labels)}: activations kept by the forward loop
     locals: frozenset  # adjoint templates (name, layer) kept as per-step locals ``d_I``
+    fusions: tuple = ()  # gates sharing a source, one product per step (:mod:`.fusion`)
 
     def node_form(self, expr: ir.Expr) -> ir.Expr:
         return self.use_stored(expr if self.row else rows_of(expr))

@@ -13,7 +13,8 @@ import re
 from ..core import ir
 from ..core.labels import param_key
 from ..core.unroll import Graph
-from ..printing.numpy_code import Call, Name, NumPyCodePrinter, adjoint_code
+from ..printing.numpy_code import Call, Name, NumPyCodePrinter, adjoint_code, name_code
+from .fusion import Fusion
 from .program import Block, Leaf, Statement
 
 _PRINTER = NumPyCodePrinter()
@@ -58,7 +59,7 @@ def _sizes(recurrent: bool, inputs: list[Leaf], targets: list[Leaf]) -> Statemen
 
 
 def setup(graph: Graph, recurrent: bool, inputs: list[Leaf], targets: list[Leaf],
-          arrays: list[tuple[str, int]]) -> tuple[Statement, ...]:
+          arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...] = ()) -> tuple[Statement, ...]:
     """Everything the forward pass needs before its first statement."""
     out = [
         _assign("inputs", Call("_as_dict", (Name("inputs"), next(leaf.key for leaf in inputs if leaf.form != "initial")))),
@@ -67,20 +68,41 @@ def setup(graph: Graph, recurrent: bool, inputs: list[Leaf], targets: list[Leaf]
     ]
     for v in graph.params:
         out.append(_assign(param_key(v), Call("_param", (Name("params"), param_key(v), v.shape, _DTYPE))))
+    out += [f.weight_statement() for f in fusions]
     out.append(_sizes(recurrent, inputs, targets))
     out += [_load(leaf) for leaf in inputs]
     provided = {leaf.name for leaf in inputs}
-    out += [_zeros(name, n) for name, n in arrays if name not in provided]
+    out += _allocate([(name, n) for name, n in arrays if name not in provided], fusions, adjoint=False)
     return tuple(out)
+
+
+def _allocate(arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...], adjoint: bool) -> list[Statement]:
+    """An array of zeros per name; the gates of a fusion as views of one array, where the first was."""
+    code = adjoint_code if adjoint else name_code
+    names = {name for name, _ in arrays}
+    fused = {}
+    for f in fusions:
+        members = [code(ir.Var(name, (1, 1), layer=layer)) for name, layer in f.members]
+        if all(m in names for m in members):
+            fused.update({m: (f, i == 0) for i, m in enumerate(members)})
+    out: list[Statement] = []
+    for name, n in arrays:
+        if name not in fused:
+            out.append(_zeros(name, n))
+        elif fused[name][1]:
+            f = fused[name][0]
+            out += [_zeros(code(f.array), sum(f.widths)), *f.view_statements(adjoint)]
+    return out
 
 
 def target_setup(targets: list[Leaf]) -> tuple[Statement, ...]:
     return tuple(_load(leaf) for leaf in targets)
 
 
-def adjoint_setup(adjoint_arrays: list[tuple[str, int]], skip: set[str]) -> tuple[Statement, ...]:
+def adjoint_setup(adjoint_arrays: list[tuple[str, int]], skip: set[str],
+                  fusions: tuple[Fusion, ...] = ()) -> tuple[Statement, ...]:
     """An array per adjoint, bar ``skip`` (per-step locals and inline constants)."""
-    return tuple(_zeros(name, n) for name, n in adjoint_arrays if name not in skip)
+    return tuple(_allocate([(name, n) for name, n in adjoint_arrays if name not in skip], fusions, adjoint=True))
 
 
 def local_names(locals_: frozenset) -> set[str]:
