@@ -87,9 +87,9 @@ def test_no_module_but_labels_builds_or_parses_a_label_text():
                       if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
                       and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                if _LABEL_TEXT.search(repr(node.value)[0] + node.value):
-                    bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.value[:40]!r}")
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and _LABEL_TEXT.search(repr(node.value)[0] + node.value)):
+                bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.value[:40]!r}")
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("startswith", "endswith", "split", "partition")
                     and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "label"):

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sympy
+
 from . import ir
 from .spec import MLPSpec, RNNSpec
 
@@ -61,11 +63,11 @@ class Namer:
         return CELLS[self.spec.cell]
 
     def data(self, name: str, size: int, t: int) -> ir.Var:
-        return ir.Var(self.case(name), self.shape(size), "input", ir.sympy.Integer(t), axis=self.time_axis,
+        return ir.Var(self.case(name), self.shape(size), "input", sympy.Integer(t), axis=self.time_axis,
                       meaning=self.meaning("input"))
 
     def target(self, t: int) -> ir.Var:
-        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", ir.sympy.Integer(t), axis=self.time_axis,
+        return ir.Var(self.case("y"), self.shape(self.spec.output_size), "target", sympy.Integer(t), axis=self.time_axis,
                       meaning=self.meaning("target", "output"))
 
     def state(self, name: str, t: int, layer: int | None, size: int | None = None,
@@ -75,17 +77,17 @@ class Namer:
         if meaning is None:
             kind, of = self.cell.quantities[name]
             meaning = self.meaning(kind, of)
-        return ir.Var(self.case(name), self.shape(size), "node", ir.sympy.Integer(t), layer, self.time_axis, meaning)
+        return ir.Var(self.case(name), self.shape(size), "node", sympy.Integer(t), layer, self.time_axis, meaning)
 
     def initial(self, name: str, layer: int | None) -> ir.Var:
         of = self.cell.quantities[name][1]
-        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", ir.sympy.Integer(0), layer,
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "state", sympy.Integer(0), layer,
                       meaning=self.meaning("initial", of))
 
     def handover(self, name: str, layer: int | None) -> ir.Var:
         """A decoder's initial state, a node set to the encoder's last state (``h_dec_0 = h_T``)."""
         of = self.cell.quantities[name][1]
-        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "node", ir.sympy.Integer(0), layer,
+        return ir.Var(self.case(name), self.shape(self.spec.hidden_size), "node", sympy.Integer(0), layer,
                       self.time_axis, self.meaning("handover", of))
 
     def _source(self, src: str, layer: int | None) -> str:
