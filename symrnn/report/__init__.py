@@ -49,9 +49,12 @@ def file_stem(name: str) -> str:
 
 def figure_files(report: Report, stem: str, fmt: str) -> dict[str, bytes]:
     """Each figure's image (PNG for Markdown, PDF for LaTeX) and, beside it, the JSON of the data it plots."""
+    from .figures import render  # matplotlib loads when a figure is drawn, not when the CLI starts
+
     ext = "png" if fmt == "md" else "pdf"
     files = {}
-    for name, fig in sorted(report.figures.items()):
+    for name, plot in sorted(report.figures.items()):
+        fig = render(plot, (ext,))
         files[f"{stem}-{name}.{ext}"] = fig.files[ext]
         files[f"{stem}-{name}.json"] = fig.files["json"]
     return files
@@ -66,17 +69,19 @@ def write_report(
     stem: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     keep_tex: bool = False,
+    handout: bool = False,
 ) -> Written:
     """Write the report of ``derivation`` into ``out_dir`` as ``<stem>.pdf`` / ``.tex`` / ``.md``.
 
     With ``keep_tex`` the ``pdf`` format also keeps the LaTeX source, ``<stem>.tex``, beside the PDF.
+    ``handout`` leaves out the verification lines and the table of code lines.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = file_stem(stem or derivation.spec.name)
-    report = build(derivation, trust, title)
+    report = build(derivation, trust, title, handout)
     figures = figure_files(report, stem, fmt)
     if fmt == "md":
         files = [out / f"{stem}.md"]

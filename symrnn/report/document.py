@@ -82,7 +82,7 @@ class Table:
 @dataclass(frozen=True)
 class FigureBlock:
     name: TeX  # figure name from symrnn.report.figures (ASCII letters and '-'); files are <prefix>-<name>.pdf/.png
-    caption: str
+    caption: tuple[Run, ...]  # prose and maths (symrnn.report.say.caption_runs)
     kind: str = "figure"
 
 
@@ -98,12 +98,16 @@ class Section:
 
 @dataclass(frozen=True)
 class Report:
-    """A whole report: title and subtitle (free text), sections, and the figure files it needs."""
+    """A whole report: title and subtitle (free text), sections, and the figures it needs.
+
+    ``handout``: a copy for students, without the verification lines and the table of code lines.
+    """
 
     title: str
     subtitle: str
     sections: tuple[Section, ...]
-    figures: dict  # name -> symrnn.report.figures.Figure
+    figures: dict  # name -> symrnn.report.figures.Plot (drawn when the files are written)
+    handout: bool = False
 
 
 __all__ = [

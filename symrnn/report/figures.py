@@ -73,6 +73,7 @@ _LINES = {
     "data": {"marker": "o", "markersize": 2.5},
     "bound": {"linestyle": "--", "linewidth": 0.9},
     "reference": {"linestyle": ":", "linewidth": 1.2, "marker": "o", "markersize": 1.8},
+    "second": {"linestyle": "--", "linewidth": 1.1, "marker": "s", "markersize": 2.0},
 }
 """How each kind of series is drawn: computed values, bounds, and a reference curve."""
 
@@ -233,13 +234,16 @@ def draw(ax, plot: Plot) -> None:
     ax.set_xlabel(plot.xlabel)
     ax.set_ylabel(plot.ylabel)
     ax.grid(True, which="major", linewidth=0.4, alpha=0.6)
-    ax.legend(loc=plot.legend_loc, frameon=False)
+    if plot.legend_loc == "outside":  # beside the axes: a legend never covers a curve
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0.0)
+    else:
+        ax.legend(loc=plot.legend_loc, frameon=False)
 
 
 def render(plot: Plot, formats: tuple[str, ...] = FORMATS) -> Figure:
     """Draw ``plot`` in each of ``formats``; the figure's files also hold its JSON data."""
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(5.0, 3.0))
+        fig, ax = plt.subplots(figsize=(7.0, 3.0) if plot.legend_loc == "outside" else (5.0, 3.0))
         try:
             draw(ax, plot)
             fig.tight_layout()
@@ -297,21 +301,21 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
     if activation == "identity":
         series = tuple(Series(rf"$w = {w:g}$", n, tuple(np.power(w, n)), color=f"C{i}") for i, w in enumerate(weights))
         caption = (
-            f"The seed's scalar example: a signal multiplied by the same weight w at every {one} "
-            "becomes Input x w^N. With w = 2 and four steps it is 16 times the input; for w > 1 it "
-            "explodes, for w < 1 it vanishes."
+            f"The lecture's scalar example: a signal multiplied by the same weight $w$ at every {one} "
+            r"becomes $\mathrm{Input} \times w^N$. With $w = 2$ and four steps it is 16 times the input; for $w > 1$ it "
+            "explodes, for $w < 1$ it vanishes."
         )
         return Plot(
             "scalar-power", caption, xlabel, r"$\mathrm{Input} \times w^{N}$ (Input $= 1$)", series,
             hlines=(1.0,),
-            annotations=(Annotation(r"$2^4 = 16$ (the seed)", (4, 16), (6, 2e3)),) if seed_note else (),
             integer_x=True,
+            legend_loc="outside",
             inputs=(("activation", activation), ("depth", depth)),
         )
 
     fn = _activation(activation).latex
     sup = _activation(activation).derivative_bound
-    bound_math, bound_text = _BOUNDS.get(sup, (rf"(|w| \cdot {sup:g})^N", f"(|w| x {sup:g})^N"))
+    bound_math = _BOUNDS.get(sup, rf"(|w| \cdot {sup:g})^N")
     series: list[Series] = []
     ends = {}
     for i, w in enumerate(weights):
@@ -321,40 +325,40 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
     for i, w in enumerate(weights):
         series.append(Series(f"bound ${bound_math}$", n, tuple(np.power(abs(w) * sup, n)), "bound", f"C{i}", legend=i == 0))
     if seed_note:
-        series.append(Series(r"$2^N$ (identity, the seed)", n, tuple(np.power(2.0, n)), "reference", "0.45"))
+        series.append(Series(r"$2^N$ (identity, the lecture's $w = 2$)", n, tuple(np.power(2.0, n)), "reference", "0.45"))
 
-    caption = _factor_caption(activation, sup, bound_text, one, many, unrolls, ends, seed_note)
+    caption = _factor_caption(activation, sup, bound_math, one, many, unrolls, ends, seed_note)
     return Plot(
         "scalar-power", caption, xlabel,
         rf"$\partial h_N / \partial h_0$, factors $w\,{fn}'(a_k)$",
         tuple(series),
         hlines=(1.0,),
-        annotations=(Annotation(r"$2^4 = 16$ (the seed, identity)", (4, 16), (0.3, 1e4)),) if seed_note else (),
         integer_x=True,
-        legend_loc="lower left",
+        legend_loc="outside",
         inputs=(("activation", activation), ("depth", depth), ("h_0", INPUT), ("sup_derivative", sup)),
     )
 
 
-_BOUNDS = {0.25: (r"(|w|/4)^N", "(|w|/4)^N"), 1.0: (r"|w|^N", "|w|^N")}
+_BOUNDS = {0.25: r"(|w|/4)^N", 1.0: r"|w|^N"}
 """How the bound ``(|w| sup f')^N`` is written, for the common values of ``sup f'``."""
 
 def _factor_caption(activation: str, sup: float, bound: str, one: str, many: str, unrolls: int, ends: dict, seed_note: bool) -> str:
-    """The caption of the scalar figure with a nonlinear activation; ``ends`` maps each ``w`` to its factor at ``N = unrolls``."""
-    fprime = f"{activation}'"
+    """The caption of the scalar figure with a nonlinear activation (maths between dollars); ``ends``
+    maps each ``w`` to its factor at ``N = unrolls``."""
+    f = _activation(activation).latex
     caption = (
-        f"The seed's scalar example with the {activation} activation: every {one} multiplies the gradient by "
-        f"w {fprime}(a_k), not by w alone, so dh_N/dh_0 is the product of w {fprime}(a_k) over k = 1..N (solid lines; "
-        f"a forward pass from h_0 = Input = 1 with a_k = w h_(k-1), h_k = {activation}(a_k), no further input and no bias). "
-        f"Since {fprime} <= {'1/4' if sup == 0.25 else f'{sup:g}'}, the product is at most {bound} (dashed)"
+        f"The lecture's scalar example with {_activation(activation).words}: every {one} multiplies the gradient by "
+        rf"$w\,{f}'(a_k)$, not by $w$ alone, so $\partial h_N/\partial h_0 = \prod_{{k=1}}^{{N}} w\,{f}'(a_k)$ (solid lines; "
+        rf"a forward pass from $h_0 = \mathrm{{Input}} = 1$ with $a_k = w\,h_{{k-1}}$ and $h_k = {f}(a_k)$, no further input "
+        rf"and no bias). Since ${f}' \leq {'1/4' if sup == 0.25 else f'{sup:g}'}$, the product is at most ${bound}$ (dashed)"
     )
     if sup < 1.0:
-        caption += f", so it vanishes for every |w| < {1 / sup:g}"
+        caption += f", so it vanishes for every $|w| < {1 / sup:g}$"
         if seed_note:
             seed = scalar_chain(2.0, 4, activation)[1][-1]
-            caption += (f", even for the seed's w = 2: after four {many} the factor is "
-                        f"2^4 {fprime}(a_1)...{fprime}(a_4) = {seed:.2g} instead of the identity's 2^4 = 16 "
-                        "(dotted: 2^N explodes)")
+            caption += (f", even for the lecture's $w = 2$: after four {many} the factor is "
+                        rf"$2^4\,{f}'(a_1) \cdots {f}'(a_4) = {seed:.2g}$ instead of the identity's $2^4 = 16$ "
+                        "(dotted: $2^N$ explodes)")
         caption += "."
     else:
         caption += ", the identity case"
@@ -363,10 +367,9 @@ def _factor_caption(activation: str, sup: float, bound: str, one: str, many: str
                     if _activation(activation).saturates else ".")
     vanishing = [f"{w:g}" for w, end in ends.items() if abs(end) < 1.0]
     exploding = [f"{w:g}" for w, end in ends.items() if abs(end) > 1.0]
-    parts = [f"below one for w = {', '.join(vanishing)}"] if vanishing else []
-    parts += [f"above one for w = {', '.join(exploding)}"] if exploding else []
-    return caption + f" After N = {unrolls} {many} the product is {' and '.join(parts)}."
-
+    parts = [f"below one for $w = {', '.join(vanishing)}$"] if vanishing else []
+    parts += [f"above one for $w = {', '.join(exploding)}$"] if exploding else []
+    return caption + f" After $N = {unrolls}$ {many} the product is {' and '.join(parts)}."
 
 
 def scalar_power_figure(

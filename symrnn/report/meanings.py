@@ -6,6 +6,8 @@ says it in words (the symbol table of a report), and never reads a variable's na
 
 from __future__ import annotations
 
+import re
+
 from ..core import ir
 
 OF = {
@@ -25,7 +27,7 @@ def _weight(var: ir.Var, m: ir.Meaning, row: bool) -> str:
     if m.of.startswith("layer") or m.of == "layer":
         return "weights of the layer"
     if var.shape == (1, 1) and m.source and m.of not in OF:  # a neuron of the seed's network
-        return f"weight from {m.source} to {m.of}"
+        return f"weight from {_n(m.source)} to {_n(m.of)}"
     source = f"hidden state of layer {var.layer - 1}" if m.source == "below" and var.layer else SOURCE.get(m.source, m.source)
     return f"weights from the {source} to the {_of(m)}"
 
@@ -48,20 +50,38 @@ def _plain(kind: str, var: ir.Var, m: ir.Meaning, row: bool) -> str:
         "memory": "memory cell",
         "state": _of(m) if m.of != "layer" else "output of the layer",
         "output": "output",
-        "input": f"input{batch}" if not m.of else f"input {m.of}",
-        "target": f"target{batch}" if m.of in ("", "output") else f"target of output neuron {m.of}",
+        "input": f"input{batch}" if not m.of else f"input {_n(m.of)}",
+        "target": f"target{batch}" if m.of in ("", "output") else f"target of output neuron {_n(m.of)}",
         "initial": "initial state (zero by default in generated code)",
         "handover": "the decoder's initial state: the encoder's last state of the same layer",
         "loss": "loss",
-        "net_input": f"net input of neuron {m.of}",
-        "neuron_output": f"output of neuron {m.of}",
-        "error": f"squared error of output neuron {m.of}",
+        "net_input": f"net input of neuron {_n(m.of)}",
+        "neuron_output": f"output of neuron {_n(m.of)}",
+        "error": f"squared error of output neuron {_n(m.of)}",
     }
     return words[kind]
 
 
+_MARK = "\x00"
+_NEURON = re.compile(_MARK + r"([A-Za-z]+)(\d*)" + _MARK)
+
+
+def _n(name: str) -> str:
+    """A neuron's name (``h1``), marked: plain text in :func:`describe`, maths in :func:`describe_tex`."""
+    return f"{_MARK}{name}{_MARK}"
+
+
 def describe(var: ir.Var, row: bool = False) -> str:
-    """``W_xf`` -> "weights from the input to the forget gate", from its meaning."""
+    """``W_xf`` -> "weights from the input to the forget gate", from its meaning (plain text)."""
+    return _NEURON.sub(lambda m: m.group(1) + m.group(2), _describe(var, row))
+
+
+def describe_tex(var: ir.Var, row: bool = False) -> str:
+    """:func:`describe` with neuron names as maths (``$h_{1}$``), for :func:`symrnn.report.say.say`."""
+    return _NEURON.sub(lambda m: f"${m.group(1)}_{{{m.group(2)}}}$" if m.group(2) else f"${m.group(1)}$", _describe(var, row))
+
+
+def _describe(var: ir.Var, row: bool) -> str:
     m = var.meaning
     if m is None:
         return var.role

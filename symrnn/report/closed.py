@@ -1,0 +1,92 @@
+"""The closed-forms section: the recurrence unrolled into a sum over later steps, as the derivation gives it."""
+
+from __future__ import annotations
+
+from ..core import ir
+from ..core.derive import Derivation
+from ..printing.latex import latex
+from ..printing.texescape import TeX
+from .document import Section, code, para
+from .equations import Builder, section
+from .facts import is_terminal, state_recurrences
+from .say import say
+
+
+def recurrent_weight(d: Derivation) -> ir.Var | None:
+    """The hidden-to-hidden weight of a one-layer vanilla RNN, found by its meaning."""
+    return next((p for p in d.graph.params if p.layer is None and p.meaning is not None and p.meaning.kind == "weight"
+                 and p.meaning.source == "hidden" and p.meaning.of == "hidden" and not p.meaning.decoder), None)
+
+
+def jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
+    """``W_hh^T diag(f'(a_j))``: one step's Jacobian factor of a nonlinear vanilla RNN."""
+    pre = next((n.var for n in d.graph.nodes if n.var.layer is None and n.var.meaning is not None
+                and n.var.meaning.kind == "preactivation" and not n.var.meaning.decoder), None)
+    if weight is None or pre is None:
+        return None
+    return ir.matmul(ir.transpose(weight), ir.Diag(ir.DerivApply(d.spec.activation, pre.at(index))))
+
+
+def _none_derived(b: Builder) -> Section:
+    runs = say("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling it "
+               "by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate and "
+               "layer.")
+    return section("Closed forms", "closed", [para(*runs)])
+
+
+def _substitution(b: Builder) -> list:
+    d = b.d
+    recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None]
+    state_rec = next((eq.label for eq in recs), None)
+    state_end = next((eq.label for eq in d.generic_adjoints if is_terminal(eq) and recs and eq.lhs.of == recs[0].lhs.of.at(ir.T_SYM)), None)
+    refs = {"rec": (b.ref(state_rec),) if state_rec and b.has(state_rec) else (),
+            "end": (b.ref(state_end),) if state_end and b.has(state_end) else ()}
+    if refs["rec"] and refs["end"]:
+        return list(say("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
+                        "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
+                        "one Jacobian per step in between.", **refs))
+    return list(say("Substituting the recurrence into itself down to its boundary case gives the hidden-state adjoint as a "
+                    "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between."))
+
+
+def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
+    K = ir.INDEX_SYMBOLS["k"]
+    if weight is None:
+        runs = list(say("With the identity activation every Jacobian is the transposed recurrent weight, so the product is a "
+                        "matrix power: the power sum."))
+    else:
+        runs = list(say("With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$: "
+                        "the power sum.", w=TeX(latex(ir.transpose(weight))),
+                        power=TeX(latex(ir.matpow(ir.transpose(weight), K - ir.t_SYM)))))
+    if any(eq.label.variant == "d2l" for eq in forms):
+        runs += [" ", *say("Writing the summation index as $i = T + t - k$ gives the form printed in D2L (9.7.15).")]
+    return runs + [" ", *say("This holds only for the identity activation.")]
+
+
+def closed_form_section(b: Builder) -> Section:
+    d = b.d
+    forms = list(d.closed_forms)
+    if not forms:
+        return _none_derived(b)
+    blocks: list = [b.equation(eq) for eq in forms]
+    intro = _substitution(b) + [" "]
+    weight = recurrent_weight(d)
+    if b.facts.linear:
+        intro += _linear_runs(b, weight, forms)
+    else:
+        jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])
+        intro += (say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
+                      "${jac}$, so no power appears and the closed form is a product of different matrices.",
+                      jac=TeX(latex(jac))) if jac is not None else
+                  say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, so "
+                      "no power appears and the closed form is a product of different matrices."))
+    intro.append(" ")
+    if b.trust.proof is not None and not b.trust.proof.failed:
+        intro += say("The closed forms are proved equal to the recurrence at element level (see the last section).")
+    else:
+        intro += [*say("Check them against the recurrence at element level with "), code(f"symrnn prove {d.spec.name}"), "."]
+    blocks.insert(0, para(*intro))
+    return section("Closed forms", "closed", blocks)
+
+
+__all__ = ["closed_form_section", "jacobian", "recurrent_weight"]

@@ -1,0 +1,153 @@
+"""Each network's own figure of vanishing and exploding gradients, from its own derivation.
+
+* a vanilla RNN (any activation): the hidden-state adjoint over ``t`` for several scales of the
+  recurrent weight (its spectral radius), so the activation's derivative factor is in every step;
+* an LSTM: the memory-cell path against the hidden path, for forget gates near zero, one half and
+  one (the forget gate's bias set), the lecture's point that a forget gate near one carries the
+  gradient;
+* a GRU: the hidden state's adjoint for update gates near zero, one half and one;
+* a stacked RNN: every layer's adjoint, for two scales of the recurrent weights.
+
+Each curve is the norm of ``dL/ds_t`` relative to its value at ``t = T``, with the loss read at the
+last step only (:mod:`symrnn.report.flows`). The plot's ``inputs`` say what was computed from what.
+"""
+
+from __future__ import annotations
+
+from ..core.activations import activation
+from .figures import Plot, Series
+from .flows import SEED, Setting, gate_means, last_step_derivation, state_adjoint_norms, state_vars
+
+STEPS = 30
+"""Steps unrolled for a flow figure."""
+
+RADII = (0.5, 1.0, 2.0, 4.0)
+"""Spectral radii of the recurrent weight in a vanilla RNN's figure."""
+
+LINEAR_RADII = (0.5, 0.9, 1.0, 1.1, 1.5)
+"""Spectral radii in a linear RNN's figure (no activation bounds the product: it explodes above one)."""
+
+GATE_BIASES = (-3.0, 0.0, 3.0)
+"""Biases of the forget gate (LSTM) or the update gate (GRU): gates near 0.05, 0.5 and 0.95."""
+
+DEEP_RADII = (0.5, 1.5)
+
+
+def _relative(norms: tuple[float, ...]) -> tuple[float, ...]:
+    last = norms[-1]
+    return tuple(n / last for n in norms) if last else norms
+
+
+def _plot(name: str, caption: str, ylabel: str, series, inputs, spec) -> Plot:
+    return Plot(name, caption, xlabel=rf"time step $t$ (loss read at $t = T = {STEPS}$ only)", ylabel=ylabel,
+                series=tuple(series), hlines=(1.0,), integer_x=True, legend_loc="outside",
+                inputs=(("cell", spec.cell), ("seed", SEED), ("steps", STEPS), *inputs))
+
+
+def _outcome(radii, curves) -> str:
+    """What the curves show at ``t = 1``, read off them: which radii vanish and which explode."""
+    small = [f"{r:g}" for r, y in zip(radii, curves) if y[0] < 0.1]
+    same = [f"{r:g}" for r, y in zip(radii, curves) if 0.1 <= y[0] <= 10.0]
+    large = [f"{r:g}" for r, y in zip(radii, curves) if y[0] > 10.0]
+    parts = ([f"it has vanished (below a tenth) for $\\rho = {', '.join(small)}$"] if small else []) + \
+            ([f"it is of the same order for $\\rho = {', '.join(same)}$"] if same else []) + \
+            ([f"it has exploded (above ten) for $\\rho = {', '.join(large)}$"] if large else [])
+    return " Back at $t = 1$ " + "; ".join(parts) + "."
+
+
+def rnn_plot(spec) -> Plot:
+    d = last_step_derivation(spec, STEPS)
+    act = activation(spec.activation)
+    radii = LINEAR_RADII if act.identity else RADII
+    t = tuple(range(1, STEPS + 1))
+    key = next((name, layer) for name, layer, kind in state_vars(d) if kind == "state")
+    series = []
+    for i, radius in enumerate(radii):
+        norms = state_adjoint_norms(d, (Setting("weight", "hidden", radius),))[key]
+        series.append(Series(rf"$\rho(W_{{hh}}) = {radius:g}$", t, _relative(norms), color=f"C{i}"))
+    if act.identity:
+        caption = ("Norm of the hidden-state adjoint of this linear RNN, relative to its value at $t = T$, for a recurrent "
+                   "weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs and "
+                   "targets drawn). Going back in time every step multiplies by $W_{hh}^\\top$.")
+    else:
+        caption = (f"Norm of the hidden-state adjoint of this {spec.activation} RNN, relative to its value at $t = T$, for a "
+                   "recurrent weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs "
+                   f"and targets drawn). Every step back multiplies by $W_{{hh}}^\\top \\mathrm{{diag}}(f'(a_j))$ with "
+                   f"$f' \\leq {act.derivative_bound:g}$"
+                   + ("; a larger weight also drives the activation into saturation, where $f'$ is small." if act.saturates else "."))
+    caption += _outcome(radii, [s.y for s in series])
+    return _plot("gradient-norms", caption, r"$\|\partial L / \partial h_t\| \,/\, \|\partial L / \partial h_T\|$", series,
+                 (("activation", spec.activation), ("radii", ", ".join(f"{r:g}" for r in radii))), spec)
+
+
+def _gate_series(d, of: str, states, labels) -> list[Series]:
+    t = tuple(range(1, STEPS + 1))
+    series = []
+    for i, bias in enumerate(GATE_BIASES):
+        setting = (Setting("bias", of, bias),)
+        norms = state_adjoint_norms(d, setting)
+        mean = gate_means(d, of, setting)
+        for j, (key, label) in enumerate(zip(states, labels)):
+            series.append(Series(rf"{label}, $b = {bias:g}$ (mean gate ${mean:.2f}$)", t, _relative(norms[key]),
+                                 "data" if j == 0 else "second", f"C{i}"))
+    return series
+
+
+def lstm_plot(spec) -> Plot:
+    d = last_step_derivation(spec, STEPS)
+    kinds = {kind: (name, layer) for name, layer, kind in state_vars(d) if layer in (None, spec.layers if spec.layers > 1 else None)}
+    series = _gate_series(d, "forget_gate", [kinds["memory"], kinds["state"]], ["cell $C$", "hidden $H$"])
+    caption = ("The memory-cell path against the hidden path in this LSTM: the norm of $\\partial L/\\partial C_t$ (solid) and "
+               "of $\\partial L/\\partial H_t$ (dashed), each relative to its value at $t = T$, for forget-gate biases $b$ "
+               "that make the forget gate near 0.05, 0.5 and 0.95 (its mean over the steps in the legend). Going back one "
+               "step the cell's adjoint is multiplied elementwise by the forget gate, $F_{t+1}$: with forget gates near one "
+               "the cell carries the gradient over many steps, the lecture's weight of value 1, while the hidden path, "
+               "through the gates' weights, vanishes.")
+    return _plot("cell-path", caption, "adjoint norm relative to $t = T$", series, (("gate", "forget_gate"),), spec)
+
+
+def gru_plot(spec) -> Plot:
+    d = last_step_derivation(spec, STEPS)
+    state = next((name, layer) for name, layer, kind in state_vars(d) if kind == "state" and layer in (None, spec.layers if spec.layers > 1 else None))
+    series = _gate_series(d, "update_gate", [state], ["hidden $H$"])
+    caption = ("The hidden state's adjoint in this GRU, $\\|\\partial L/\\partial H_t\\|$ relative to its value at $t = T$, for "
+               "update-gate biases $b$ that make the update gate near 0.05, 0.5 and 0.95 (its mean in the legend). The "
+               "update gate $Z$ interpolates between the previous state and the candidate, so going back one step the "
+               "adjoint keeps a part $Z_{t+1}$ of itself unchanged: with update gates near one it passes almost unchanged "
+               "over many steps, with update gates near zero it vanishes.")
+    return _plot("update-gate", caption, r"$\|\partial L / \partial H_t\| \,/\, \|\partial L / \partial H_T\|$", series,
+                 (("gate", "update_gate"),), spec)
+
+
+def deep_plot(spec) -> Plot:
+    d = last_step_derivation(spec, STEPS)
+    t = tuple(range(1, STEPS + 1))
+    states = [(name, layer) for name, layer, kind in state_vars(d) if kind == "state"]
+    series = []
+    for i, radius in enumerate(DEEP_RADII):
+        norms = state_adjoint_norms(d, (Setting("weight", "hidden", radius),))
+        for j, key in enumerate(states):
+            series.append(Series(rf"layer {key[1]}, $\rho = {radius:g}$", t, _relative(norms[key]),
+                                 "data" if i == 0 else "second", f"C{j}"))
+    caption = (f"Every layer's hidden-state adjoint in this stacked {spec.activation} RNN, relative to its value at $t = T$, "
+               "for recurrent weights scaled to spectral radius $\\rho$ (solid and dashed). A lower layer's adjoint comes "
+               "down from the layer above at each step and then back in time through its own recurrent weight, so it is a "
+               "product over layers and over time.")
+    return _plot("layers", caption, "adjoint norm relative to $t = T$", series,
+                 (("activation", spec.activation), ("radii", ", ".join(f"{r:g}" for r in DEEP_RADII))), spec)
+
+
+def _vanilla_plot(spec) -> Plot:
+    return deep_plot(spec) if spec.layers > 1 else rnn_plot(spec)
+
+
+PLOTS = {"rnn": _vanilla_plot, "lstm": lstm_plot, "gru-d2l": gru_plot, "gru-torch": gru_plot}
+"""The figure of each cell."""
+
+
+def flow_plot(spec) -> Plot:
+    """The figure of ``spec``'s own network (a recurrent spec)."""
+    return PLOTS[spec.cell](spec)
+
+
+__all__ = ["PLOTS", "deep_plot", "flow_plot", "gru_plot", "lstm_plot", "rnn_plot"]
