@@ -266,3 +266,27 @@ def test_vanishing_prose_is_true_of_every_activation(tmp_path, name, style):
     assert ("saturat" in text) == act.saturates
     if name != "identity":
         assert f"which is at most {act.derivative_bound:g}" in text
+
+
+def test_handout_leaves_out_the_verification_lines_and_the_code_table(derivations, tmp_path):
+    """--handout keeps equations, prose, worked numbers and figures; it drops the grey status lines and the code table."""
+    from symrnn.cli import main
+
+    d = derivations["mlp-2-2-2"]
+    trust = Trust(module="symrnn.derivations.mlp_2_2_2", code_lines={eq.label: (7,) for eq in d.generic_adjoints})
+    full, handout = build(d, trust), build(d, trust, handout=True)
+    blocks = lambda r: [b for s in r.sections for b in s.blocks]  # noqa: E731
+    assert any(b.kind == "equation" and b.status for b in blocks(full))
+    assert all(not b.status for b in blocks(handout) if b.kind == "equation")
+    assert [b.lines for b in blocks(full) if b.kind == "equation"] == [b.lines for b in blocks(handout) if b.kind == "equation"]
+    assert sum(b.kind == "table" for b in blocks(full)) == sum(b.kind == "table" for b in blocks(handout)) + 1
+    assert set(full.figures) == set(handout.figures)
+    source = render_latex(handout, "x")
+    assert "\\eqstatus{" not in source and "0.082167041" in source and "grey line" not in source
+    assert "\\eqstatus{" in render_latex(full, "x")
+    # the linear RNN keeps its citations (D2L (9.7.14)) without a status
+    cited = render_latex(build(derivations["rnn-linear"], handout=True), "y")
+    assert r"\eqstatus{D2L (9.7.14)}" in cited
+    assert main(["report", "rnn-scalar", "--format", "md", "--handout", "--no-proof", "--no-tests", "-o", str(tmp_path)]) == 0
+    text = (tmp_path / "rnn-scalar.md").read_text(encoding="utf-8")
+    assert "<sub>" not in text and "code lines" not in text

@@ -30,6 +30,7 @@ def register(parser) -> None:
     parser.add_argument("--no-proof", action="store_true", help="skip the element-level proof (the report says so)")
     parser.add_argument("--no-tests", action="store_true", help="skip testing the generated code (the report says so)")
     parser.add_argument("--all", action="store_true", help="every catalogue network (SPEC must be omitted)")
+    parser.add_argument("--handout", action="store_true", help="a copy for students: no verification lines under the equations, no table of code lines")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for the LaTeX build (default 120)")
 
 
@@ -48,7 +49,7 @@ def run(args) -> int:
             raise LimitError(f"a report typesets every unrolled step; it takes T <= {limits.REPORT_MAX_STEPS}, got {steps}")
         derivation = derive(spec, args.steps)
         trust = collect(derivation, proof=not args.no_proof, tests=not args.no_tests)
-        written = write_report(derivation, args.output, args.format, trust, args.title, timeout=args.timeout)
+        written = write_report(derivation, args.output, args.format, trust, args.title, timeout=args.timeout, handout=args.handout)
         build = written.build
         if build is not None and build.tex_missing:
             print(f"symrnn: {build.message}", file=sys.stderr)
