@@ -31,6 +31,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", action="store_true",
                         help="time drawing --variants versions and rendering them (LaTeX, Moodle, JSON) in memory; writes nothing")
     parser.add_argument("--list", action="store_true", help="list the problem families and exit")
+    parser.add_argument("--title", default=None, help="the exam's title (default: 'Recurrent neural networks: exam')")
+    parser.add_argument("--course", default=None, help="the course, printed under the title")
+    parser.add_argument("--date", default=None, help="the date, printed under the title")
+    parser.add_argument("--instructions", default=None,
+                        help="instructions printed above the questions (one item per line; '\\n' in the shell's quoting)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.format)
     exam = build_exam(args.family, args.variants, args.seed)
-    for line in write_exam(exam, args.output, formats, timeout=args.timeout):
+    for line in write_exam(exam, args.output, formats, timeout=args.timeout, title=args.title, course=args.course,
+                           date=args.date, instructions=args.instructions):
         print(line)
     return 0
 
