@@ -14,8 +14,9 @@ import numpy as np
 
 from ..core import evaluate as numeric
 from ..core import ir
-from ..core.errors import SymrnnError
+from ..core.errors import LimitError, SymrnnError
 from ..core.mistakes import MISTAKES
+from . import budget
 from .evaluate import Problem, Setting, agree, value_of
 from .mutations import Mutant, candidates
 
@@ -44,6 +45,7 @@ def mutant_table(prob: Problem) -> list[MutantValues]:
     out = []
     labels = {eq.label: eq for eq in prob.derivation.generic_adjoints}
     for m in candidates(prob.derivation, prob.equation):
+        budget.spent("evaluating the known mistakes")
         values, adjoints = {}, {}
         try:
             for name in MUTANT_SETTINGS:
@@ -87,7 +89,13 @@ def diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadl
     if not all(n in values for n in names):
         return
     matches = []
-    for mv in mutant_table(prob):
+    try:
+        table = mutant_table(prob)
+    except LimitError as err:
+        verdict.feedback = "Not correct: compare with the counterexample."
+        verdict.teacher_note = f"The known mistakes were not all tried: {err}."
+        return
+    for mv in table:
         ok = True
         for n in names:
             if mv.adjoints.get(n) is None:

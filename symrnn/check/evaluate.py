@@ -34,7 +34,7 @@ from ..core.derive import Derivation, derive
 from ..core.errors import SymrnnError, UnknownName
 from ..core.spec import MLPSpec, RNNSpec, Spec
 from ..core.values import example_point
-from . import jacobian, limits
+from . import budget, jacobian, limits
 from .symbols import SymbolTable
 from .targets import Target, TargetError, read_target
 
@@ -93,7 +93,7 @@ class Problem:
             else:
                 derivation = derive(small, steps=steps_for(self.spec) if self.spec.recurrent else None)
                 table = SymbolTable(derivation)
-            inst = numeric.make_instance(derivation, seed=11, arithmetic=kind)
+            inst = budget.instance(derivation, 11, kind)
             self._exact[kind] = make_setting(kind, inst, table, self.grad, _sizes_text(small, inst.T))
         return self._exact[kind]
 
@@ -124,9 +124,10 @@ def make_setting(name: str, inst: numeric.Instance, table: SymbolTable, grad: st
 def _boundary_steps(target: Target, inst: numeric.Instance) -> frozenset:
     """The steps a generic adjoint's own recurrence does not cover (``t = T`` of ``adj:h:t``):
     an answer written as that recurrence may read past the horizon there (``F_{T+1}``), and is
-    then not checked at that step (the power sum is checked at every step)."""
-    if target.kind != "adjoint":
-        return frozenset()
+    then not checked at that step (the power sum is checked at every step). For a Jacobian or a
+    forward value: the first and the last step."""
+    if target.kind != "adjoint":  # a Jacobian's chain rule may read past either end (dh_T/dh_{T+1})
+        return frozenset({1, inst.T})
     var = target.expr.of
     for eq in inst.derivation.generic_adjoints:
         of = eq.lhs.of
@@ -222,20 +223,24 @@ def problem(spec: Spec, grad: str) -> Problem:
     its float settings drawn."""
     _check_sizes(spec)
     T = steps_for(spec)
+    budget.spent("deriving the network")
     derivation = derive(spec, steps=T)
+    budget.spent("deriving the network")
     table = SymbolTable(derivation)
-    main = numeric.make_instance(derivation, seed=11, arithmetic="float")
+    main = budget.instance(derivation, 11, "float")
     first = make_setting("float", main, table, grad, _sizes_text(spec, T))
     prob = Problem(spec, grad, derivation, table, first.target.equation, target=first.target)
     prob.settings["float"] = first
     if spec.recurrent:
         d2 = derive(spec, steps=T + 1)
-        inst2 = numeric.make_instance(d2, seed=12, arithmetic="float")
+        budget.spent("deriving the network at T + 1")
+        inst2 = budget.instance(d2, 12, "float")
         prob.settings["float T+1"] = make_setting("float T+1", inst2, SymbolTable(d2), grad, _sizes_text(spec, T + 1))
     alt = _alt_spec(spec)
     if alt is not None:
         d3 = derive(alt, steps=T + 1 if spec.recurrent else None)
-        inst3 = numeric.make_instance(d3, seed=13, arithmetic="float")
+        budget.spent("deriving the network at non-square sizes")
+        inst3 = budget.instance(d3, 13, "float")
         prob.alt_spec = alt
         prob.settings["sizes"] = make_setting("sizes", inst3, SymbolTable(d3), grad, _sizes_text(alt, d3.steps))
     worked = worked_setting(spec, grad)

@@ -17,6 +17,9 @@ from .parse import AnswerError, AnswerLimit
 from .reading import SymbolReader
 from .values import Ones, Scalar, column, shape_text
 
+MAX_DIGITS = 200
+"""Most digits (numerator and denominator together) of an exact number in an answer."""
+
 LONGEST_T = 7
 """The largest T a check evaluates a number at (``evaluate.MAX_CHECK_STEPS + 1``)."""
 
@@ -29,14 +32,17 @@ class Powers(SymbolReader):
     """Transposes and powers, and the bound on numbers, shared by the builder's rules."""
 
     def bounded(self, value: Scalar, where, shown: str = "") -> Scalar:
-        """``value`` if its numerator and denominator stay within the limit at every T checked."""
+        """``value`` if it stays within ``limits.MAX_SCALAR`` in size, and within ``MAX_DIGITS``
+        digits, at every T a check evaluates (a product of typed decimals is fine)."""
         expr = sympy.sympify(value.value)
-        for T in ((1, LONGEST_T) if ir.T_SYM in expr.free_symbols else (1,)):
-            at = sympy.nsimplify(expr.subs(ir.T_SYM, T)) if expr.free_symbols else expr
-            for part in sympy.fraction(sympy.factor_terms(at)):
-                if part.is_Number and abs(part) > limits.MAX_SCALAR:
-                    raise AnswerLimit(f"the number {shown or _shown(expr)} has more digits than the limit ({limits.MAX_SCALAR})",
-                                      self.text, column(where))
+        for T in ((1, LONGEST_T) if ir.T_SYM in expr.free_symbols else (None,)):
+            at = expr.subs(ir.T_SYM, T) if T is not None else expr
+            if not at.is_Rational:
+                continue
+            digits = len(str(abs(at.p))) + len(str(at.q))
+            if abs(at) > limits.MAX_SCALAR or digits > MAX_DIGITS:
+                raise AnswerLimit(f"the number {shown or _shown(expr)} is too large (the limit is {limits.MAX_SCALAR} "
+                                  f"and {MAX_DIGITS} digits)", self.text, column(where))
         return value
 
     def transpose(self, value, where):

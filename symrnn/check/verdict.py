@@ -31,7 +31,7 @@ from ..core.errors import LimitError, SymrnnError
 from ..core.mistakes import MISTAKES
 from ..printing.latex import latex
 from ..printing.plain import plain
-from . import jacobian, limits, numbers
+from . import budget, jacobian, limits, numbers
 from .counterexample import Counterexample, build
 from .diagnose import MUTANT_SETTINGS, diagnose, mutant_table
 from .evaluate import Problem, agree, close, deadline_from, evaluate_answer, resolve_spec
@@ -135,9 +135,10 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
     verdict.read_as = numbers.echo(expr, text, latex=True) or jacobian.echo(latex(expr), expr, True)
     verdict.read_as_plain = numbers.echo(expr, text, latex=False) or jacobian.echo(plain(expr), expr, False)
     try:
-        if numbers.is_number(expr) and "worked" in prob.settings:
-            return numbers.judge(prob, expr, text, verdict)
-        return _judge(prob, expr, text, verdict, deadline)
+        with budget.within(deadline):
+            if numbers.is_number(expr) and "worked" in prob.settings:
+                return numbers.judge(prob, expr, text, verdict)
+            return _judge(prob, expr, text, verdict, deadline)
     except LimitError as err:
         verdict.status = "invalid"
         verdict.message = f"refused: {err}"

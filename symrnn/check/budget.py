@@ -1,0 +1,48 @@
+"""One time budget for a whole check: the set-up (derivations, instances, mutants) and the verdict.
+
+``check_answer`` opens ``within(deadline)``; the set-up steps call :func:`spent` between their
+parts and draw instances with :func:`instance`, whose evaluation stops cooperatively at the
+deadline. Past it the check ends with a :class:`LimitError` naming what was being done; nothing
+half-built is cached (the problem cache keeps only finished problems).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from ..core import evaluate as numeric
+from ..core.errors import LimitError
+
+_DEADLINE: list = [None]
+
+
+@contextlib.contextmanager
+def within(deadline: float | None):
+    """Run the block with ``deadline`` (a ``time.monotonic()`` value, or None for no limit)."""
+    previous = _DEADLINE[0]
+    _DEADLINE[0] = deadline if previous is None or deadline is None else min(previous, deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE[0] = previous
+
+
+def current() -> float | None:
+    return _DEADLINE[0]
+
+
+def spent(what: str) -> None:
+    """Refuse when the budget is spent, naming the step that was under way."""
+    deadline = _DEADLINE[0]
+    if deadline is not None and time.monotonic() > deadline:
+        raise LimitError(f"the time limit ran out while {what}; a smaller spec (sizes, steps) checks faster")
+
+
+def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
+    """An instance drawn within the budget (its later evaluations are not bound by it)."""
+    spent("drawing values")
+    inst = numeric.make_instance(derivation, seed=seed, arithmetic=arithmetic, deadline=_DEADLINE[0])
+    inst.deadline = None
+    spent("evaluating the network on drawn values")
+    return inst
