@@ -189,14 +189,15 @@ def test_sequence_shape_key_is_the_task_shape():
 def test_formula_keys_of_gradients_pass_the_checker():
     from symrnn.check.verdict import check_answer
     from symrnn.core import catalogue
+    from symrnn.core.labels import Kind, param_key
     from symrnn.exam.families.formulas import QUESTIONS, derivation
     from symrnn.printing.latex import latex
 
     checked = 0
-    for spec_name, label, _ in QUESTIONS:
-        if label.startswith("grad:"):
+    for spec_name, spec, label, _, graded in QUESTIONS:
+        if label.kind is Kind.GRADIENT and graded:
             eq = derivation(catalogue.load(spec_name)).equation(label)
-            verdict = check_answer(spec_name, label.split(":", 1)[1], latex(eq.rhs))
+            verdict = check_answer(spec_name, param_key(eq.lhs.of), latex(eq.rhs))
             assert verdict.correct, (spec_name, label, verdict.to_text())
             checked += 1
     assert checked >= 4
@@ -314,9 +315,10 @@ def test_every_output_records_seed_and_versions():
         for needle in (__version__, numpy.__version__, sympy.__version__, "21"):
             assert needle in text
     _, questions = _questions(render_moodle(build_exam(["vanishing", "sequence-shape"], variants=2, seed=21)))
-    for q in questions:  # each question keeps its record after import into Moodle
+    for q in questions:  # each question keeps its record after import into Moodle: the tools in the feedback, the seed in the name
         feedback = q.find("generalfeedback/text").text
-        assert f"NumPy {numpy.__version__}" in feedback and "variant seed" in feedback
+        assert f"NumPy {numpy.__version__}" in feedback and "seed" not in feedback  # students read the feedback
+        assert "seed" in q.find("name/text").text
 
 
 def test_command_errors_and_stress(tmp_path, capsys):

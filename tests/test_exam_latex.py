@@ -22,7 +22,8 @@ def test_pdf_sheet_and_key_build_and_render(tmp_path):
     for tool in ("latexmk", "pdflatex", "pdftoppm", "pdftotext"):
         assert shutil.which(tool), f"{tool} is needed for this test (TeX Live and poppler-utils)"
     exam = build_exam(variants=1, seed=7)
-    lines = write_exam(exam, tmp_path, ("pdf",), timeout=240)
+    lines = write_exam(exam, tmp_path, ("pdf",), timeout=240, title="Final exam: RNNs", course="Deep Learning 101",
+                       date="2 December 2026", instructions="Calculators allowed.\nTwo hours.")
     sheet, key = tmp_path / "exam.pdf", tmp_path / "exam-key.pdf"
     assert f"wrote {sheet}" in lines and f"wrote {key}" in lines
 
@@ -30,7 +31,11 @@ def test_pdf_sheet_and_key_build_and_render(tmp_path):
     key_text = subprocess.run(["pdftotext", str(key), "-"], capture_output=True, text=True, check=True).stdout
     assert "Version 1" in sheet_text and "Answer:" not in sheet_text
     assert "Answer key, version 1" in key_text and "Answer:" in key_text and "Worked solution" in key_text
-    assert "seed 7" in sheet_text and "NumPy" in sheet_text
+    # the student's sheet names the tools but never the seed (the key could be regenerated from it)
+    assert "seed" not in sheet_text.lower() and "NumPy" in sheet_text
+    assert "seed 7" in key_text
+    for text in ("Final exam: RNNs", "Deep Learning 101", "2 December 2026", "Calculators allowed.", "Two hours."):
+        assert text in sheet_text
 
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet), str(tmp_path / "page")], check=True)
     (png,) = tmp_path.glob("page*.png")

@@ -44,9 +44,15 @@ class Exam:
         return {"seed": str(self.seed), "symrnn": __version__, "numpy": np.__version__, "sympy": sympy.__version__}
 
     @property
-    def provenance(self) -> str:
+    def tool(self) -> str:
+        """The tool and library versions, without the seed: what a student copy may print."""
         m = self.meta
-        return f"symrnn {m['symrnn']}, NumPy {m['numpy']}, SymPy {m['sympy']}; seed {m['seed']}"
+        return f"symrnn {m['symrnn']}, NumPy {m['numpy']}, SymPy {m['sympy']}"
+
+    @property
+    def provenance(self) -> str:
+        """The tool versions and the seed: for the key, the JSON and the teacher's side of Moodle."""
+        return f"{self.tool}; seed {self.meta['seed']}"
 
 
 def resolve_families(names: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from .exam import Exam
+from .header import Header
 from .model import Answer, Display, Para, Problem, Rich
 
 
@@ -45,8 +46,9 @@ def problem_json(problem: Problem) -> dict:
     }
 
 
-def render_json(exam: Exam) -> str:
+def render_json(exam: Exam, head: Header | None = None) -> str:
     data = {
+        "header": (head or Header()).as_dict(),
         "generator": exam.meta,
         "families": list(exam.families),
         "versions": [{"number": v.number, "points": v.points, "problems": [problem_json(p) for p in v.problems]}

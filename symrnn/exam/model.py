@@ -231,12 +231,25 @@ def diagnosed(value: float, mistake: str = "", note: str = "") -> Diagnosis:
 # --------------------------------------------------------------------------- problems
 
 
+SPACE = {"numerical": "2.5cm", "choice": "0.6cm", "formula": "5cm"}
+"""The answer space a part leaves on the student sheet by its kind, unless the part sets its own."""
+
+
 @dataclass(frozen=True)
 class Part:
-    """One question of a problem: a prompt and its answer."""
+    """One question of a problem: a prompt and its answer.
+
+    ``space`` is the room left for the answer on the student sheet (a LaTeX length); empty: by
+    the answer's kind (:data:`SPACE`). A hand derivation sets more.
+    """
 
     prompt: Rich
     answer: Answer
+    space: str = ""
+
+    @property
+    def room(self) -> str:
+        return self.space or SPACE[self.answer.kind]
 
 
 @dataclass(frozen=True)

@@ -131,8 +131,8 @@ def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
         "name": f"{problem.family} v{version:03d} (seed {problem.seed})",
         "idnumber": f"{problem.family}-{problem.seed}",
         "text": question_text(problem, qtype),
-        "feedback": rich_html(problem.solution) + (
-            f"<p><small>{html_text(provenance)}; family {problem.family}, variant seed {problem.seed}</small></p>"),
+        # the general feedback is shown to students: it names the tool, never the seed (the name and id are the teacher's)
+        "feedback": rich_html(problem.solution) + f"<p><small>{html_text(provenance)}; family {problem.family}</small></p>",
         "grade": f"{problem.points:.7f}",
         "answers": answers_view(part) if qtype != "cloze" else [],
         "graderinfo": "",
@@ -162,6 +162,6 @@ def render_moodle(exam: Exam) -> str:
     """The Moodle XML quiz file of the exam."""
     categories = []
     for index, family in enumerate(exam.families):
-        questions = [question_view(v.problems[index], v.number, exam.provenance) for v in exam.versions]
+        questions = [question_view(v.problems[index], v.number, exam.tool) for v in exam.versions]
         categories.append({"path": f"{CATEGORY_ROOT}-seed-{exam.seed}/{family}", "questions": questions})
     return environment().get_template("exam_moodle.xml.j2").render(provenance=exam.provenance, categories=categories)

@@ -8,11 +8,14 @@ written with instructions); ``moodle``: ``exam-moodle.xml``; ``json``: ``exam.js
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..core.errors import SymrnnError
+from ..printing.latex import glyph_warning
 from ..printing.latex_build import DEFAULT_TIMEOUT, LatexBuildError, build_pdf
 from .exam import Exam
+from .header import header
 from .jsonout import render_json
 from .moodle import render_moodle
 from .tex import KEY_WRAPPER, SOURCE_NAME, render_tex
@@ -34,12 +37,23 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT) -> list[str]:
-    """Write the files; returns one line per file written (or per instruction when TeX is missing)."""
+def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeout: float = DEFAULT_TIMEOUT,
+               **head: str | None) -> list[str]:
+    """Write the files; returns one line per file written (or per instruction when TeX is missing).
+
+    ``head``: ``title``, ``course``, ``date`` and ``instructions`` of the sheet (:mod:`symrnn.exam.header`;
+    checked before anything is written).
+    """
+    top = header(**head)
+    if "tex" in formats or "pdf" in formats:
+        for field, text in top.as_dict().items():
+            warning = glyph_warning(f"--{field}", text)
+            if warning:
+                print(warning, file=sys.stderr)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    tex = render_tex(exam) if ("tex" in formats or "pdf" in formats) else ""
+    tex = render_tex(exam, top) if ("tex" in formats or "pdf" in formats) else ""
     if "tex" in formats:
         lines.append(f"wrote {_write(out / SOURCE_NAME, tex)}")
         lines.append(f"wrote {_write(out / 'exam-key.tex', KEY_WRAPPER)}")
@@ -55,5 +69,5 @@ def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeou
     if "moodle" in formats:
         lines.append(f"wrote {_write(out / 'exam-moodle.xml', render_moodle(exam))}")
     if "json" in formats:
-        lines.append(f"wrote {_write(out / 'exam.json', render_json(exam))}")
+        lines.append(f"wrote {_write(out / 'exam.json', render_json(exam, top))}")
     return lines

@@ -31,6 +31,7 @@ class Draft:
     solution: Rich
     givens: tuple[tuple[str, object], ...]
     bounded: tuple[tuple[str, float, float, float], ...] = field(default=())
+    title: str = ""  # what this variant asks, when it is narrower than the family's title
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Family:
     def generate(self, seed: int) -> Problem:
         """The variant drawn from ``seed`` (the same seed gives the same problem)."""
         draft = self.draw(np.random.default_rng(seed))
-        return Problem(self.name, self.title, int(seed), draft.statement, draft.parts, draft.solution, draft.givens, draft.bounded)
+        return Problem(self.name, draft.title or self.title, int(seed), draft.statement, draft.parts, draft.solution,
+                       draft.givens, draft.bounded)
 
 
 def variant_seed(master: int, family: str, index: int, attempt: int = 0) -> int:

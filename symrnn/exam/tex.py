@@ -11,12 +11,14 @@ Free text is escaped once, here or by the template's ``finalize``
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import jinja2
 
 from ..printing.texescape import TeX, escape, finalize
 from .exam import Exam
+from .header import Header
 from .model import Answer, Display, Para, Part, Problem, Rich, fmt
 
 SOURCE_NAME = "exam.tex"
@@ -67,7 +69,7 @@ def part_view(part: Part) -> dict:
     if answer.kind == "choice":
         choices = [{"text": rich_tex(c.text, "\\displaystyle "), "correct": "yes" if c.correct else ""} for c in answer.choices]
     return {"points": answer.points, "prompt": rich_tex(part.prompt), "choices": choices, "key": answer_tex(answer),
-            "space": "1.2cm" if answer.kind != "formula" else "4cm"}
+            "space": TeX(part.room)}
 
 
 def problem_view(problem: Problem) -> dict:
@@ -94,8 +96,15 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_tex(exam: Exam, title: str = "Recurrent neural networks: exam") -> str:
-    """The exam's LaTeX source (student sheet; see :data:`KEY_WRAPPER` for the key)."""
+def render_tex(exam: Exam, head: Header | None = None) -> str:
+    """The exam's LaTeX source (student sheet; see :data:`KEY_WRAPPER` for the key).
+
+    The student sheet never prints the seed (anyone with symrnn could regenerate the key from
+    it); the key prints it in its footer and beside each worked solution.
+    """
+    head = head or Header()
     template = environment().get_template("exam.tex.j2")
     versions = [{"number": str(v.number), "points": f"({v.points} points)", "problems": [problem_view(p) for p in v.problems]} for v in exam.versions]
-    return template.render(title=title, provenance=exam.provenance, versions=versions)
+    instructions = [line for line in re.split(r"\n|\\n", head.instructions) if line.strip()]
+    return template.render(title=head.title, course=head.course, date=head.date, instructions=instructions,
+                           provenance=exam.provenance, tool=exam.tool, versions=versions)

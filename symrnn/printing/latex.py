@@ -155,3 +155,28 @@ def equation_latex(eq) -> str:
     if cond:
         text += f" \\qquad ({cond})"
     return text
+
+
+def missing_glyphs(text: str) -> tuple[str, ...]:
+    """The characters of ``text`` that a LaTeX document cannot typeset (they print as ``?``), in order.
+
+    :func:`symrnn.printing.texescape.escape` keeps hostile or exotic text compiling by printing
+    such a character as ``?``; a caller warns the user with :func:`glyph_warning` instead of
+    letting it happen silently.
+    """
+    from .texescape import escape
+
+    seen: dict[str, None] = {}
+    for char in text:
+        if char != "?" and not char.isspace() and escape(char) == "?":
+            seen.setdefault(char, None)
+    return tuple(seen)
+
+
+def glyph_warning(field: str, text: str) -> str | None:
+    """A one-line warning naming the characters of ``field`` that the document's font lacks, or ``None``."""
+    missing = missing_glyphs(text)
+    if not missing:
+        return None
+    names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
+    return f"symrnn: warning: the LaTeX font has no glyph for {names} in {field}; it prints as '?'"

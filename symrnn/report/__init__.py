@@ -17,10 +17,12 @@ with ``$$`` maths and PNG figures, for GitHub and notebooks). Beside each figure
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.derive import Derivation
+from ..printing.latex import glyph_warning
 from ..printing.latex_build import DEFAULT_TIMEOUT, BuildResult, build_pdf
 from .content import build
 from .document import Report
@@ -90,6 +92,9 @@ def write_report(
             (out / name).write_bytes(data)
             files.append(out / name)
         return Written(tuple(files))
+    warning = glyph_warning("the title", report.title)
+    if warning:
+        print(warning, file=sys.stderr)
     source = render_latex(report, stem)
     if fmt == "tex":
         files = [out / f"{stem}.tex"]

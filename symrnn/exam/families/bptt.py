@@ -1,4 +1,4 @@
-"""BPTT by hand for a scalar linear RNN (the seed's D2L 9.7 network with one unit), T = 2..4.
+"""BPTT by hand for a scalar linear RNN (the seed's D2L 9.7 network with one unit), T = 3.
 
 ``h_t = w_hx x_t + w_hh h_{t-1}``, ``o_t = w_qh h_t``, ``L = 1/T sum_t 1/2 (o_t - y_t)^2``,
 ``h_0 = 0``. Asked: ``dL/dh_1`` (the recurrence 9.7.13-9.7.14) and ``dL/dw_hh`` (9.7.16). The
@@ -18,7 +18,8 @@ from ..registry import Draft, Family
 from ._draw import Redraw, retry, value
 
 BASE = replace(catalogue.load("rnn-scalar"), shape="many-to-many", reduction="mean")
-STEPS = (2, 3, 4)
+STEPS = (3,)
+"""Every version unrolls the same number of steps: the same number of hand operations."""
 FORWARD_PLACES, BACKWARD_PLACES = 4, 5
 
 
@@ -58,8 +59,10 @@ def _draw_once(rng) -> Draft:
         diagnosed(-dw, "sign_error"),
     ]
     parts = (
-        Part(rich("$\\partial L / \\partial h_1$;"), numerical(dh1, BACKWARD_PLACES, 2, wrong_h1, rel=0.02, exact=exact["d:h_1"])),
-        Part(rich("$\\partial L / \\partial w_{hh}$."), numerical(dw, BACKWARD_PLACES, 3, wrong_w, rel=0.02, exact=exact["d:w_hh"])),
+        Part(rich("$\\partial L / \\partial h_1$ (through every $\\partial L / \\partial h_t$, from $t = T$ back);"),
+             numerical(dh1, BACKWARD_PLACES, 2, wrong_h1, rel=0.02, exact=exact["d:h_1"]), space="7cm"),
+        Part(rich("$\\partial L / \\partial w_{hh}$, with the adjoints $\\partial L / \\partial h_t$ of (a)."),
+             numerical(dw, BACKWARD_PLACES, 3, wrong_w, rel=0.02, exact=exact["d:w_hh"]), space="4cm"),
     )
     xs = ",\\ ".join(f"x_{{{t}}} = {shown_number(givens[f'x_{t}'])}" for t in range(1, T + 1))
     ys = ",\\ ".join(f"y_{{{t}}} = {shown_number(givens[f'y_{t}'])}" for t in range(1, T + 1))
@@ -97,6 +100,6 @@ def draw(rng) -> Draft:
 FAMILY = Family(
     name="bptt-scalar",
     title="Backpropagation through time by hand",
-    topic="BPTT for the linear RNN of D2L 9.7 (9.7.13-9.7.16), scalar case, T = 2 to 4",
+    topic="BPTT for the linear RNN of D2L 9.7 (9.7.13-9.7.16), scalar case, T = 3",
     draw=draw,
 )

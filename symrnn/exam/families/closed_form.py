@@ -71,12 +71,12 @@ def _draw_once(rng) -> Draft:
     parts = (
         Part(rich(f"Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T > {t}$?"),
              Answer("choice", 2, choices=choices)),
-        Part(rich(f"Now $T = {T}$. In that sum, to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
+        Part(rich(f"Now $T = {T}$. In the sum of (a), to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
                   f"$\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$?"),
              numerical(k - t, 0, 1, [diagnosed(k - t + 1, "off_by_one"), diagnosed(k - t - 1, "off_by_one"),
                                      diagnosed(T - k, note="Counted from the end of the sequence: the output k reaches h_t through k - t steps.")],
                        integer=True, exact=k - t)),
-        Part(rich(f"How many terms does the sum for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?"),
+        Part(rich(f"With $T = {T}$ as in (b), how many terms does the sum of (a) for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?"),
              numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note="Only the outputs at steps t..T depend on h_t.")],
                        integer=True, exact=T - t + 1)),
     )

@@ -1,5 +1,9 @@
 """Derivation questions whose answer is a formula: one generic BPTT equation of a catalogue
-network (its adjoint recurrence or a parameter's gradient).
+network (an adjoint, a parameter's gradient or a closed form), or of the vanilla RNN with
+another activation of the registry (sigmoid, softplus, ReLU).
+
+The pool is read off the derivations, not typed: every generic equation whose key takes
+:data:`OPERATIONS` operations, so every question weighs the same (117 distinct questions).
 
 The key is the derivation's own equation printed by ``symrnn.printing.latex``. A parameter's
 gradient is graded by the checker (``symrnn check SPEC --grad NAME --answer ...`` for one answer,
@@ -11,9 +15,12 @@ the mistakes to look for in the grader information. In Moodle both are essay que
 
 from __future__ import annotations
 
-from ...core import catalogue
-from ...core.labels import Kind, Label, param_key
+from dataclasses import replace
+
+from ...core import catalogue, ir
+from ...core.labels import Kind, param_key
 from ...core.mistakes import MISTAKES
+from ..difficulty import operations
 from ..model import Answer, Part, display, rich
 from ..numeric import condition_latex, derivation, equation_latex, latex
 from ..registry import Draft, Family
@@ -21,72 +28,113 @@ from ._draw import pick, retry
 
 RECURRENCE = ("missing_recurrent_term", "missing_transpose", "diag_wrong_side", "wrong_activation_derivative")
 WEIGHT = ("shared_weights_not_summed", "missing_transpose", "wrong_signal_pairing", "row_column_mixed")
+BIAS = ("bias_not_summed", "shared_weights_not_summed")
+OUTPUT_WEIGHT = ("shared_weights_not_summed", "missing_transpose", "missing_mean")
+ACTIVATION = ("wrong_activation_derivative", "elementwise_matmul_confused")
+GATE = ("wrong_signal_pairing", "elementwise_matmul_confused")
+TERMINAL = ("missing_transpose", "wrong_signal_pairing")
+CLOSED = ("missing_transpose", "power_index_mirrored", "missing_recurrent_term")
+OUTPUT = ("missing_mean", "sign_error")
+
+EXTRA_ACTIVATIONS = ("sigmoid", "softplus", "relu")
+"""The vanilla RNN of the catalogue is also asked with these activations (the registry's), graded by hand."""
+
+OPERATIONS = (3, 5)
+"""Every question's key has between this many arithmetic operations (``symrnn.exam.difficulty``):
+the pool's variants are of equal weight, so the versions of one exam are of equal difficulty."""
 
 
-def A(quantity: str, case: str) -> Label:
-    """The generic adjoint equation of ``quantity`` at time case ``case``."""
-    return Label.adjoint(quantity, case=case)
+def _watch(eq) -> tuple[str, ...]:
+    """The mistakes a grader looks for in an answer to ``eq``, read from what the equation is."""
+    m = eq.lhs.of.meaning if isinstance(eq.lhs, ir.Adjoint) else None
+    if eq.label.kind is Kind.CLOSED or m is None:
+        return CLOSED
+    if eq.label.kind is Kind.GRADIENT:
+        return BIAS if m.kind == "bias" else OUTPUT_WEIGHT if m.of == "output" else WEIGHT
+    if eq.label.case == "T":
+        return TERMINAL
+    if m is not None and m.kind == "preactivation":
+        return ACTIVATION
+    if m is not None and m.kind == "gate":
+        return GATE
+    if m is not None and m.kind == "output":
+        return OUTPUT
+    if m is not None and m.kind == "memory":
+        return ("lstm_cell_path_dropped", *RECURRENCE[:2])
+    return RECURRENCE
 
 
-G = Label.gradient
-QUESTIONS = (
-    ("rnn-linear", A("h", "t"), RECURRENCE),
-    ("rnn-linear", A("h", "T"), ("missing_transpose", "missing_mean")),
-    ("rnn-linear", G("W_hh"), WEIGHT),
-    ("rnn-linear", G("W_hx"), WEIGHT),
-    ("rnn-tanh", A("a", "t"), ("wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("rnn-tanh", A("h", "t"), RECURRENCE),
-    ("rnn-tanh", G("W_hh"), WEIGHT),
-    ("rnn-tanh", G("b_h"), ("bias_not_summed", "shared_weights_not_summed")),
-    ("lstm", A("C", "t"), ("lstm_cell_path_dropped", "wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("lstm", A("F", "t"), ("wrong_signal_pairing", "elementwise_matmul_confused")),
-    ("lstm", G("W_hf"), WEIGHT),
-    ("gru-d2l", A("Z", "t"), ("elementwise_matmul_confused", "wrong_signal_pairing")),
-    ("gru-d2l", A("H_tilde", "t"), ("elementwise_matmul_confused",)),
-    ("gru-d2l", G("W_hz"), WEIGHT),
-    ("rnn-linear", G("W_qh"), ("shared_weights_not_summed", "missing_transpose", "missing_mean")),
-    ("rnn-tanh", G("W_hx"), WEIGHT),
-    ("lstm", A("I", "t"), ("wrong_signal_pairing", "elementwise_matmul_confused")),
-    ("lstm", A("O", "t"), ("wrong_activation_derivative", "elementwise_matmul_confused")),
-    ("lstm", G("W_xi"), WEIGHT),
-    ("lstm", G("b_f"), ("bias_not_summed", "shared_weights_not_summed")),
-    ("gru-d2l", A("R", "t"), ("elementwise_matmul_confused", "missing_transpose", "row_column_mixed")),
-    ("gru-d2l", G("W_hr"), WEIGHT),
-    ("gru-torch", A("N", "t"), ("elementwise_matmul_confused", "wrong_activation_derivative")),
-    ("gru-torch", G("W_hn"), WEIGHT),
-    ("gru-torch", G("b_hn"), ("bias_not_summed", "elementwise_matmul_confused")),
-)
+def _specs():
+    for name in catalogue.names():
+        spec = catalogue.load(name)
+        if spec.recurrent:
+            yield name, spec, True
+    for act in EXTRA_ACTIVATIONS:
+        base = catalogue.load("rnn-tanh")
+        yield f"rnn-{act}", replace(base, activation=act, name=f"rnn-{act}", title=f"Vanilla {act} RNN"), False
+
+
+def _pool() -> tuple[tuple, ...]:
+    """Every generic adjoint, gradient and closed form of the catalogue's recurrent networks (and of
+    the vanilla RNN with the other activations) whose key takes :data:`OPERATIONS` operations."""
+    out = []
+    for name, spec, graded in _specs():
+        d = derivation(spec)
+        for eq in d.generic_adjoints + d.generic_gradients + d.closed_forms:
+            ops = operations(equation_latex(eq))
+            if OPERATIONS[0] <= ops <= OPERATIONS[1]:
+                out.append((name, spec, eq.label, _watch(eq), graded))
+    return tuple(out)
+
+
+QUESTIONS = _pool()
 NOTATION = {
     "column": "Column notation: one example, column vectors.",
     "row": "Row notation (D2L): a batch of examples as the rows of $\\mathbf{X}_t$, the bias added to every row.",
 }
+_CELL_WORDS = {"lstm": "LSTM", "gru-d2l": "GRU (D2L's variant)", "gru-torch": "GRU (PyTorch's variant)"}
+
+
+def network_words(spec) -> str:
+    """``stacked tanh RNN``, ``scalar linear RNN``, ``LSTM``: what a question's title names."""
+    if spec.cell != "rnn":
+        words = _CELL_WORDS[spec.cell]
+    else:
+        words = ("linear" if spec.activation == "identity" else spec.activation) + " RNN"
+    if spec.style == "scalar":
+        words = "scalar " + words
+    return ("stacked " if spec.layers > 1 else "") + words
+
+
+_WHAT = {Kind.ADJOINT: "an adjoint equation", Kind.GRADIENT: "a parameter's gradient", Kind.CLOSED: "a closed form"}
 
 
 def _draw_once(rng) -> Draft:
-    spec_name, label, watch = pick(rng, QUESTIONS)
-    spec = catalogue.load(spec_name)
+    spec_name, spec, label, watch, graded = pick(rng, QUESTIONS)
     d = derivation(spec)
     eq = d.equation(label)
     model = tuple(f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in d.generic_forward)
     when = f" for ${condition_latex(eq.bounds)}$" if eq.bounds is not None else ""
     statement = rich(
-        f"{spec.title}. {NOTATION[spec.notation]} The network is",
+        f"The {network_words(spec)}. {NOTATION[spec.notation]} The network is",
         display(*model),
     )
     notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note}" for m in watch)
-    checker = (spec_name, param_key(eq.lhs.of)) if label.kind is Kind.GRADIENT else ()
+    checker = (spec_name, param_key(eq.lhs.of)) if label.kind is Kind.GRADIENT and graded else ()
     how = (f"Grade with: symrnn check {checker[0]} --grad {checker[1]} --answer '<the answer>' "
            f"(a class: symrnn grade {checker[0]} answers.csv --grad {checker[1]}). " if checker else
            "Grade by hand against the key. ")
     answer = Answer("formula", 3, formula=equation_latex(eq), checker=checker,
                     note=f"{how}Accept any equivalent form. Look for: {notes}")
-    parts = (Part(rich(f"Derive ${latex(eq.lhs)}${when}, in terms of quantities of the forward pass and of other adjoints."), answer),)
+    parts = (Part(rich(f"Derive ${latex(eq.lhs)}${when}, in terms of quantities of the forward pass and of other adjoints."),
+                  answer, space="6cm"),)
     solution = rich(
         "Each consumer of the quantity sends back its adjoint through the formula-sheet rule of its operation "
         "(transposed weights, elementwise derivatives), and shared weights sum their contributions over time:",
         display(equation_latex(eq)),
     )
-    return Draft(statement, parts, solution, (("spec", spec_name), ("label", label)))
+    return Draft(statement, parts, solution, (("spec", spec_name), ("label", label)),
+                 title=f"Derive {_WHAT[label.kind]} of the {network_words(spec)}")
 
 
 def draw(rng) -> Draft:

@@ -44,59 +44,57 @@ def _sym(name: str) -> str:
     return latex(ir.Var(name, (1, 1)))
 
 
-def _draw_once(rng) -> Draft:
-    givens = _givens(rng)
-    eta = pick(rng, RATES)
-    d = derivation(SPEC)
-    equations = d.forward + d.adjoints + d.gradients
-    v, steps = compute(equations, givens, _places)
-    for name in ("out_h1", "out_h2", "out_o1", "out_o2"):
-        if not 0.05 <= v[name] <= 0.95:
-            raise Redraw  # saturated sigmoid: derivatives vanish, nothing to compute by hand
+def _wrong(v: dict, eta: float) -> tuple[list, list, list, list]:
+    """Diagnosed wrong values of the four parts, each a mutation of the hand computation."""
     g5, g1 = v["d:w5"], v["d:w1"]
-    if abs(g5) < 0.002 or abs(g1) < 0.0005:
-        raise Redraw
-    exact = exact_values(equations, givens)
-
-    # Diagnosed wrong values, each a mutation of the hand computation.
     e1 = v["out_o1"] - v["target_o1"]
-    wrong_out = [diagnosed(v["in_o1"], note="Activation not applied: out_o1 is sigma(in_o1), not in_o1.")]
-    wrong_w5 = [
+    out = [diagnosed(v["in_o1"], note="Activation not applied: out_o1 is sigma(in_o1), not in_o1.")]
+    w5 = [
         diagnosed(-g5, "sign_error"),
         diagnosed(e1 * v["in_o1"] * (1 - v["in_o1"]) * v["out_h1"], "wrong_activation_derivative"),
         diagnosed(v["d:in_o1"] * v["out_h2"], "wrong_signal_pairing"),
         diagnosed(e1 * v["out_h1"], note="Sigmoid derivative missing: the factor dout_o1/din_o1 = out_o1 (1 - out_o1) is left out."),
     ]
     sig_h1 = v["out_h1"] * (1 - v["out_h1"])
-    wrong_w1 = [
+    w1 = [
         diagnosed(-g1, "sign_error"),
         diagnosed(v["w5"] * v["d:in_o1"] * sig_h1 * v["i1"],
                   note="One path only: dL/dout_h1 sums the paths through out_o1 and out_o2 (w5 and w7)."),
         diagnosed(v["d:in_h1"] * v["i2"], "wrong_signal_pairing"),
         diagnosed(v["d:out_h1"] * v["in_h1"] * (1 - v["in_h1"]) * v["i1"], "wrong_activation_derivative"),
     ]
-    w1_new = r(v["w1"] - eta * g1, BACKWARD_PLACES)
-    wrong_step = [
+    step = [
         diagnosed(v["w1"] + eta * g1, note="Stepped uphill: gradient descent subtracts eta times the gradient."),
         diagnosed(v["w1"] - g1, note="Learning rate left out: the step is eta times the gradient."),
     ]
-    parts = (
+    return out, w5, w1, step
+
+
+def _parts(v: dict, exact: dict, eta: float) -> tuple[Part, ...]:
+    """(a) a forward value, (b) dL/dw5, (c) dL/dw1, (d) a step that uses (c); each with room to work."""
+    out, w5, w1, step = _wrong(v, eta)
+    w1_new = r(v["w1"] - eta * v["d:w1"], BACKWARD_PLACES)
+    return (
         Part(rich(f"the output ${_sym('out_o1')}$;"),
-             numerical(v["out_o1"], FORWARD_PLACES, 1, wrong_out, exact=exact["out_o1"])),
-        Part(rich("$\\partial L / \\partial w_5$;"),
-             numerical(g5, BACKWARD_PLACES, 2, wrong_w5, rel=0.02, exact=exact["d:w5"])),
-        Part(rich("$\\partial L / \\partial w_1$;"),
-             numerical(g1, BACKWARD_PLACES, 3, wrong_w1, rel=0.02, exact=exact["d:w1"])),
-        Part(rich(f"the new value of $w_1$ after one gradient-descent step with learning rate $\\eta = {shown_number(eta)}$."),
-             numerical(w1_new, BACKWARD_PLACES, 1, wrong_step, rel=0.02, scale=eta * g1, exact=exact["w1"] - eta * exact["d:w1"])),
+             numerical(v["out_o1"], FORWARD_PLACES, 1, out, exact=exact["out_o1"]), space="5cm"),
+        Part(rich("$\\partial L / \\partial w_5$, by the chain rule;"),
+             numerical(v["d:w5"], BACKWARD_PLACES, 2, w5, rel=0.02, exact=exact["d:w5"]), space="5cm"),
+        Part(rich("$\\partial L / \\partial w_1$, by the chain rule (both paths to the loss);"),
+             numerical(v["d:w1"], BACKWARD_PLACES, 3, w1, rel=0.02, exact=exact["d:w1"]), space="8cm"),
+        Part(rich(f"the new value of $w_1$ after one gradient-descent step with learning rate $\\eta = {shown_number(eta)}$, "
+                  "with the $\\partial L / \\partial w_1$ of (c)."),
+             numerical(w1_new, BACKWARD_PLACES, 1, step, rel=0.02, scale=eta * v["d:w1"],
+                       exact=exact["w1"] - eta * exact["d:w1"]), space="2.5cm"),
     )
 
+
+def _statement(givens: dict, steps) -> tuple:
     forward_lines = tuple(f"{s.lhs} &= {s.symbolic}" for s in steps if s.label.kind is Kind.FORWARD)
     given_text = ",\\quad ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in ("i1", "i2", "target_o1", "target_o2"))
     weight_text = ",\\ ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in WEIGHTS[:4])
     weight_text2 = ",\\ ".join(f"{_sym(k)} = {shown_number(givens[k])}" for k in WEIGHTS[4:])
     bias_text = f"{_sym('b1')} = {shown_number(givens['b1'])},\\ {_sym('b2')} = {shown_number(givens['b2'])}"
-    statement = rich(
+    return rich(
         "The 2-2-2 network of the lecture has sigmoid activations in both layers, "
         "$\\sigma(z) = 1/(1 + e^{-z})$, and the squared error summed over both outputs:",
         display(*forward_lines),
@@ -104,20 +102,39 @@ def _draw_once(rng) -> Draft:
         display(given_text, weight_text, weight_text2, bias_text),
         "Round forward quantities to 4 decimals and derivatives to 5, carrying the rounded values on. Compute",
     )
+
+
+def _solution(steps, givens: dict, eta: float, g1: float) -> tuple:
+    """Every step with its numbers: the forward pass, each node's adjoint (the chain-rule products), the step."""
     by_label = {s.label: s for s in steps}
-    solution = rich(
+    w1_new = r(givens["w1"] - eta * g1, BACKWARD_PLACES)
+    return rich(
         "Forward pass (each line: the equation, the numbers, the rounded value):",
         display(*(s.line() for s in steps if s.label.kind is Kind.FORWARD and s.label.quantity not in LOSS_TERMS)),
         "Backward pass: the chain rule through each node, from the loss back "
         "($\\partial L/\\partial out_{h1}$ collects the paths through $out_{o1}$ and $out_{o2}$):",
-        display(*(by_label[label].line() for label in SHOWN_ADJOINTS), by_label[Label.gradient("w5")].line(), by_label[Label.gradient("w1")].line()),
+        display(*(by_label[label].line() for label in SHOWN_ADJOINTS), by_label[Label.gradient("w5")].line(),
+                by_label[Label.gradient("w1")].line()),
         "One gradient step:",
         display(f"w_{{1}}^{{\\text{{new}}}} &= w_{{1}} - \\eta \\frac{{\\partial L}}{{\\partial w_{{1}}}} = "
                 f"{shown_number(givens['w1'])} - {shown_number(eta)} \\cdot ({fmt(g1, BACKWARD_PLACES)}) = {fmt(w1_new, BACKWARD_PLACES)}"),
     )
+
+
+def _draw_once(rng) -> Draft:
+    givens = _givens(rng)
+    eta = pick(rng, RATES)
+    d = derivation(SPEC)
+    equations = d.forward + d.adjoints + d.gradients
+    v, steps = compute(equations, givens, _places)
+    if not all(0.05 <= v[name] <= 0.95 for name in ("out_h1", "out_h2", "out_o1", "out_o2")):
+        raise Redraw  # saturated sigmoid: derivatives vanish, nothing to compute by hand
+    if abs(v["d:w5"]) < 0.002 or abs(v["d:w1"]) < 0.0005:
+        raise Redraw
+    exact = exact_values(equations, givens)
     recorded = tuple(sorted(givens.items())) + (("eta", eta),)
     bounded = tuple((name, v[name], 0.0, 1.0) for name in ("out_h1", "out_h2", "out_o1", "out_o2"))
-    return Draft(statement, parts, solution, recorded, bounded)
+    return Draft(_statement(givens, steps), _parts(v, exact, eta), _solution(steps, givens, eta, v["d:w1"]), recorded, bounded)
 
 
 def draw(rng) -> Draft:

@@ -62,7 +62,7 @@ def _draw_once(rng) -> Draft:
                  diagnosed(max(abs(a), abs(b)), note="The largest entry is not an eigenvalue: the eigenvalues of [[a, b], [b, a]] are a + b and a - b."),
                  diagnosed(abs(a + b) if abs(a + b) != rho else abs(a - b), note="Only one eigenvalue: the spectral radius is the largest of |a + b| and |a - b|."),
              ], rel=0.0, exact=rho)),
-        Part(rich("In $\\partial L/\\partial \\mathbf{h}_t = \\sum_{i=t}^{T} (\\mathbf{W}_{hh}^{\\top})^{T-i} "
+        Part(rich("With the $\\mathbf{W}_{hh}$ of (c), in $\\partial L/\\partial \\mathbf{h}_t = \\sum_{i=t}^{T} (\\mathbf{W}_{hh}^{\\top})^{T-i} "
                   "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_{T+t-i}$ (identity activation), for long sequences"),
              Answer("choice", 1, choices=shuffled(rng, choices))),
     )
