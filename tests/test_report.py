@@ -275,7 +275,7 @@ def test_handout_leaves_out_the_verification_lines_and_the_code_table(derivation
     d = derivations["mlp-2-2-2"]
     trust = Trust(module="symrnn.derivations.mlp_2_2_2", code_lines={eq.label: (7,) for eq in d.generic_adjoints})
     full, handout = build(d, trust), build(d, trust, handout=True)
-    blocks = lambda r: [b for s in r.sections for b in s.blocks]  # noqa: E731
+    blocks = lambda r: [b for s in r.sections for b in s.blocks]
     assert any(b.kind == "equation" and b.status for b in blocks(full))
     assert all(not b.status for b in blocks(handout) if b.kind == "equation")
     assert [b.lines for b in blocks(full) if b.kind == "equation"] == [b.lines for b in blocks(handout) if b.kind == "equation"]
