@@ -79,7 +79,7 @@ def later_terms(eq: Equation) -> tuple[list[ir.Expr], list[ir.Expr]]:
 def _dropped_recurrence(ctx: Context, cell_state: bool):
     for eq in ctx.adjoints:
         var = eq.lhs.of
-        is_cell = var.name.lower() == "c" and getattr(ctx.derivation.spec, "cell", "") == "lstm"
+        is_cell = var.meaning is not None and var.meaning.kind == "memory"
         if is_cell != cell_state:
             continue
         later, kept = later_terms(eq)
@@ -170,7 +170,9 @@ def missing_mean(ctx: Context):
 
 
 def _is_bias(ctx: Context) -> bool:
-    return ctx.grad.node.split("_")[0].lower().startswith("b")
+    lhs = ctx.grad.lhs
+    var = lhs.of if isinstance(lhs, ir.Adjoint) else lhs
+    return isinstance(var, ir.Var) and var.meaning is not None and var.meaning.kind == "bias"
 
 
 def _last_step_only(ctx: Context, mistake: str):

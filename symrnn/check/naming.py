@@ -21,10 +21,6 @@ from .parse import AnswerError
 from .symbols import INDEX_NAMES, SymbolTable
 from .values import Pending, column
 
-ALIASES = {"z": "a"}
-"""Other names for a quantity, tried when the name itself is unknown: ``z_t``, the usual letter
-for a pre-activation, is this project's ``a_t`` (the echo shows the name it was read as)."""
-
 FUNCTIONS = {
     **{alias: act.name for act in ACTIVATIONS.values() for alias in (act.name, *act.aliases)},
     "diag": "diag", "softmax": "softmax", "sum_rows": "sum_rows", "sum\\_rows": "sum_rows", "phi": "spec", "f": "spec",
@@ -74,7 +70,7 @@ def spell(table: SymbolTable, base: str, pieces: list, wrappers: tuple, text: st
         if kind not in ("word", "num"):
             break
         words.append(value)
-    for name in (base, ALIASES.get(base), base.lower() if not table.has(base) else None):
+    for name in (base, table.alias(base), base.lower() if not table.has(base) else None):
         if name is None:
             continue
         for k in range(len(words), -1, -1):

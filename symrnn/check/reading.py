@@ -113,7 +113,7 @@ class SymbolReader:
     def _adjoint(self, sym: Symbol, var: ir.Var, col) -> ir.Adjoint:
         if sym.role == "param" and not self.target:
             raise AnswerError(f"the answer may not use dL/d{sym.key}: that is what it should compute", self.text, col)
-        if sym.role not in ("node", "param") or sym.name == self.table.loss:
+        if sym.role not in ("node", "param"):
             raise AnswerError(f"dL/d{sym.name} is not a quantity of the derivation (only graph nodes have adjoints)", self.text, col)
         return ir.Adjoint(var)
 

@@ -25,6 +25,10 @@ from ..core.labels import param_key
 
 INDEX_NAMES = ("t", "T", "i", "j", "k")
 
+ALIASES = {"z": ("preactivation", "hidden")}
+"""Other names for a quantity, by its meaning: ``z_t``, the usual letter for a pre-activation,
+is the hidden state's pre-activation (this project's ``a_t``; the echo shows the name read)."""
+
 
 def index_symbol(name: str) -> sympy.Symbol:
     if name == "t":
@@ -41,6 +45,7 @@ class Symbol:
     shape: tuple[int, int]
     role: str
     timed: bool
+    meaning: ir.Meaning | None = None  # what the cell says the quantity is (read, never the name)
 
     @property
     def key(self) -> str:
@@ -57,11 +62,12 @@ class SymbolTable:
         graph = derivation.graph
         self.derivation = derivation
         self.symbols: dict[tuple[str, int | None], Symbol] = {}
-        for var in list(graph.params) + list(graph.leaves) + [n.var for n in graph.nodes]:
+        # Nodes first: a state's symbol carries the node's meaning, not its initial value's (h_0).
+        for var in [n.var for n in graph.nodes] + list(graph.params) + list(graph.leaves):
             key = (var.name, var.layer)
             if key not in self.symbols:
                 role = var.role if var.role != "state" else "node"
-                self.symbols[key] = Symbol(var.name, var.layer, var.shape, role, var.time is not None)
+                self.symbols[key] = Symbol(var.name, var.layer, var.shape, role, var.time is not None, var.meaning)
         self.names = frozenset(name for name, _ in self.symbols)
         self.params = frozenset(param_key(p) for p in graph.params)
         self.loss = graph.loss.name
@@ -80,12 +86,23 @@ class SymbolTable:
     def layers_of(self, name: str) -> list[int]:
         return sorted(layer for n, layer in self.symbols if n == name and layer is not None)
 
+    def with_meaning(self, layer, kind: str, of: str) -> str | None:
+        """The name of the quantity of ``layer`` (``"any"``: of every layer) whose meaning is
+        ``kind`` of ``of``, when exactly one name has it."""
+        found = {sym.name for (name, lay), sym in self.symbols.items()
+                 if (layer == "any" or lay == layer) and sym.meaning is not None and sym.meaning.kind == kind
+                 and sym.meaning.of == of}
+        return found.pop() if len(found) == 1 else None
+
     def delta_target(self, layer: int | None) -> str | None:
-        """The quantity ``\\delta`` stands for: the hidden pre-activation ``a`` or else ``h``."""
-        for name in ("a", "h"):
-            if (name, layer) in self.symbols:
-                return name
-        return None
+        """The quantity ``\\delta`` stands for: the hidden state's pre-activation, or else the hidden
+        state itself (read from the variables' meanings)."""
+        return self.with_meaning(layer, "preactivation", "hidden") or self.with_meaning(layer, "state", "hidden")
+
+    def alias(self, base: str) -> str | None:
+        """Another name a person may use: ``z`` for the hidden state's pre-activation (``a_t``)."""
+        meaning = ALIASES.get(base)
+        return None if meaning is None or self.has(base) else self.with_meaning("any", *meaning)
 
     def listing(self) -> str:
         out = []

@@ -55,6 +55,8 @@ class Target:
     def describe(self) -> str:
         from ..printing.plain import plain
 
+        if self.kind == "jacobian":
+            return jacobian.shown(self.expr, latex=False)
         return plain(self.equation.lhs)
 
 
@@ -120,7 +122,7 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
         return Target("value", var, eq, timed, var)
     if var.role == "param":
         return gradient_target(params[_param_key(var)])
-    if var.role != "node" and var.role != "state" or var.name == table.loss:
+    if var.role not in ("node", "state"):
         raise TargetError(f"{var.name} is an input of the network ({var.role}); ask for a node, a parameter, "
                           f"or value:NAME; this network has: {table.listing()}")
     adj = ir.Adjoint(var)
