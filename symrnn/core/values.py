@@ -3,7 +3,8 @@
 The example gives every leaf (inputs, targets, parameters, initial states) by its plain name
 (``w5``, ``i1``, ``W_hh``, ``x_1``, ``h_0``); numbers are read as exact decimals, every forward
 quantity comes from the graph, and every adjoint and gradient from the derivation's own
-equations, evaluated exactly and rounded to floats only at the end.
+equations, evaluated exactly (a network with tanh, sigmoid or softmax: to 50 significant digits)
+and rounded to floats only at the end.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 import sympy
 
 from . import ir
+from .arithmetic import MP_DIGITS as DIGITS
 from .derive import Derivation
 from .element import evaluate
 from .errors import SpecError
+from .evaluate import rational_ok
 from .labels import node_key, param_key
 from .unroll import unroll
 
@@ -85,6 +88,10 @@ class WorkedValues:
 def worked_values(derivation: Derivation, point: dict[ir.Var, sympy.Matrix] | None = None) -> WorkedValues:
     """Every forward quantity, the loss, every adjoint and gradient at ``point`` (default: the example)."""
     point = example_point(derivation) if point is None else point
+    if not rational_ok(node.expr for node in derivation.graph.nodes):
+        # tanh(3/8) has no rational value: carried exactly, the expressions nest deeper at every
+        # step and the cost grows exponentially in T; 50-digit numbers keep it linear.
+        point = {var: m.applyfunc(lambda v: sympy.Float(v, DIGITS)) for var, m in point.items()}
     times = {ir.T_SYM: derivation.steps}
     env: dict[ir.Expr, sympy.Matrix] = dict(point)
     graph = derivation.graph
