@@ -60,7 +60,7 @@ def run(args) -> int:
     if args.format == "json":
         print(as_json(derivation, values), end="")
     elif args.format == "latex":
-        print(as_latex(derivation), end="")
+        print(as_latex(derivation, values), end="")
     else:
         print(as_text(derivation, values, requested or _chains(derivation)), end="")
     return 0

@@ -86,13 +86,44 @@ def as_text(derivation: Derivation, values=None, chains=()) -> str:
         for view in chains:
             lines.append(_chain_text(view))
     if values is not None:
-        lines += ["", "Worked example", "--------------"]
+        lines += ["", "Worked example", "--------------", "  given:"]
+        for group, items in given_values(derivation):
+            lines.append(f"    {group}: " + ", ".join(f"{name} = {_fmt(_listed(value))}" for name, value in items))
+        lines.append("  results:")
         for name, value in values.forward.items():
             lines.append(f"    {name} = {_fmt(value)}")
         lines.append(f"    L = {_fmt(values.loss)}")
         for name, value in values.gradients.items():
             lines.append(f"    dL/d{name} = {_fmt(value)}")
     return "\n".join(lines) + "\n"
+
+
+GIVEN_GROUPS = (("input", "inputs"), ("state", "initial states"), ("param", "weights and biases"), ("target", "targets"))
+"""The worked example's given values, grouped by the role of the quantity they set, in this order."""
+
+
+def given_values(derivation: Derivation) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The worked example's given values as ``[(group, [(name, value), ...]), ...]``, by role.
+
+    A name the example gives is matched to the derivation's own quantity (a parameter, an input,
+    a target or an initial state) by its key; the order is the graph's.
+    """
+    from ..core.labels import node_key, param_key
+
+    given = derivation.spec.example.as_dict()
+    roles: dict[str, str] = {param_key(p): "param" for p in derivation.graph.params}
+    roles.update({node_key(v): v.role for v in derivation.graph.leaves})
+    out = []
+    for role, group in GIVEN_GROUPS:
+        items = [(name, given[name]) for name, r in roles.items() if r == role and name in given]
+        if items:
+            out.append((group, items))
+    return out
+
+
+def _listed(value):
+    """A given value as numbers: a matrix (nested tuples) as nested lists."""
+    return [_listed(v) for v in value] if isinstance(value, tuple) else value
 
 
 def _fmt(value) -> str:
@@ -131,8 +162,9 @@ def _is_one(expr) -> bool:
     return ir.is_one_scalar(expr)
 
 
-def as_latex(derivation: Derivation) -> str:
-    """A LaTeX fragment (``align`` environments, amsmath), one section per part."""
+def as_latex(derivation: Derivation, values=None) -> str:
+    """A LaTeX fragment (``align`` environments, amsmath), one section per part; with ``values``
+    (a worked example) also its given values and results."""
     spec = derivation.spec
     out = [f"% symrnn {__version__}: {spec.name}, T = {derivation.steps}"]
     for title, eqs in _sections(derivation):
@@ -151,7 +183,37 @@ def as_latex(derivation: Derivation) -> str:
             rows.append(row)
         out.append(" \\\\\n".join(rows))
         out.append("\\end{align}")
+    if values is not None:
+        out += _example_latex(derivation, values)
     return "\n".join(out) + "\n"
+
+
+def _value_latex(value) -> str:
+    if isinstance(value, tuple):
+        rows = value if value and isinstance(value[0], tuple) else tuple((v,) for v in value)
+        body = " \\\\ ".join(" & ".join(f"{float(v):.9g}" for v in row) for row in rows)
+        return f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}"
+    return f"{float(value):.9g}"
+
+
+def _example_latex(derivation: Derivation, values) -> list[str]:
+    """The worked example: the given values (by role), then the forward values, the loss and the gradients."""
+    from ..core.labels import node_key, param_key
+    from .naming import var_latex
+
+    graph = derivation.graph
+    named = {param_key(p): p for p in graph.params}
+    named.update({node_key(v): v for v in list(graph.leaves) + [n.var for n in graph.nodes]})
+    out = ["% Worked example: given values", "\\begin{align*}"]
+    rows = [",\\quad ".join(f"{var_latex(named[n])} = {_value_latex(v)}" for n, v in items[i:i + 4])
+            for _, items in given_values(derivation) for i in range(0, len(items), 4)]
+    out += [" \\\\\n".join(rows), "\\end{align*}", "% Worked example: results", "\\begin{align*}"]
+    rows = [f"{var_latex(named[n])} &= {_fmt(v)}" for n, v in values.forward.items() if n in named]
+    rows.append(f"{var_latex(graph.loss)} &= {_fmt(values.loss)}")
+    rows += [f"\\frac{{\\partial L}}{{\\partial {var_latex(named[n])}}} &= {_fmt(v)}"
+             for n, v in values.gradients.items() if n in named]
+    out += [" \\\\\n".join(rows), "\\end{align*}"]
+    return out
 
 
 def _label(label: str) -> str:
