@@ -12,29 +12,52 @@ import sys
 from . import __version__
 from .commands import COMMANDS, load
 from .core.errors import SymrnnError
+from .i18n import LANGUAGES, _, set_language
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``symrnn derive: error: ...``) and exit status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, _("{prog}: error: {message} (see '{prog} --help')").format(prog=self.prog, message=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symrnn", description="Symbolic derivation and verification of BPTT gradients.")
-    parser.add_argument("--version", action="version", version=f"symrnn {__version__}")
+    parser = _Parser(prog="symrnn", description=_("Symbolic derivation and verification of BPTT gradients."))
+    parser.add_argument("--version", action="version", version=f"symrnn {__version__}",
+                        help=_("show the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
         module = load(name)
-        child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        child = sub.add_parser(module.NAME, help=_(module.HELP), description=_(module.HELP))
         module.register(child)
+        child.add_argument("--lang", choices=tuple(LANGUAGES), metavar="LANG",
+                           help=_("language of everything printed: en or es (default: $SYMRNN_LANG, else en)"))
         child.set_defaults(_run=module.run)
     return parser
 
 
+def _requested_language(argv: list[str]) -> str | None:
+    """``--lang`` read before the parser is built, so that its help and errors are translated too."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        set_language(_requested_language(argv))
+    except SymrnnError as err:
+        print(f"symrnn: error: {err}", file=sys.stderr)
+        return 2
+    argparse._ = _  # argparse's own words (usage, options, its errors) through our catalogue
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
