@@ -49,8 +49,9 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) as 0.5 tanh(x / 2) + 0.5: one ufunc pass, no overflow at any x."""
-    return 0.5 * np.tanh(0.5 * x) + 0.5
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|; one exp and one division."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def _half_sq(pred, target):
@@ -157,6 +158,7 @@ def _forward(params, inputs, targets, steps):
     A_n = np.zeros((T + 2, B, 2), dtype)
     N = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
+    H_W_hn = np.zeros((T + 2, B, 2), dtype)
     _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_ir + b_ir + b_hr  # fwd:A_r:t
     _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_iz + b_iz + b_hz  # fwd:A_z:t
     _steps(A_n, 1, T)[:] = _steps(X, 1, T) @ W_in + b_in  # fwd:A_n:t
@@ -164,7 +166,8 @@ def _forward(params, inputs, targets, steps):
         A_rz[t] += H[t - 1] @ W_h_rz  # fwd:A_r:t, fwd:A_z:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
         Z[t] = _sigmoid(A_z[t])  # fwd:Z:t
-        A_n[t] += R[t] * (H[t - 1] @ W_hn + b_hn)  # fwd:A_n:t
+        H_W_hn[t] = H[t - 1] @ W_hn  # shared by fwd:A_n:t, adj:R:t
+        A_n[t] += R[t] * (H_W_hn[t] + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
     _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
@@ -176,7 +179,7 @@ def _forward(params, inputs, targets, steps):
     Y = _sequence(targets, "Y", T, B, 2, dtype)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
     return L, outputs, (
-        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, Y,
+        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, H_W_hn, Y,
     )
 
 
@@ -191,7 +194,7 @@ def forward(params, inputs, targets=None, steps=None):
 def gradients(params, inputs, targets, steps=None):
     """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
     L, _, (
-        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, Y,
+        dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, H_W_hn, Y,
     ) = _forward(params, inputs, targets, steps)
 
     # backward: adjoints dL/d(.), last step first
@@ -213,7 +216,7 @@ def gradients(params, inputs, targets, steps=None):
         d_Z = -(d_H[t] * N[t])  # adj:Z:t
         d_Z = d_Z + d_H[t] * H[t - 1]  # adj:Z:t
         d_A_z[t] = d_Z * (Z[t] * (1 - Z[t]))  # adj:A_z:t
-        d_R = d_A_n[t] * (H[t - 1] @ W_hn + b_hn)  # adj:R:t
+        d_R = d_A_n[t] * (H_W_hn[t] + b_hn)  # adj:R:t
         d_A_r[t] = d_R * (R[t] * (1 - R[t]))  # adj:A_r:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows

@@ -77,6 +77,7 @@ def _loop(p: Planner, eqs: list[Equation], adjoint: bool, backward: bool) -> lis
                                NumPyCodePrinter().code(f.forward_term()), ", ".join(f.labels))]
         else:
             stmts = [] if i in fused_rest else emit(p, var, adjoint, e.label, terms, TimeMode(), shared, accumulate)
+            stmts = ([] if adjoint else p.product_statements(e)) + stmts
         cond = condition(e.bounds, loop_lo, loop_hi)
         key = (var.name, var.layer)
         head = None

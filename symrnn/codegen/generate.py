@@ -41,7 +41,7 @@ from ..core.spec import Spec, with_steps
 from ..core.unroll import unroll
 from ..printing.numpy_code import CodegenError
 from ..printing.pytext import docstring_text, python_string
-from . import layout, prologue
+from . import layout, products, prologue
 from .blocks import blocks, fusions
 from .planner import Planner, by_template, cases, gradient_statements, is_loop, local_adjoints, segments
 from .program import Program, module_name
@@ -66,7 +66,8 @@ def _planner(derivation: Derivation, hoist: bool) -> Planner:
     p = Planner(graph, tuple(fwd), tuple(adj), tuple(grads), row, hoist, stored, frozenset(found))
     loss_vars = layout.needs_targets(graph)
     fwd_segs = segments(p, [n for n in graph.nodes if n.var not in loss_vars], p.fwd, backward=False)
-    return replace(p, fusions=tuple(fusions(p, fwd_segs, layout.taken_names(graph))))
+    kept = products.find(list(fwd), list(adj), p.row_form)
+    return replace(p, fusions=tuple(fusions(p, fwd_segs, layout.taken_names(graph))), products=kept)
 
 
 def _adjoint_nodes(p: Planner) -> list:
@@ -91,6 +92,7 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
     gradients = tuple(gradient_statements(p))
     inputs, targets = layout.leaves(graph, p.row)
     arrays = layout.arrays(graph, p.row, False) + layout.stored_arrays(graph, p.stored, p.row)
+    arrays += [(k.code, k.expr.shape[1]) for k in p.products]
     setup = prologue.setup(graph, spec.recurrent, inputs, targets, arrays, p.fusions)
     target_setup = prologue.target_setup(targets)
     skip = layout.inline_names(graph, list(p.adj)) | prologue.local_names(p.locals)

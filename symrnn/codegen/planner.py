@@ -38,15 +38,22 @@ class Planner:
     stored: dict  # {(fn, name, layer): (array name, labels)}: activations kept by the forward loop
     locals: frozenset  # adjoint templates (name, layer) kept as per-step locals ``d_I``
     fusions: tuple = ()  # gates sharing a source, one product per step (:mod:`.fusion`)
+    products: tuple = ()  # products of a state both passes read, kept by the forward loop (:mod:`.products`)
+
+    def row_form(self, expr: ir.Expr) -> ir.Expr:
+        return expr if self.row else rows_of(expr)
 
     def node_form(self, expr: ir.Expr) -> ir.Expr:
-        return self.use_stored(expr if self.row else rows_of(expr))
+        return self.use_stored(self.row_form(expr))
 
     def grad_form(self, expr: ir.Expr) -> ir.Expr:
         return self.use_stored(expr if self.row else cols_of(expr))
 
     def use_stored(self, expr: ir.Expr) -> ir.Expr:
-        """``tanh(C[t])`` read from the array ``tanh_C[t]`` the forward loop filled."""
+        """``tanh(C[t])`` read from the array ``tanh_C[t]`` the forward loop filled (and a kept
+        product ``H[t - 1] @ W_hn + b_hn`` from ``H_W_hn[t]``)."""
+        if self.products:
+            expr = ir.substitute(expr, {k.expr: k.at_t for k in self.products})
         if not self.stored:
             return expr
 
@@ -74,6 +81,12 @@ class Planner:
             value = NumPyCodePrinter().code(ir.Apply(fn, at_t))
             out.append(Statement(f"{code}[t]", "=", value, "shared by " + ", ".join(labels)))
         return out
+
+    def product_statements(self, eq: Equation) -> list[Statement]:
+        """``H_W_hn[t] = H[t - 1] @ W_hn + b_hn`` before the forward equation that first reads it."""
+        nodes = set(ir.walk(self.row_form(eq.rhs)))
+        return [Statement(f"{k.code}[t]", "=", NumPyCodePrinter().code(k.expr), "shared by " + ", ".join(k.labels))
+                for k in self.products if k.expr in nodes and k.labels[0] == eq.label]
 
     def terms(self, eq: Equation) -> list[ir.Expr]:
         rhs = self.node_form(eq.rhs)

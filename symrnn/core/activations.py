@@ -107,8 +107,9 @@ def _mp_relu(x):
 # --------------------------------------------------------------------------- generated-code helpers
 
 _SIGMOID = ("_sigmoid", (), '''def _sigmoid(x):
-    """1 / (1 + exp(-x)) as 0.5 tanh(x / 2) + 0.5: one ufunc pass, no overflow at any x."""
-    return 0.5 * np.tanh(0.5 * x) + 0.5
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|; one exp and one division."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 ''')
 _SIGMOID_GRAD = ("_sigmoid_grad", ("_sigmoid",), '''def _sigmoid_grad(x):
     s = _sigmoid(x)
