@@ -468,7 +468,7 @@ def test_hand_computation_of_the_seeds_worked_example():
     assert abs(exact["d:w5"] - 0.082167041) < 1e-9 and abs(exact["d:w1"] - 0.000438568) < 1e-9
     assert abs(values["d:w5"] - 0.082167041) < 0.01 * 0.082167041
     first = next(s for s in steps if s.label == "fwd:in_h1")
-    assert first.line() == (r"\mathit{in}_{h1} &= w_{1} i_{1} + w_{2} i_{2} + b_{1} \\ "
+    assert first.line() == (r"\mathrm{in}_{h1} &= w_{1} i_{1} + w_{2} i_{2} + b_{1} \\ "
                             r"&= 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 = 0.3775")
     sigmoid = next(s for s in steps if s.label == "fwd:out_h1")
     assert sigmoid.line().endswith(r"&= \sigma\left(0.3775\right) = 0.5933")

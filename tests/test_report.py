@@ -76,7 +76,7 @@ def test_mlp_report_has_the_seeds_chain_rule_with_the_worked_numbers(derivations
     assert "0.298371109" in source  # the loss
     # scalars multiply plainly, as in the seed: no elementwise-product sign between numbers
     assert r"\odot" not in source
-    assert r"\frac{\partial L}{\partial \mathit{out}_{h1}} \mathit{out}_{h1} \left(1 - \mathit{out}_{h1}\right)" in source
+    assert r"\frac{\partial L}{\partial \mathrm{out}_{h1}} \mathrm{out}_{h1} \left(1 - \mathrm{out}_{h1}\right)" in source
 
 
 def test_status_lines_say_what_was_and_was_not_verified(derivations):
@@ -290,3 +290,32 @@ def test_handout_leaves_out_the_verification_lines_and_the_code_table(derivation
     assert main(["report", "rnn-scalar", "--format", "md", "--handout", "--no-proof", "--no-tests", "-o", str(tmp_path)]) == 0
     text = (tmp_path / "rnn-scalar.md").read_text(encoding="utf-8")
     assert "<sub>" not in text and "code lines" not in text
+
+
+def _double_superscript(tex: str) -> bool:
+    """``x^{a}^{b}`` (a TeX error) anywhere in ``tex``."""
+    return re.search(r"\^\{(?:[^{}]|\{[^{}]*\})*\}\s*\^", tex) is not None
+
+
+@pytest.mark.parametrize("cell,layers", [("rnn", 1), ("lstm", 2), ("gru-torch", 1)])
+def test_typography_words_upright_and_one_superscript_per_symbol(cell, layers):
+    """A decoder's transposed weight is W^{dec T}, not W^{dec}^{T} (which TeX refuses); a word is upright."""
+    from symrnn.core.spec import RNNSpec
+
+    spec = RNNSpec("encdec", cell, 2, 2, 2, shape="encoder-decoder", layers=layers, steps=2)
+    source = render_latex(build(derive(spec)), "x")
+    assert r"\mathrm{dec}\top" in source or r"\mathrm{dec}}\top" in source or r"(1),\mathrm{dec}\top" in source
+    assert not _double_superscript(source)
+    assert _double_superscript(r"\mathbf{W}_{hh}^{\mathrm{dec}}^{\top}")
+    mlp = render_latex(build(derive(catalogue.load("mlp-2-2-2"))), "m")
+    assert r"\mathrm{in}_{h1}" in mlp and r"\mathrm{target}_{o1}" in mlp and r"\mathit{" not in mlp
+
+
+@pytest.mark.latex
+@needs_tex
+def test_an_encoder_decoder_report_builds(tmp_path):
+    from symrnn.core.spec import RNNSpec
+
+    spec = RNNSpec("encdec", "rnn", 2, 2, 2, shape="encoder-decoder", steps=2)
+    written = write_report(derive(spec), tmp_path, "pdf", Trust(), timeout=90)
+    assert written.ok and written.build.errors == (), written.build.summary()

@@ -11,7 +11,7 @@ import sympy
 from ..core import ir
 from ..core.activations import activation
 from ..core.losses import loss_kind
-from .naming import adjoint_latex, time_latex, var_latex
+from .naming import DECODER, adjoint_latex, time_latex, var_latex
 
 SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
 
@@ -79,8 +79,8 @@ class LatexPrinter:
         return f"{factor} {self.wrap(e.x, SCALE)}"
 
     def _print_Transpose(self, e: ir.Transpose) -> str:
-        if isinstance(e.x, ir.Var) and e.x.layer is not None:
-            return var_latex(e.x, sup=r"\top")
+        if isinstance(e.x, ir.Var) and (e.x.layer is not None or e.x.name.endswith(DECODER)):
+            return var_latex(e.x, sup=r"\top")  # one superscript: a double one is a TeX error
         return f"{self.wrap(e.x, ATOM)}^{{\\top}}"
 
     def _print_Hadamard(self, e: ir.Hadamard) -> str:

@@ -2,8 +2,9 @@
 
 ``W_hh`` -> ``\\mathbf{W}_{hh}``, ``h`` at ``t+1`` -> ``\\mathbf{h}_{t+1}``, ``A_i`` at ``t`` ->
 ``\\mathbf{A}_{i,t}``, ``c_tilde`` -> ``\\tilde{\\mathbf{c}}``, ``Yhat`` -> ``\\hat{\\mathbf{Y}}``,
-layer 2 -> superscript ``^{(2)}``; the seed's scalar names keep their look (``out_h1`` ->
-``\\mathit{out}_{h1}``, ``w5`` -> ``w_{5}``). Quantities of shape 1 x 1 are not bold.
+layer 2 -> superscript ``^{(2)}``; the seed's scalar names keep their look with a multi-letter
+name upright, as a word (``out_h1`` -> ``\\mathrm{out}_{h1}``, ``w5`` -> ``w_{5}``). Quantities of
+shape 1 x 1 are not bold.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ def var_latex(var: ir.Var, bold: bool | None = None, sup: str = "") -> str:
     base, sub, decoration = _split(name)
     if bold is None:
         bold = var.shape != (1, 1)
-    if base in _WORDS:
-        core = rf"\mathit{{{base}}}"
+    if base in _WORDS or len(base) > 1:  # a word, not a product of letters: upright
+        core = rf"\mathrm{{{base}}}"
     elif bold:
         core = rf"\mathbf{{{base}}}"
     else:
