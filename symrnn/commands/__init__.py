@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "verify",
     "exam",
     "report",
+    "serve",
 )
 
 
