@@ -169,14 +169,20 @@ def function_file(ref: str) -> tuple[Path, str]:
 
     path, _, name = ref.rpartition(":")
     if not path or not name.isidentifier():
-        raise SymrnnError(f"--function needs FILE.py:NAME (a Python name after the colon), got {safe_line(ref)!r}")
+        raise SymrnnError(f"--function needs FILE.py:NAME (a Python name after the colon), got {safe_line(ref[:200])!r}")
     file = Path(path)
+    shown = safe_line(path[:200])
     if file.suffix != ".py":
-        raise SymrnnError(f"--function needs a .py file, got {safe_line(path)!r}")
-    if not file.is_file():
-        raise SymrnnError(f"no such file (or not a regular file): {safe_line(path)}")
-    if file.stat().st_size > limits.FUNCTION_FILE_MAX:
-        raise SymrnnError(f"{safe_line(path)} is larger than {limits.FUNCTION_FILE_MAX // 1024} KB")
+        raise SymrnnError(f"--function needs a .py file, got {shown!r}")
+    try:
+        regular = file.is_file()
+        size = file.stat().st_size if regular else 0
+    except (OSError, ValueError) as err:  # a name too long, a NUL byte
+        raise SymrnnError(f"cannot use {shown!r}: {getattr(err, 'strerror', None) or err}") from None
+    if not regular:
+        raise SymrnnError(f"no such file (or not a regular file): {shown}")
+    if size > limits.FUNCTION_FILE_MAX:
+        raise SymrnnError(f"{shown} is larger than {limits.FUNCTION_FILE_MAX // 1024} KB")
     return file, name
 
 

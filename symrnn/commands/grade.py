@@ -58,7 +58,11 @@ def _read(path_text: str) -> str:
     from ..check.csvio import MAX_BYTES
 
     path = Path(path_text)
-    if not path.is_file():
+    try:
+        regular = path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        regular = False
+    if not regular:
         raise SymrnnError(f"no such file (or not a regular file): {path_text[:200]!r}")
     if path.stat().st_size > MAX_BYTES:
         raise SymrnnError(f"{path_text[:200]!r} is larger than {MAX_BYTES // 1024**2} MB")
