@@ -29,6 +29,7 @@ import sympy
 from ..core import evaluate as numeric
 from ..core import ir
 from ..core.rules import backprop
+from . import budget
 
 TAU = sympy.Symbol("tau", integer=True)
 """The carried time of a Jacobian in its stored description."""
@@ -197,6 +198,7 @@ def value(inst: numeric.Instance, of: tuple, wrt: tuple, of_shape, wrt_shape) ->
         return out
     top = pos[of]
     for idx in np.ndindex(*of_shape):
+        budget.spent("computing a Jacobian")
         seed = arith.full(of_shape, 0)
         seed[idx] = arith.number(1) if arith.name != "float" else 1.0
         grad = _sweep(inst, contrib, pos, top, of, seed, wrt)
@@ -224,7 +226,7 @@ def _gather(inst, parts, top, cot, shape):
     total = inst.arithmetic.full(shape, 0)
     for k, expr in parts:
         if k <= top:
-            total = total + numeric.evaluate(expr, inst, adjoints=cot)
+            total = total + numeric.evaluate(expr, inst, adjoints=cot, deadline=budget.current())
     return total
 
 
