@@ -30,7 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: every core; never more than the cores or the rows)")
     parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
                         help="seconds per answer (default 5)")
-    parser.add_argument("--summary", metavar="FILE.md|FILE.csv", help="also write the class summary here")
+    parser.add_argument("--summary", metavar="summary.md|summary.csv", help="also write the class summary here")
     parser.add_argument("--chart", metavar="FILE.png", help="also draw the class summary as a bar chart (PNG)")
     parser.add_argument("--dask", metavar="local|tcp://HOST:PORT",
                         help="grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')")
