@@ -12,7 +12,7 @@ import sys
 from . import __version__
 from .commands import COMMANDS, load
 from .core.errors import SymrnnError
-from .i18n import LANGUAGES, _, set_language
+from .i18n import LANGUAGES, UnknownLanguage, _, set_language
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         set_language(_requested_language(argv))
-    except SymrnnError as err:
+    except UnknownLanguage as err:
         print(f"symrnn: error: {err}", file=sys.stderr)
         return 2
     argparse._ = _  # argparse's own words (usage, options, its errors) through our catalogue

@@ -6,6 +6,8 @@ and exits with status 2. Anything else escaping is a bug in symrnn.
 
 from __future__ import annotations
 
+from ..i18n import _
+
 
 class SymrnnError(Exception):
     """Base of every error symrnn raises on purpose."""
@@ -18,8 +20,8 @@ class SpecError(SymrnnError):
         self.field = field
         self.problem = problem
         self.source = source
-        where = f"{_shown(source)}: " if source else ""
-        super().__init__(f"{where}invalid spec field {_shown(field, quote=True)}: {problem}")
+        message = _("invalid spec field {field}: {problem}").format(field=_shown(field, quote=True), problem=problem)
+        super().__init__(f"{_shown(source)}: {message}" if source else message)
 
 
 def _shown(text: str, quote: bool = False) -> str:

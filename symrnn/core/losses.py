@@ -23,6 +23,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
+from ..i18n import N_
 from . import ir
 from .errors import UnknownName
 
@@ -64,7 +65,7 @@ def _half_sq_numeric(arith, pred, target, axis, softmax):
 
 
 HALF_SQ = LossKind(
-    "half_sq", "half the squared error",
+    "half_sq", N_("half the squared error"),
     gradient=_half_sq_gradient,
     element=lambda pred, target, softmax: sum((p - y) ** 2 for p, y in zip(pred, target)) / 2,
     numeric=_half_sq_numeric,
@@ -89,7 +90,7 @@ def _ce_numeric(arith, pred, target, axis, softmax):
 
 
 SOFTMAX_CE = LossKind(
-    "softmax_ce", "softmax cross-entropy",
+    "softmax_ce", N_("softmax cross-entropy"),
     gradient=_ce_gradient,
     element=lambda pred, target, softmax: -sum(y * sympy.log(s) for s, y in zip(softmax(pred), target)),
     numeric=_ce_numeric,

@@ -21,6 +21,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from . import limits
 from .activations import NAMES
 from .errors import SpecError
@@ -39,54 +40,54 @@ NAMINGS = ("neuron", "matrix")
 
 def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(name, f"must be a whole number, got {value!r}")
+        raise SpecError(name, _("must be a whole number, got {value}").format(value=repr(value)))
     if value < lo:
-        raise SpecError(name, f"must be at least {lo}, got {value}")
+        raise SpecError(name, _("must be at least {lo}, got {value}").format(lo=lo, value=value))
     if value > hi:
-        raise SpecError(name, f"must be at most {hi}, got {value}")
+        raise SpecError(name, _("must be at most {hi}, got {value}").format(hi=hi, value=value))
     return value
 
 
 def _check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise SpecError(name, f"unknown value {value!r}; choose one of {', '.join(choices)}")
+        raise SpecError(name, _("unknown value {value}; choose one of {choices}").format(value=repr(value), choices=", ".join(choices)))
     return value
 
 
 def _check_bool(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
-        raise SpecError(name, f"must be true or false, got {value!r}")
+        raise SpecError(name, _("must be true or false, got {value}").format(value=repr(value)))
     return value
 
 
 def _check_text(value: Any, name: str, max_len: int = 200) -> str:
     if not isinstance(value, str):
-        raise SpecError(name, f"must be text, got {value!r}")
+        raise SpecError(name, _("must be text, got {value}").format(value=repr(value)))
     if len(value) > max_len:
-        raise SpecError(name, f"is longer than {max_len} characters")
+        raise SpecError(name, _("is longer than {n} characters").format(n=max_len))
     return value
 
 
 def _check_name(value: Any) -> str:
     text = _check_text(value, "name", 64)
     if not text or not all(c.isalnum() or c in "-_" for c in text):
-        raise SpecError("name", f"use letters, digits, '-' and '_' only, got {value!r}")
+        raise SpecError("name", _("use letters, digits, '-' and '_' only, got {value}").format(value=repr(value)))
     return text
 
 
 def _freeze_value(value: Any, name: str) -> Any:
     """Numbers and (nested) lists of numbers become floats and tuples."""
     if isinstance(value, bool):
-        raise SpecError(name, "must be a number or a list of numbers, got a boolean")
+        raise SpecError(name, _("must be a number or a list of numbers, got a boolean"))
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
-            raise SpecError(name, f"must be finite, got {value!r}")
+            raise SpecError(name, _("must be finite, got {value}").format(value=repr(value)))
         return float(value)
     if isinstance(value, (list, tuple)):
         if len(value) > limits.MAX_SIZE:
-            raise SpecError(name, "list is too long")
+            raise SpecError(name, _("list is too long"))
         return tuple(_freeze_value(v, name) for v in value)
-    raise SpecError(name, f"must be a number or a list of numbers, got {value!r}")
+    raise SpecError(name, _("must be a number or a list of numbers, got {value}").format(value=repr(value)))
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class WorkedExample:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> WorkedExample:
         if not isinstance(data, Mapping):
-            raise SpecError("example", "must be a table of name = number")
+            raise SpecError("example", _("must be a table of name = number"))
         items = tuple(sorted((str(k), _freeze_value(v, f"example.{k}")) for k, v in data.items()))
         return cls(items)
 
@@ -126,21 +127,21 @@ class MLPSpec:
         _check_name(self.name)
         _check_text(self.title, "title")
         if not isinstance(self.sizes, tuple) or len(self.sizes) < 2:
-            raise SpecError("sizes", "needs at least an input and an output size, e.g. [2, 2, 2]")
+            raise SpecError("sizes", _("needs at least an input and an output size, e.g. [2, 2, 2]"))
         for i, size in enumerate(self.sizes):
             _check_int(size, f"sizes[{i}]", 1, limits.MAX_SIZE)
         if len(self.activations) != len(self.sizes) - 1:
             raise SpecError(
                 "activations",
-                f"needs one activation per layer after the input ({len(self.sizes) - 1}), "
-                f"got {len(self.activations)}",
+                _("needs one activation per layer after the input ({n}), got {got}").format(
+                    n=len(self.sizes) - 1, got=len(self.activations)),
             )
         for i, act in enumerate(self.activations):
             _check_choice(act, f"activations[{i}]", ACTIVATIONS)
         _check_choice(self.loss, "loss", LOSSES)
         _check_choice(self.naming, "naming", NAMINGS)
         if self.naming == "neuron" and sum(self.sizes) > 64:
-            raise SpecError("naming", "neuron naming is for small networks (at most 64 neurons)")
+            raise SpecError("naming", _("neuron naming is for small networks (at most 64 neurons)"))
 
     @property
     def steps(self) -> int:
@@ -200,16 +201,16 @@ class RNNSpec:
         _check_int(self.layers, "layers", 1, limits.MAX_LAYERS)
         _check_int(self.steps, "steps", 1, limits.MAX_STEPS)
         if self.cell != "rnn" and self.activation != "tanh":
-            raise SpecError("activation", f"the {self.cell} cell fixes its activations; leave it as tanh")
+            raise SpecError("activation", _("the {cell} cell fixes its activations; leave it as tanh").format(cell=self.cell))
         if not self.output_layer and self.output_size != self.hidden_size:
-            raise SpecError("output_size", "without an output layer it must equal hidden_size")
+            raise SpecError("output_size", _("without an output layer it must equal hidden_size"))
         if self.style == "scalar" and max(self.input_size, self.hidden_size, self.output_size) != 1:
-            raise SpecError("style", "scalar style needs input, hidden and output sizes of 1")
+            raise SpecError("style", _("scalar style needs input, hidden and output sizes of 1"))
         if self.style == "scalar" and self.notation != "column":
-            raise SpecError("style", "scalar style uses column notation")
+            raise SpecError("style", _("scalar style uses column notation"))
         least = loss_kind(self.loss).min_outputs
         if self.output_size < least:
-            raise SpecError("loss", f"{loss_kind(self.loss).words} needs output_size >= {least}")
+            raise SpecError("loss", _("{loss} needs output_size >= {least}").format(loss=_(loss_kind(self.loss).words), least=least))
 
     @property
     def recurrent(self) -> bool:
@@ -230,22 +231,22 @@ def spec_from_mapping(data: Mapping[str, Any], source: str | None = None) -> Spe
     """Build a spec from a parsed TOML table, naming any unknown or bad field."""
     try:
         if not isinstance(data, Mapping):
-            raise SpecError("(top)", "a spec is a TOML table")
+            raise SpecError("(top)", _("a spec is a TOML table"))
         kind = data.get("network")
         if kind is None:
-            raise SpecError("network", f"missing; choose one of {', '.join(_KINDS)}")
+            raise SpecError("network", _("missing; choose one of {choices}").format(choices=", ".join(_KINDS)))
         cls = _KINDS.get(kind) if isinstance(kind, str) else None
         if cls is None:
-            raise SpecError("network", f"unknown value {kind!r}; choose one of {', '.join(_KINDS)}")
+            raise SpecError("network", _("unknown value {value}; choose one of {choices}").format(value=repr(kind), choices=", ".join(_KINDS)))
         allowed = {f.name for f in fields(cls) if f.init}
         unknown = sorted(set(data) - allowed - {"network"})
         if unknown:
-            raise SpecError(unknown[0], f"unknown field for a {kind} spec; known fields: {', '.join(sorted(allowed))}")
+            raise SpecError(unknown[0], _("unknown field for a {kind} spec; known fields: {fields}").format(kind=kind, fields=", ".join(sorted(allowed))))
         kwargs = {k: v for k, v in data.items() if k != "network"}
         for key in ("sizes", "activations"):
             if key in kwargs:
                 if not isinstance(kwargs[key], list):
-                    raise SpecError(key, "must be a list")
+                    raise SpecError(key, _("must be a list"))
                 kwargs[key] = tuple(kwargs[key])
         if "example" in kwargs:
             kwargs["example"] = WorkedExample.from_mapping(kwargs["example"])
@@ -255,7 +256,7 @@ def spec_from_mapping(data: Mapping[str, Any], source: str | None = None) -> Spe
             if f.init and f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs
         ]
         if missing:
-            raise SpecError(missing[0], "missing")
+            raise SpecError(missing[0], _("missing"))
         return cls(**kwargs)
     except SpecError as err:
         if source and not err.source:
@@ -266,17 +267,17 @@ def spec_from_mapping(data: Mapping[str, Any], source: str | None = None) -> Spe
 def load_spec_text(text: str, source: str = "<text>") -> Spec:
     """Parse TOML text into a spec."""
     if len(text) > 1_000_000:
-        raise SpecError("(toml)", "spec text is larger than 1 MB", source)
+        raise SpecError("(toml)", _("spec text is larger than 1 MB"), source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise SpecError("(toml)", f"not valid TOML: {err}", source) from None
+        raise SpecError("(toml)", _("not valid TOML: {error}").format(error=err), source) from None
     except RecursionError:
-        raise SpecError("(toml)", "nested too deeply", source) from None
+        raise SpecError("(toml)", _("nested too deeply"), source) from None
     try:
         return spec_from_mapping(data, source)
     except RecursionError:
-        raise SpecError("example", "nested too deeply", source) from None
+        raise SpecError("example", _("nested too deeply"), source) from None
 
 
 MAX_SPEC_BYTES = 1_000_000
@@ -291,17 +292,17 @@ def load_spec_file(path: str | Path) -> Spec:
     path = Path(path)
     try:
         if not path.is_file():
-            raise SpecError("(file)", f"{path} is not a regular file", str(path))
+            raise SpecError("(file)", _("{path} is not a regular file").format(path=path), str(path))
         with path.open("rb") as handle:
             raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as err:
-        raise SpecError("(file)", f"cannot read {path}: {err.strerror}", str(path)) from None
+        raise SpecError("(file)", _("cannot read {path}: {error}").format(path=path, error=err.strerror), str(path)) from None
     if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError("(file)", "spec file is larger than 1 MB", str(path))
+        raise SpecError("(file)", _("spec file is larger than 1 MB"), str(path))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise SpecError("(file)", "spec file is not UTF-8 text", str(path)) from None
+        raise SpecError("(file)", _("spec file is not UTF-8 text"), str(path)) from None
     return load_spec_text(text, str(path))
 
 
@@ -311,6 +312,6 @@ def with_steps(spec: Spec, steps: int | None) -> Spec:
         return spec
     if not spec.recurrent:
         if steps != 1:
-            raise SpecError("steps", f"an MLP has no time axis; omit --steps (got {steps})")
+            raise SpecError("steps", _("an MLP has no time axis; omit --steps (got {steps})").format(steps=steps))
         return spec
     return replace(spec, steps=steps)

@@ -22,8 +22,6 @@ import os
 from functools import cache
 from pathlib import Path
 
-from ..core.errors import SymrnnError
-
 LANGUAGES: dict[str, str] = {"en": "English", "es": "español"}
 DEFAULT = "en"
 ENVIRONMENT = "SYMRNN_LANG"
@@ -33,8 +31,11 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("symrnn_language", default=DEFAULT)
 
 
-class UnknownLanguage(SymrnnError):
-    """A ``--lang`` (or ``$SYMRNN_LANG``) symrnn has no catalogue for."""
+class UnknownLanguage(ValueError):
+    """A ``--lang`` (or ``$SYMRNN_LANG``) symrnn has no catalogue for.
+
+    A ``ValueError``, not a ``SymrnnError``: this module is a leaf that every layer (the core's
+    error messages too) imports, so it imports nothing of symrnn; the CLI prints it on one line."""
 
 
 def language_from(requested: str | None) -> str:
