@@ -7,39 +7,50 @@ import sympy
 from ..printing.texescape import TeX
 from .document import Run, Section, Table, code, para
 from .equations import Builder, section
+from .say import say
 from .trust import equation_status
+
+
+def _point(b: Builder):
+    """Where the proof evaluated: this network's sizes (and unroll) as maths."""
+    spec = b.spec
+    if not spec.recurrent:
+        return say("the network with layer sizes ${sizes}$", sizes=TeX(r" \to ".join(str(s) for s in spec.sizes)))
+    return say("the network with $d = {d}$, $h = {h}$, $q = {q}$ unrolled over $T = {steps}$ steps",
+               d=spec.input_size, h=spec.hidden_size, q=spec.output_size, steps=b.d.steps)
 
 
 def _proof_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.proof is None:
-        return para(f"Proof: {trust.proof_note}. Run ", code(f"symrnn prove {d.spec.name}"), " to prove every equation at element level.")
+        return para(*say("Proof: {note}.", note=trust.proof_note), " ", *say("Run "), code(f"symrnn prove {d.spec.name}"),
+                    *say(" to prove every equation at element level."))
     p = trust.proof
     how = "exactly, in rational arithmetic" if p.exact else "to 50 significant digits"
-    verdict = "All of them passed." if not p.failed else f"FAILED: {', '.join(p.failed)}."
-    return para(
-        f"Proof. Every adjoint, gradient and closed form was evaluated at a random exact point for {p.sizes} and "
-        f"compared {how} with element-level sympy.diff oracles: the chain rule (a reverse sweep built only from the "
-        f"derivative of each scalar node's own expression) and, where tractable, the expanded loss (the derivative of "
-        f"the fully inlined scalar loss by each parameter entry), {p.count} comparisons. {verdict} The generic equations hold for every T; they "
-        "were instantiated at every step of this unroll.",
-    )
+    verdict = say("All of them passed.") if not p.failed else say("FAILED: {labels}.", labels=", ".join(p.failed))
+    return para(*say("Proof. Every adjoint, gradient and closed form was evaluated at a random exact point of {point} and "
+                     "compared {how} with element-level sympy.diff oracles: the chain rule (a reverse sweep built only from "
+                     "the derivative of each scalar node's own expression) and, where tractable, the expanded loss (the "
+                     "derivative of the fully inlined scalar loss by each parameter entry), {count} comparisons.",
+                     point=_point(b), how=how, count=p.count), " ", *verdict, " ",
+                *say("The generic equations hold for every $T$; they were instantiated at every step of this unroll."))
 
 
 def _tests_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.tests is None:
-        return para(f"Tests: {trust.tests_note}. Run ", code(f"symrnn verify {d.spec.name}"), " to compare the generated code with autograd, torch.nn and finite differences.")
+        return para(*say("Tests: {note}.", note=trust.tests_note), " ", *say("Run "), code(f"symrnn verify {d.spec.name}"),
+                    *say(" to compare the generated code with autograd, torch.nn and finite differences."))
     t = trust.tests
-    worst = "0" if t.max_error == 0 else f"below 1e{int(sympy.floor(sympy.log(t.max_error, 10))) + 1}"
-    seeds = ", ".join(str(s) for s in t.seeds)
-    notes = " ".join(f"Not compared with {o}: {n}." for o, n in sorted(t.notes.items()))
-    verdict = "all within tolerance" if t.passed else "NOT all within tolerance"
-    return para(
-        "Tests. The generated NumPy module ", code(trust.module), f" was run on {len(t.seeds)} drawn case(s) "
-        f"(random seeds {seeds}; T = {t.steps}, batch {t.batch}, float64) and its gradients compared with "
-        f"{', '.join(t.oracles)}: {verdict}, largest relative error {worst}. {notes}",
-    )
+    worst = "0" if t.max_error == 0 else f"10^{{{int(sympy.floor(sympy.log(t.max_error, 10))) + 1}}}"
+    sentence = ("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
+                "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: "
+                + ("all within tolerance" if t.passed else "NOT all within tolerance")
+                + (", the largest relative error $0$." if t.max_error == 0 else ", the largest relative error below ${worst}$."))
+    runs = say(sentence, module=code(trust.module), cases=len(t.seeds), seeds=", ".join(str(s) for s in t.seeds),
+               steps=t.steps, batch=t.batch, oracles=", ".join(t.oracles), worst=TeX(worst))
+    notes = [run for o, n in sorted(t.notes.items()) for run in (" ", *say("Not compared with {o}: {n}.", o=o, n=n))]
+    return para(*runs, *notes)
 
 
 def _code_table(b: Builder) -> Table:

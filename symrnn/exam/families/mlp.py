@@ -111,8 +111,8 @@ def _solution(steps, givens: dict, eta: float, g1: float) -> tuple:
     return rich(
         "Forward pass (each line: the equation, the numbers, the rounded value):",
         display(*(s.line() for s in steps if s.label.kind is Kind.FORWARD and s.label.quantity not in LOSS_TERMS)),
-        "Backward pass: the chain rule through each node, from the loss back "
-        "($\\partial L/\\partial out_{h1}$ collects the paths through $out_{o1}$ and $out_{o2}$):",
+        f"Backward pass: the chain rule through each node, from the loss back "
+        f"($\\partial L/\\partial {_sym('out_h1')}$ collects the paths through ${_sym('out_o1')}$ and ${_sym('out_o2')}$):",
         display(*(by_label[label].line() for label in SHOWN_ADJOINTS), by_label[Label.gradient("w5")].line(),
                 by_label[Label.gradient("w1")].line()),
         "One gradient step:",
