@@ -169,3 +169,10 @@ def test_control_characters_in_an_answer_are_not_echoed_raw(tmp_path):
     assert "\x1b" not in proc.stdout and "\x1b" not in proc.stderr and "\x07" not in proc.stdout
     proc = _cli("check", "rnn-linear", "--grad", "W_hh", "--answer", "W_hh\x1b[2J\x9b")
     assert "\x1b" not in proc.stdout and "\x9b" not in proc.stdout and "\x1b" not in proc.stderr
+
+
+def test_bytes_that_are_not_utf8_are_not_echoed_raw():
+    proc = subprocess.run([sys.executable, "-m", "symrnn.cli", "check", "rnn-linear", "--grad", "W_hh", "--answer",
+                           b"W_hh\x9b2J\xe2\x80\xae"], capture_output=True, timeout=120, check=False)
+    assert b"\x9b" not in proc.stdout and b"\xe2\x80\xae" not in proc.stdout, proc.stdout
+    assert b"\\udc9b" in proc.stdout and proc.returncode == 1
