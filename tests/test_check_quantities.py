@@ -88,8 +88,12 @@ def test_jacobians_as_quantities_and_inside_answers():
     assert check_answer("rnn-linear", r"\frac{\partial \mathbf{h}_{t+1}}{\partial \mathbf{h}_t}", "W_hh").correct
     flipped = check_answer("rnn-linear", "dh_T/dh_t", r"(W_{hh}^\top)^{T-t}")
     assert flipped.mistakes == ["row_column_mixed"]
-    two = check_answer("rnn-linear", "h", r"\sum_{k=t}^{T} \left(\frac{\partial h_k}{\partial h_t}\right)^\top W_{qh}^\top \frac{\partial L}{\partial o_k}")
-    assert two.status == "invalid" and "two different summation indices" in two.message  # one index per Jacobian
+    jac_sum = r"\sum_{k=t}^{T} \left(\frac{\partial h_k}{\partial h_t}\right)^\top W_{qh}^\top \frac{\partial L}{\partial o_k}"
+    assert check_answer("rnn-linear", "h", jac_sum).correct  # 9.7.15 with the Jacobian named
+    assert check_answer("rnn-tanh", "h", jac_sum).correct  # and so it holds for tanh too
+    assert check_answer("rnn-tanh", "h", jac_sum.replace(r"\right)^\top", r"\right)")).status == "wrong"
+    nested = check_answer("rnn-linear", "W_hh", r"\sum_{t=1}^{T} \sum_{k=t}^{T} \left(\frac{\partial h_k}{\partial h_t}\right)^\top W_{qh}^\top \frac{\partial L}{\partial o_k} h_{t-1}^\top")
+    assert nested.status == "invalid" and "two different summation indices" in nested.message
     assert check_answer("rnn-linear", "dh_T/dh_t", r"\frac{\partial \mathbf{h}_T}{\partial \mathbf{h}_{t+1}} \mathbf{W}_{hh}").correct
     again = check_answer("rnn-linear", "dh_T/dh_t", r"\frac{\partial \mathbf{h}_T}{\partial \mathbf{h}_{t}}")
     assert again.status == "invalid" and "may not use" in again.message

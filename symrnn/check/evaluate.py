@@ -144,12 +144,13 @@ def value_of(expr: ir.Expr, setting: Setting, adjoints: dict | None = None, dead
     ``fill``: the value to take at a boundary step where ``expr`` cannot be evaluated (the
     quantity's own value there, so that step is not held against the answer).
     """
-    inst = jacobian.with_jacobians(setting.instance, expr, setting.jacobians)
     if bindings is not None or not setting.times:
+        inst = jacobian.with_jacobians(setting.instance, expr, setting.jacobians, (bindings or {}).get(ir.t_SYM))
         return numeric.evaluate(expr, inst, adjoints=adjoints, bindings=bindings, deadline=deadline)
     parts = []
     rows = setting.target.shape[0]
     for k, n in enumerate(setting.times):
+        inst = jacobian.with_jacobians(setting.instance, expr, setting.jacobians, n)
         try:
             parts.append(numeric.evaluate(expr, inst, adjoints=adjoints, bindings={ir.t_SYM: n}, deadline=deadline))
         except numeric.EvaluationError:

@@ -41,11 +41,18 @@ class JacobianRef:
     wrt: ir.Var  # the quantity it is differentiated by
     carried: bool  # the Jacobian Var's time is TAU
 
-    def times(self, tau: int | None, T: int) -> tuple[int | None, int | None]:
+    @property
+    def uses_t(self) -> bool:
+        """A side's time reads the step ``t`` an answer is checked at (``dh_k/dh_t`` in ``\\sum_k``)."""
+        return any(v.time is not None and ir.t_SYM in sympy.sympify(v.time).free_symbols for v in (self.of, self.wrt))
+
+    def times(self, tau: int | None, T: int, t: int | None = None) -> tuple[int | None, int | None]:
         def at(var):
             if var.time is None:
                 return None
             value = sympy.sympify(var.time).subs({TAU: tau if tau is not None else 0, ir.T_SYM: T})
+            if t is not None:
+                value = value.subs(ir.t_SYM, t)
             return int(value)
 
         return at(self.of), at(self.wrt)
@@ -75,17 +82,22 @@ def _bound_symbols(time) -> set:
     return {s for s in sympy.sympify(time).free_symbols if s != ir.T_SYM} if time is not None else set()
 
 
-def make(of: ir.Var, wrt: ir.Var) -> ir.Var:
-    """The ``ir.Var`` that stands for ``d(of)/d(wrt)``; :class:`ValueError` when it cannot be one."""
+def make(of: ir.Var, wrt: ir.Var, free: tuple = ()) -> ir.Var:
+    """The ``ir.Var`` that stands for ``d(of)/d(wrt)``; :class:`ValueError` when it cannot be one.
+
+    ``free``: the index an answer is checked at (``t`` of ``dL/dh_t``); a side may keep it, and
+    the Jacobian is then computed at each step the answer is evaluated at.
+    """
     shape = jacobian_shape(of.shape, wrt.shape)
     a, b = of.time, wrt.time
+    free = set(free)
     carried_time = None
-    if _bound_symbols(a):
+    if _bound_symbols(a) - free:
         carried_time, of_t = a, TAU
-        wrt_t = _relative(b, a)
-    elif _bound_symbols(b):
+        wrt_t = _relative(b, a, free)
+    elif _bound_symbols(b) - free:
         carried_time, wrt_t = b, TAU
-        of_t = _relative(a, b)
+        of_t = _relative(a, b, free)
     else:
         of_t, wrt_t = a, b
     ref = JacobianRef(of.at(of_t) if a is not None else of, wrt.at(wrt_t) if b is not None else wrt, carried_time is not None)
@@ -94,14 +106,14 @@ def make(of: ir.Var, wrt: ir.Var) -> ir.Var:
     return ir.Var(name, shape, ROLE, carried_time)
 
 
-def _relative(other, carried):
-    """``other`` in terms of TAU (= ``carried``): fixed when it has no bound index, else shifted."""
+def _relative(other, carried, free: set):
+    """``other`` in terms of TAU (= ``carried``): fixed when it has no summation index, else shifted."""
     if other is None:
         return None
-    if not _bound_symbols(other):
+    if not _bound_symbols(other) - free:
         return other
     diff = sympy.simplify(sympy.sympify(other) - sympy.sympify(carried))
-    if _bound_symbols(diff):
+    if _bound_symbols(diff) - free:
         raise ValueError("a Jacobian between two different summation indices; write it with one index")
     return TAU + diff
 
@@ -239,28 +251,32 @@ def _place(out, idx, grad, of_shape, wrt_shape) -> None:
         out[idx[0], :] = grad[:, 0]
 
 
-def with_jacobians(inst: numeric.Instance, expr: ir.Expr, cache: dict) -> numeric.Instance:
-    """``inst`` with the values of every Jacobian ``expr`` reads (at every step it can have)."""
+def with_jacobians(inst: numeric.Instance, expr: ir.Expr, cache: dict, t: int | None = None) -> numeric.Instance:
+    """``inst`` with the values of every Jacobian ``expr`` reads (at every step it can have; at
+    the step ``t`` the answer is evaluated at, for one that reads it)."""
     refs = refs_in(expr)
     if not refs:
         return inst
     extra = {}
     for var, ref in refs:
-        if var.name not in cache:
-            cache[var.name] = _values(inst, var, ref)
-        extra.update(cache[var.name])
+        key = (var.name, t if ref.uses_t else None)
+        if ref.uses_t and t is None:
+            continue  # undefined without its step: the evaluation says so
+        if key not in cache:
+            cache[key] = _values(inst, var, ref, key[1])
+        extra.update(cache[key])
     out = copy.copy(inst)
     out.values = {**inst.values, **extra}
     out.__dict__.pop("_inputs", None)
     return out
 
 
-def _values(inst, var: ir.Var, ref: JacobianRef) -> dict:
+def _values(inst, var: ir.Var, ref: JacobianRef, t: int | None) -> dict:
     steps = range(inst.T + 2) if ref.carried else (None,)
     found = {}
     with numeric.precision(inst.arithmetic):
         for tau in steps:
-            ta, tb = ref.times(tau, inst.T)
+            ta, tb = ref.times(tau, inst.T, t)
             of = numeric.key_of(ref.of, ta)
             wrt = numeric.key_of(ref.wrt, tb)
             try:

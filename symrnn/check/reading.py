@@ -28,9 +28,10 @@ class SymbolReader:
         self.table = table
         self.text = text
         self.target = target  # reading what --grad names: a bare timed name is at step t
-        self.bound: list[sympy.Symbol] = list(free)  # indices bound by enclosing sums/products
         if target:
-            self.bound.append(ir.t_SYM)
+            free = (*free, ir.t_SYM)
+        self.free = tuple(free)  # the step an answer is checked at (t of dL/dh_t), bound from outside
+        self.bound: list[sympy.Symbol] = list(free)  # indices bound by enclosing sums/products
 
     def error(self, message: str, node=None, hint: str = "") -> AnswerError:
         return AnswerError(message, self.text, column(node) if node is not None else None, hint)

@@ -123,7 +123,7 @@ class Builder(Powers):
                 raise self.error("a Jacobian needs a quantity of the network above and below", tree)
             ends.append(var)
         try:
-            return jacobian.make(*ends)
+            return jacobian.make(*ends, free=self.free)
         except ValueError as err:
             raise self.error(str(err), node) from None
 

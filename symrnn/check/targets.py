@@ -112,6 +112,7 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
                           "a Jacobian (dh_T/dh_t) or value:NAME")
     timed = var.time is not None and ir.t_SYM in sympy.sympify(var.time).free_symbols
     if var.role == jacobian.ROLE:
+        timed = timed or jacobian.REGISTRY[var.name].uses_t
         ref = jacobian.REGISTRY[var.name]
         eq = Equation(Label.closed(f"d{ref.of.name}_d{ref.wrt.name}"), var, var, "jacobian", "generic")
         return Target("jacobian", var, eq, timed, var)
