@@ -114,6 +114,8 @@ def test_the_mlp_chain_rule_forward_values_and_worked_numbers():
     wrong = check_answer("mlp-2-2-2", "w5", "0.0822")
     assert wrong.correct  # right to the 4 decimals given
     assert check_answer("mlp-2-2-2", "w5", "0.0823").status == "wrong"
+    assert check_answer("mlp-2-2-2", "w5", r"0.1 \cdot 0.1").status == "wrong"  # 0.01, not 0.082 to one decimal
+    assert check_answer("mlp-2-2-2", "w5", r"0.74136507 \cdot 0.186815602 \cdot 0.593269992").read_as == "0.08216704068302856616722288"
 
 
 def test_a_number_without_a_worked_example_is_checked_on_drawn_values():

@@ -1,9 +1,9 @@
 """Answers that are plain numbers (``0.082167041``, ``0.74136507 \\cdot 0.186815602``).
 
-A number is checked on the spec's worked example (``[example]``), to the decimals it gives: an
-answer with ``d`` decimals is right when it is within ``n * 10^-d`` of the exact value (``n``
-decimal numbers typed, so a product of rounded factors passes); whole numbers and fractions must
-be exact. It is echoed as typed (``0.082167041``, not a fraction).
+A number is checked on the spec's worked example (``[example]``), to the decimals it gives: each
+typed decimal may be off by one unit in its last place, and the answer is right when it is that
+close to the exact value, the allowance carried through the arithmetic typed (a product of
+rounded factors passes; ``0.1 \\cdot 0.1`` is not ``0.08``). Whole numbers and fractions must be exact. It is echoed as typed (``0.082167041``, not a fraction).
 """
 
 from __future__ import annotations
@@ -35,33 +35,62 @@ def _value(expr: ir.Expr):
 
 
 def echo(expr: ir.Expr, text: str, latex: bool) -> str:
-    """The number as a decimal when the answer is one number typed with decimals, else ``""``."""
+    """A number answer as the exact decimal it is (``0.082167041``; a product of typed decimals
+    in full), when it has one of at most ``MAX_ECHO_DIGITS`` digits; else ``""`` (the printers')."""
     value = _value(expr) if is_number(expr) else None
-    if value is None or not value.is_Rational or T_in(value):
+    if value is None or not value.is_Rational or T_in(value) or not _DECIMAL.search(text):
         return ""
-    decimals = [len(m.group(1)) for m in _DECIMAL.finditer(text)]
-    if not decimals:
-        return ""
-    digits = max(decimals)
     q = Fraction(int(value.p), int(value.q))
-    scaled = q * 10**digits
-    if scaled.denominator != 1:
+    den, digits = q.denominator, 0
+    while den % 10 == 0 or den % 2 == 0 or den % 5 == 0:
+        den //= 2 if den % 2 == 0 else 5
+        digits += 1
+        if digits > MAX_ECHO_DIGITS:
+            return ""
+    if den != 1:
         return ""
     sign = "-" if q < 0 else ""
-    n = abs(scaled.numerator)
-    whole, frac = divmod(n, 10**digits)
-    return f"{sign}{whole}.{frac:0{digits}d}"
+    whole, frac = divmod(abs(q.numerator) * 10**digits // q.denominator, 10**digits)
+    return f"{sign}{whole}" + (f".{frac:0{digits}d}".rstrip("0") if digits else "")
+
+
+MAX_ECHO_DIGITS = 60
 
 
 def T_in(value) -> bool:
     return ir.T_SYM in sympy.sympify(value).free_symbols
 
 
-def tolerance(text: str):
-    decimals = [len(m.group(1)) for m in _DECIMAL.finditer(text)]
-    if not decimals:
+def tolerance(text: str, table, shape) -> Fraction | None:
+    """How far from the exact value the typed numbers allow the answer to be: each decimal with
+    ``d`` decimals may be off by ``10^-d`` in its last place, carried to the result to first
+    order (each number moved by that much in turn, the changes added). None: no decimals."""
+    from .shapes import read
+
+    spans = [(m.start(), m.end(), m.group(0)) for m in _DECIMAL.finditer(text)]
+    if not spans:
         return None
-    return Fraction(len(decimals), 10 ** min(decimals))
+    base = _exact(read(text, table, shape))
+    total = Fraction(0)
+    for start, end, literal in spans[:MAX_LITERALS]:
+        step = Fraction(1, 10 ** len(literal.split(".")[1]))
+        moved = _decimal(Fraction(literal) + step, len(literal.split(".")[1]))
+        total += abs(_exact(read(text[:start] + moved + text[end:], table, shape)) - base)
+    return total
+
+
+MAX_LITERALS = 32
+"""Most typed decimals an answer's tolerance is carried through (one re-reading each)."""
+
+
+def _exact(expr: ir.Expr) -> Fraction:
+    value = _value(expr)
+    return Fraction(int(value.p), int(value.q))
+
+
+def _decimal(q: Fraction, digits: int) -> str:
+    whole, frac = divmod(q.numerator * 10**digits // q.denominator, 10**digits)
+    return f"{whole}.{frac:0{digits}d}"
 
 
 def judge(prob, expr: ir.Expr, text: str, verdict):
@@ -74,13 +103,13 @@ def judge(prob, expr: ir.Expr, text: str, verdict):
         verdict.status = "wrong"
         verdict.message = f"a number, but the quantity is {truth.shape[0]}x{truth.shape[1]}"
         return verdict
-    tol = tolerance(text)
+    tol = tolerance(text, setting.table, truth.shape)
     with numeric.precision(setting.instance.arithmetic):
         diff = abs(float(got[0, 0]) - float(truth[0, 0])) if tol is not None else None
         ok = diff <= float(tol) if tol is not None else bool(np.all(_equal(got, truth, setting)))
     if ok:
         verdict.status, verdict.score = "correct", 1.0
-        verdict.feedback = "Correct" + (f" to the {min(len(m.group(1)) for m in _DECIMAL.finditer(text))} decimals given." if tol is not None else ".")
+        verdict.feedback = "Correct to the precision of the numbers typed." if tol is not None else "Correct."
         return verdict
     verdict.status = "wrong"
     verdict.message = "the number differs from the worked example's value" + (f" by more than {float(tol):g}" if tol is not None else "")
