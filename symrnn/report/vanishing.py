@@ -51,8 +51,13 @@ def _cell_runs(b: Builder) -> list:
         if jac is not None:
             return list(say("Each factor ${jac}$ is the transposed recurrent weight times the derivative of {act}, " + bound,
                             jac=TeX(latex(jac)), act=act.words, bound=f"{act.derivative_bound:g}"))
-        return list(say("Each factor is a transposed recurrent weight times the derivative of {act}, " + bound,
+        runs = list(say("Each factor is a transposed recurrent weight times the derivative of {act}, " + bound,
                         act=act.words, bound=f"{act.derivative_bound:g}"))
+        if f.layers > 1:
+            runs += [" ", *say("In the stacked network a lower layer's adjoint also comes down from the layers above at "
+                               "each step, through their input weights and derivatives: a product over layers as well "
+                               "as over time.")]
+        return runs
     if spec.cell == "lstm":
         return list(say("The LSTM adds a path through the memory cell whose factor is the forget gate, elementwise: with "
                         "forget gates near one the cell carries the gradient over many steps, which is why the lecture calls "
