@@ -32,6 +32,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="submissions a minute per client address (default 30; previews: 8 times as many)")
     parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
                         help="seconds per answer (default 5)")
+    parser.add_argument("--read-timeout", type=seconds("--read-timeout", 0, 600), default=10.0,
+                        help="seconds a client may pause while sending a request body (default 10)")
     parser.add_argument("--title", default=None, help="the page's heading (default: 'symrnn: check your derivation')")
 
 
@@ -56,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
     questions = questions_of(args)
     options = Options(host=args.host, port=args.port, db=args.db, workers=args.workers or 0, rate=args.rate_limit,
                       time_limit=args.time_limit or limits.TIME_LIMIT,
-                      course=args.title or Options.course)
+                      read_timeout=args.read_timeout, course=args.title or Options.course)
     serve(questions, options)
     return 0

@@ -107,7 +107,7 @@ class Server:
         self.waiters.setdefault(sub_id, []).append(fut)
         try:
             await asyncio.wait_for(fut, seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         finally:
             futs = self.waiters.get(sub_id, [])

@@ -8,6 +8,7 @@ Before a request reaches the application:
 * its body is read here, whole, at most ``max_body`` bytes (413 past it, from the declared
   ``Content-Length`` or while reading) and with at most ``read_timeout`` seconds between chunks
   (408 for a client that stalls), then handed on;
+* a request whose head is larger than ``MAX_HEADERS`` gets 431;
 * every response gets a strict Content-Security-Policy (scripts and styles from this server
   only, no frames, forms posting only here), ``nosniff`` and ``no-referrer``.
 """
@@ -20,6 +21,10 @@ import time
 MAX_BODY = 64 * 1024
 """Largest request body, in bytes (an answer is at most 2,000 characters)."""
 
+MAX_HEADERS = 16 * 1024
+"""Largest request head (path, query and headers), in bytes; h11's own limit applies only to a
+head that arrives in pieces."""
+
 READ_TIMEOUT = 10.0
 """Seconds a client may pause while sending a body."""
 
@@ -29,9 +34,11 @@ PREVIEW_FACTOR = 8
 MAX_CLIENTS = 100_000
 """Clients the limiter remembers; past it, the ones with full buckets are forgotten."""
 
+CSP = (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
 HEADERS = (
-    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                                 b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"content-security-policy", CSP),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -80,7 +87,7 @@ async def read_body(receive, max_body: int, timeout: float) -> bytes:
     while True:
         try:
             message = await asyncio.wait_for(receive(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TooSlow from None
         if message["type"] == "http.disconnect":
             raise TooSlow
@@ -111,6 +118,11 @@ def _declared(scope) -> int | None:
     return None
 
 
+def _head_size(scope) -> int:
+    return (len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            + sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ())))
+
+
 class Guard:
     """Wraps the application: see the module's docstring."""
 
@@ -123,6 +135,8 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if _head_size(scope) > MAX_HEADERS:
+            return await _plain(send, 431, f"the request's headers are larger than {MAX_HEADERS} bytes\n")
         if scope["method"] == "POST":
             replay = await self._admit(scope, receive, send)
             if replay is None:

@@ -19,13 +19,10 @@ MAX_LATEX = 20_000
 """Longest LaTeX converted (longer text is shown as source)."""
 
 ELEMENTS = frozenset(
-    "math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot mover munder munderover "
-    "mtable mtr mtd mstyle mpadded mphantom menclose merror semantics annotation mmultiscripts mprescripts none".split()
+    ["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror", "semantics", "annotation", "mmultiscripts", "mprescripts", "none"]
 )
 ATTRIBUTES = frozenset(
-    "display mathvariant stretchy fence separator lspace rspace columnalign rowalign columnspacing rowspacing "
-    "displaystyle scriptlevel accent accentunder form largeop movablelimits symmetric minsize maxsize width "
-    "height depth linebreak linethickness notation open close separators columnlines rowlines frame encoding".split()
+    ["display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "columnalign", "rowalign", "columnspacing", "rowspacing", "displaystyle", "scriptlevel", "accent", "accentunder", "form", "largeop", "movablelimits", "symmetric", "minsize", "maxsize", "width", "height", "depth", "linebreak", "linethickness", "notation", "open", "close", "separators", "columnlines", "rowlines", "frame", "encoding"]
 )
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 
@@ -35,7 +32,7 @@ class Unsafe(ValueError):
 
 
 def _local(name: str) -> str:
-    return name[len(_NS):] if name.startswith(_NS) else name
+    return name.removeprefix(_NS)
 
 
 def _rebuild(node: ET.Element) -> str:

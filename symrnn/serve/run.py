@@ -29,6 +29,7 @@ class Options:
     workers: int = 0  # 0: every core
     rate: float = 30.0  # submissions a minute per client address
     time_limit: float = limits.TIME_LIMIT
+    read_timeout: float = 10.0  # seconds a client may pause while sending a body
     course: str = "symrnn: check your derivation"
 
 
@@ -80,9 +81,9 @@ def serve(questions: tuple[Question, ...], options: Options, out=sys.stdout) -> 
     print(f"symrnn serve: (also summary.md, summary.csv, chart.png); submissions in {options.db}"
           + (f"; {pending} left pending by an earlier run are graded first" if pending else ""), file=out, flush=True)
     server.grader.start()
-    config = uvicorn.Config(Guard(build(server), options.rate), log_level="warning", timeout_keep_alive=5,
-                            limit_concurrency=2000, h11_max_incomplete_event_size=16 * 1024, lifespan="on",
-                            access_log=False)
+    app = Guard(build(server), options.rate, read_timeout=options.read_timeout)
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=5, limit_concurrency=2000,
+                            http="h11", h11_max_incomplete_event_size=16 * 1024, lifespan="on", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
