@@ -215,6 +215,7 @@ def build(server: Server) -> Starlette:
         Route("/preview", server.preview, methods=["POST"]),
         Route("/r/{token}", server.result),
         Route("/export/{name}", server.export),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=str(render.STATIC)), name="static"),
     ]
 

@@ -82,11 +82,12 @@ def to_mathml(tex: str, display: bool = False) -> Markup:
 
 
 def aligned(lines: list[str] | tuple[str, ...]) -> Markup:
-    """Display lines aligned at ``&`` (an exam's ``display`` block), one block of MathML."""
-    body = r" \\ ".join(lines)
-    if any("&" in line for line in lines):
-        return to_mathml(r"\begin{array}{rl}" + body + r"\end{array}", display=True)
-    return to_mathml(body, display=True)
+    """Display lines aligned at ``&`` (an exam's ``display`` block), one block of MathML; each cell
+    in display style (sums with their limits above and below, as in the printed sheet)."""
+    if not any("&" in line for line in lines):
+        return to_mathml(r" \\ ".join(lines), display=True)
+    cells = [" & ".join(r"\displaystyle " + cell for cell in line.split("&", 1)) for line in lines]
+    return to_mathml(r"\begin{array}{rl}" + r" \\ ".join(cells) + r"\end{array}", display=True)
 
 
 __all__ = ["aligned", "sanitize", "source", "to_mathml"]
