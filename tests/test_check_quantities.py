@@ -66,6 +66,8 @@ def test_the_recurrence_is_not_held_against_the_boundary_it_does_not_cover():
     """dL/dC_t of the LSTM written as its recurrence reads F_{t+1}, undefined at t = T."""
     v = check_answer("lstm", "C", "dL_dC[t+1] * F[t+1] + dL_dH[t] * O[t] * (1 - tanh(C[t]) * tanh(C[t]))")
     assert v.correct, v.to_text()
+    squared = r"\frac{\partial L}{\partial \mathbf{C}_{t+1}} \odot \mathbf{F}_{t+1} + \frac{\partial L}{\partial \mathbf{H}_t} \odot \mathbf{O}_t \odot (1 - \tanh^2(\mathbf{C}_t))"
+    assert check_answer("lstm", "C", squared).correct  # a function's power, tanh^2(x)
     v = check_answer("lstm", "C", "dL_dH[t] * O[t] * (1 - tanh(C[t]) * tanh(C[t]))")
     assert v.mistakes == ["lstm_cell_path_dropped"], v.to_text()
 

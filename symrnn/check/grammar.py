@@ -46,6 +46,8 @@ GRAMMAR = r"""
      | NAME                      -> name
      | wrapped
      | FUNC PRIME? LPAR expr RPAR -> call
+     | FUNC "^" NUMBER LPAR expr RPAR -> call_pow
+     | FUNC "^" "{" NUMBER "}" LPAR expr RPAR -> call_pow
      | PRODFN LPAR expr "," expr RPAR -> prodfn
      | FRAC "{" expr "}" "{" expr "}" -> frac
      | PARTIAL                   -> partial

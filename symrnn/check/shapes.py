@@ -75,6 +75,12 @@ class Builder(Powers):
             return ir.Softmax(arg, axis)
         return ir.DerivApply(fn, arg) if prime else ir.Apply(fn, arg)
 
+    def r_call_pow(self, node):
+        """``\\tanh^2(C_t)``: the function's value to an elementwise power."""
+        fn_tok, power_tok, lpar, arg, rpar = node.children
+        value = self.r_call(Tree("call", [fn_tok, lpar, arg, rpar]))
+        return self.power(value, sympy.Integer(self.small_int(power_tok)), power_tok)
+
     def r_prodfn(self, node):
         """D2L's ``\\textrm{prod}(g, J)``: the product after the transposes it needs, ``J^T g``
         for an adjoint ``g`` and a Jacobian ``J`` (else the first of ``g J``, ``J g`` that fits)."""
