@@ -46,3 +46,16 @@ def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
     inst.deadline = None
     spent("evaluating the network on drawn values")
     return inst
+
+
+def instance_from(derivation, values: dict, arithmetic: str) -> numeric.Instance:
+    """An instance at given values (the worked example), evaluated within the budget."""
+    spent("reading the worked example")
+    inst = numeric.Instance(derivation, numeric.ARITHMETICS[arithmetic], -1, deadline=_DEADLINE[0])
+    inst.values.update(values)
+    with numeric.precision(inst.arithmetic):
+        numeric.forward(inst)
+        numeric.backward(inst)
+    inst.deadline = None
+    spent("evaluating the worked example")
+    return inst

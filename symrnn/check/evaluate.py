@@ -255,6 +255,7 @@ def worked_setting(spec: Spec, grad: str) -> Setting | None:
     if not spec.example:
         return None
     derivation = derive(spec)
+    budget.spent("deriving the worked example")
     point = example_point(derivation)
     values = {}
     for var, matrix in point.items():
@@ -266,7 +267,7 @@ def worked_setting(spec: Spec, grad: str) -> Setting | None:
     for key, m in values.items():
         entries = [Fraction(int(v.p), int(v.q)) for v in m]
         arrays[key] = arith.array(m.rows, m.cols, entries)
-    inst = numeric.instance_from_values(derivation, arrays, arithmetic=kind)
+    inst = budget.instance_from(derivation, arrays, kind)
     return make_setting("worked", inst, SymbolTable(derivation), grad, "the worked example: " + _sizes_text(spec, derivation.steps))
 
 

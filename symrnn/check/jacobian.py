@@ -220,6 +220,8 @@ def value(inst: numeric.Instance, of: tuple, wrt: tuple, of_shape, wrt_shape) ->
 
 def _sweep(inst, contrib, pos, top, of, seed, wrt):
     arith = inst.arithmetic
+    if wrt in pos and pos[wrt] > top:  # a later quantity: no path back to it
+        return arith.full(inst.values[wrt].shape, 0)
     cot = {of: seed}
     nodes = inst.derivation.graph.nodes
     for k in range(top - 1, -1, -1):
@@ -229,8 +231,6 @@ def _sweep(inst, contrib, pos, top, of, seed, wrt):
             return cot[key]
     if wrt == of:
         return seed
-    if wrt in pos and pos[wrt] > top:
-        return arith.full(inst.values[wrt].shape, 0)
     return _gather(inst, contrib.get(wrt, ()), top, cot, inst.values[wrt].shape)
 
 
