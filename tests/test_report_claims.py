@@ -118,6 +118,8 @@ def _check_recurrent(spec, d, report, everything: str) -> None:
     if "at every step" in _section_text(report, "model"):
         times = {int(n.var.time) for n in d.graph.nodes if n.var.name in _outputs(d) and n.var.time is not None}
         assert times == set(range(1, d.steps + 1)), spec
+    if "product over the layers" in _section_text(report, "closed"):
+        assert any(eq.lhs.of.layer == 1 for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)), spec
     if "product over layers" in _section_text(report, "vanishing"):
         assert any(p.layer == 2 for p in d.graph.params), spec
     if "forget gate" in _section_text(report, "vanishing"):

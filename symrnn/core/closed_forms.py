@@ -139,7 +139,6 @@ def _applies(derivation) -> bool:
     return (
         spec.recurrent
         and spec.cell == "rnn"
-        and spec.layers == 1
         and spec.notation == "column"
         and spec.shape != "encoder-decoder"
     )
@@ -150,16 +149,24 @@ def _output_name(derivation) -> str | None:
     return "o" if derivation.spec.output_layer else None
 
 
-def unroll_recurrence(derivation, t: int) -> ir.Expr:
-    """The concrete ``dL/dh_t`` with every later hidden adjoint substituted: only output adjoints remain."""
+def unroll_recurrence(derivation, t: int, layer: int | None = None) -> ir.Expr:
+    """The concrete ``dL/dh_t`` (of ``layer``) with every later adjoint of that layer substituted: only
+    the output adjoints (or, below the top of a stack, the layer above's) remain."""
     eqs = {eq.lhs: hadamard_to_diag(eq.rhs) for eq in derivation.adjoints}
     stop = _output_name(derivation)
+    above = None if layer is None else layer + 1
+
+    def own(adj: ir.Adjoint) -> bool:
+        """This layer's adjoints, and the pre-activation of the layer above (its derivative factor)."""
+        if adj.of.name == stop or adj not in eqs:
+            return False
+        return adj.of.layer == layer or (adj.of.name == "a" and adj.of.layer == above)
 
     def resolve(expr: ir.Expr) -> ir.Expr:
-        mapping = {adj: resolve(eqs[adj]) for adj in ir.adjoints(expr) if adj.of.name != stop and adj in eqs}
+        mapping = {adj: resolve(eqs[adj]) for adj in ir.adjoints(expr) if own(adj)}
         return ir.substitute(expr, mapping) if mapping else expr
 
-    start = ir.Adjoint(ir.Var("h", (derivation.spec.hidden_size, 1), time=sympy.Integer(t)))
+    start = ir.Adjoint(ir.Var("h", (derivation.spec.hidden_size, 1), time=sympy.Integer(t), layer=layer))
     return resolve(eqs[start])
 
 
@@ -176,26 +183,47 @@ def _split_recurrence(rhs: ir.Expr, next_adjoint: ir.Adjoint, shape) -> tuple[ir
     return rebuild(jac, (shape[0], shape[0])), rebuild(rest, shape)
 
 
-def recurrence_closed_forms(derivation) -> list:
-    if not _applies(derivation):
-        return []
-    H = derivation.spec.hidden_size
-    shape = (H, 1)
-    t, T = ir.t_SYM, ir.T_SYM
+def closed_label(layer: int | None, variant: str | None = None) -> Label:
+    """The label of the closed form of ``dL/dh_t`` of ``layer`` (``closed:h:t``, ``closed:h_l1:t``)."""
+    return Label.closed("h", case="t", layer=layer, variant=variant)
+
+
+def layer_recurrence(derivation, layer: int | None) -> tuple[ir.Expr, ir.Expr, ir.Adjoint] | None:
+    """The generic recurrence of ``dL/dh_t`` of ``layer`` read for unrolling: ``(rhs, boundary, next)``.
+
+    The adjoint of the pre-activation at ``t+1`` is replaced by its own generic equation (so the
+    Jacobian ``J_{t+1}`` is explicit), and so is the layer above's at ``t`` (its derivative factor
+    then shows in the remainder: the product over layers); ``g ⊙ v`` becomes ``diag(v) g``.
+    """
+    t = ir.t_SYM
     generic = {eq.label: eq for eq in derivation.generic_adjoints}
-    interior, boundary = generic.get(Label.adjoint("h", case="t")), generic.get(Label.adjoint("h", case="T"))
+    interior = generic.get(Label.adjoint("h", case="t", layer=layer))
+    boundary = generic.get(Label.adjoint("h", case="T", layer=layer))
     if interior is None or boundary is None:
+        return None
+    shape = interior.lhs.shape
+
+    def explicit(rhs: ir.Expr, at, layers) -> ir.Expr:
+        for lay in layers:
+            rule = generic.get(Label.adjoint("a", case="t", layer=lay))
+            if rule is not None:
+                rhs = ir.substitute(rhs, {ir.Adjoint(ir.Var("a", shape, time=ir.as_sym(at), layer=lay)): ir.retime(rule.rhs, {t: at})})
+        return rhs
+
+    above = [layer + 1] if layer is not None and layer < derivation.spec.layers else []
+    rhs = explicit(explicit(interior.rhs, t + 1, [layer]), t, above)
+    tail = explicit(boundary.rhs, ir.T_SYM, above)
+    return hadamard_to_diag(rhs), hadamard_to_diag(tail), ir.Adjoint(ir.Var("h", shape, time=t + 1, layer=layer))
+
+
+def _layer_closed_forms(derivation, layer: int | None) -> list:
+    t, T = ir.t_SYM, ir.T_SYM
+    read = layer_recurrence(derivation, layer)
+    if read is None:
         return []
-    h_next = ir.Adjoint(ir.Var("h", shape, time=t + 1))
-    rhs = interior.rhs
-    act = derivation.spec.activation
-    if act != "identity":
-        a_next = ir.Adjoint(ir.Var("a", shape, time=t + 1))
-        a_rule = generic[Label.adjoint("a", case="t")].rhs
-        rhs = ir.substitute(rhs, {a_next: ir.retime(a_rule, {t: t + 1})})
-    rhs = hadamard_to_diag(rhs)
+    rhs, tail_T, h_next = read
+    shape = h_next.shape
     jac, rest = _split_recurrence(rhs, h_next, shape)
-    tail_T = hadamard_to_diag(boundary.rhs)
     jac_j = ir.retime(jac, {t: J_INDEX - 1})
     time_free = all(v.time is None for v in ir.variables(jac))
 
@@ -211,14 +239,27 @@ def recurrence_closed_forms(derivation) -> list:
         closed = ir.TimeSum(K, t, T, ir.matmul(propagator(K), rest_k))
     else:
         closed = ir.add(ir.TimeSum(K, t, T - 1, ir.matmul(propagator(K), rest_k)), ir.matmul(propagator(T), tail_T))
-    lhs = ir.Adjoint(ir.Var("h", shape, time=t))
+    lhs = ir.Adjoint(ir.Var("h", shape, time=t, layer=layer))
     name = "power sum" if time_free else "product of Jacobians"
-    eqs = [Equation(CLOSED_STATE, lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
-    if time_free and isinstance(closed, ir.TimeSum):
+    eqs = [Equation(closed_label(layer), lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
+    if time_free and isinstance(closed, ir.TimeSum) and layer is None:
         body = ir.matmul(ir.matpow(jac, T - I_INDEX), ir.retime(rest, {t: T + t - I_INDEX}))
         d2l = ir.TimeSum(I_INDEX, t, T, body)
         eqs.append(Equation(CLOSED_STATE_D2L, lhs, d2l, "closed-form", "generic", "h", ("D2L (9.7.15)",), (sympy.Integer(1), T)))
     return eqs
+
+
+def recurrence_closed_forms(derivation) -> list:
+    """The closed form of every layer's ``dL/dh_t``: a sum over the later steps of products of Jacobians.
+
+    In a stack, a lower layer's remainder is what the layer above sends down at the same step,
+    through its input weight and its activation's derivative: the closed form is a product over
+    time within the layer, times the layer above's adjoint (a product over layers).
+    """
+    if not _applies(derivation):
+        return []
+    layers = [None] if derivation.spec.layers == 1 else list(range(derivation.spec.layers, 0, -1))
+    return [eq for layer in layers for eq in _layer_closed_forms(derivation, layer)]
 
 
 def _local_jacobian(fwd: dict, target: ir.Var, prev: ir.Var) -> ir.Expr:
@@ -254,7 +295,7 @@ def scalar_factor(derivation) -> list:
     ``f'`` is at most 1/4, which is why even ``w_hh = 2`` vanishes).
     """
     spec = derivation.spec
-    if not (_applies(derivation) and spec.style == "scalar"):
+    if not (_applies(derivation) and spec.style == "scalar" and spec.layers == 1):
         return []
     t, T = ir.t_SYM, ir.T_SYM
     fwd = {eq.lhs: eq.rhs for eq in derivation.generic_forward if isinstance(eq.lhs, ir.Var) and eq.lhs.time == t}
@@ -285,6 +326,6 @@ def check_against_recurrence(derivation, eq) -> bool:
     for t in range(1, steps + 1):
         times = {ir.T_SYM: steps, ir.t_SYM: t}
         concrete = instantiate(eq.rhs, times)
-        if canonical(concrete) != canonical(instantiate(unroll_recurrence(derivation, t), times)):
+        if canonical(concrete) != canonical(instantiate(unroll_recurrence(derivation, t, eq.lhs.of.layer), times)):
             return False
     return True

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir
-from .closed_forms import CLOSED_STATE, CLOSED_STATE_D2L, K, expand, hadamard_to_diag
-from .labels import Label
+from .closed_forms import K, expand, layer_recurrence
+from .labels import Kind
 
 Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
 
@@ -153,18 +153,15 @@ def _rebuild(terms, shape) -> ir.Expr:
 
 
 def prove_by_induction(derivation, eq) -> InductionResult | None:
-    """Prove a ``closed:h:t`` closed form for every T >= 1, or ``None`` where it does not apply."""
-    if eq.label not in (CLOSED_STATE, CLOSED_STATE_D2L) or not isinstance(eq.lhs, ir.Adjoint):
+    """Prove a closed form of ``dL/dh_t`` (any layer) for every T >= 1, or ``None`` where it does not apply."""
+    label = eq.label
+    if not (label.kind is Kind.CLOSED and label.quantity == "h" and label.case == "t") or not isinstance(eq.lhs, ir.Adjoint):
         return None
     t, T = ir.t_SYM, ir.T_SYM
-    generic = {e.label: e for e in derivation.generic_adjoints}
-    recurrence, boundary = generic[Label.adjoint("h", case="t")], generic[Label.adjoint("h", case="T")]
-    H = eq.lhs.shape
-    rhs = recurrence.rhs
-    if derivation.spec.activation != "identity":
-        a_next = ir.Adjoint(ir.Var("a", H, time=t + 1))
-        rhs = ir.substitute(rhs, {a_next: ir.retime(generic[Label.adjoint("a", case="t")].rhs, {t: t + 1})})
-    rhs = hadamard_to_diag(rhs)
+    read = layer_recurrence(derivation, label.layer)
+    if read is None:
+        return None
+    rhs, tail, h_next = read
     closed = eq.rhs
     if eq.label.variant == "d2l":
         # D2L's index i = T + t - k: the same sum read backwards; reindex to k first.
@@ -173,10 +170,9 @@ def prove_by_induction(derivation, eq) -> InductionResult | None:
     steps = []
     at_T = ir.retime(closed, {t: T})
     base_lhs = _peel(at_T)[0] if isinstance(at_T, ir.TimeSum) else at_T
-    base = _terms(base_lhs) == _terms(hadamard_to_diag(boundary.rhs))
+    base = _terms(base_lhs) == _terms(tail)
     steps.append(f"base t = T: S_T has one term, equal to dL/dh_T: {'yes' if base else 'NO'}")
     hypothesis = ir.retime(closed, {t: t + 1})
-    h_next = ir.Adjoint(ir.Var("h", H, time=t + 1))
     left = ir.substitute(rhs, {h_next: hypothesis})
     right = ir.add(*_peel(closed)) if isinstance(closed, ir.TimeSum) else closed
     step = _terms(left) == _terms(right)

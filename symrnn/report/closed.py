@@ -37,6 +37,10 @@ def _none_derived(b: Builder) -> Section:
 def _substitution(b: Builder) -> list:
     d = b.d
     recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None]
+    if not recs:  # a stack: each layer has its own recurrence
+        return list(say("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
+                        "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
+                        "one Jacobian per step in between."))
     state_rec = next((eq.label for eq in recs), None)
     state_end = next((eq.label for eq in d.generic_adjoints if is_terminal(eq) and recs and eq.lhs.of == recs[0].lhs.of.at(ir.T_SYM)), None)
     refs = {"rec": (b.ref(state_rec),) if state_rec and b.has(state_rec) else (),
@@ -70,6 +74,9 @@ def closed_form_section(b: Builder) -> Section:
         return _none_derived(b)
     blocks: list = [b.equation(eq) for eq in forms]
     intro = _substitution(b) + [" "]
+    if any(eq.lhs.of.layer is not None for eq in forms if hasattr(eq.lhs, "of")):
+        intro += [*say("In a lower layer what step $k$ sends back comes down from the layer above, through that layer's "
+                       "input weight and its activation's derivative: a product over the layers as well as over time."), " "]
     weight = recurrent_weight(d)
     if b.facts.linear:
         intro += _linear_runs(b, weight, forms)
