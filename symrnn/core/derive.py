@@ -94,8 +94,9 @@ class Derivation:
 
 
 DISPLAYS: dict[str, Callable[[Derivation], str]] = {}
-"""How a Derivation shows itself in Jupyter, by format. Filled by ``symrnn.printing.document``
-(imported by ``import symrnn``), so the core imports no printer."""
+"""How core values show themselves in Jupyter, by format: ``latex`` and ``markdown`` for a
+Derivation, ``proof:markdown`` and ``proof:html`` for a ProofReport. Filled by
+``symrnn.printing.document`` (imported by ``import symrnn`` in IPython), so the core imports no printer."""
 
 
 # --------------------------------------------------------------------------- the sweep

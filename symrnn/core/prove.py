@@ -67,6 +67,18 @@ class ProofReport:
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
 
+    def _repr_markdown_(self) -> str | None:
+        from .derive import DISPLAYS
+
+        show = DISPLAYS.get("proof:markdown")
+        return show(self) if show else None
+
+    def _repr_html_(self) -> str | None:
+        from .derive import DISPLAYS
+
+        show = DISPLAYS.get("proof:html")
+        return show(self) if show else None
+
 
 def _rational(rng: random.Random) -> sympy.Rational:
     q = rng.randint(3, 11)

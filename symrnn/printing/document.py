@@ -1,5 +1,9 @@
 """A Derivation as one block of maths, for Jupyter (``_repr_latex_``) and Markdown (``_repr_markdown_``).
 
+Also the Jupyter displays of an :class:`~symrnn.core.labels.Equation` (its maths, with its label
+and range) and of a :class:`~symrnn.core.prove.ProofReport` (a table of every proof line), filled
+into ``core.derive.DISPLAYS`` or set on the class here, so the core imports no printer.
+
 The generic equations in reading order (forward pass, adjoints with their boundary cases,
 parameter gradients, closed forms), each printed by :func:`symrnn.printing.latex.latex`. The
 full document with prose, figures and verification is :mod:`symrnn.report`.
@@ -7,7 +11,10 @@ full document with prose, figures and verification is :mod:`symrnn.report`.
 
 from __future__ import annotations
 
+import html
+
 from ..core.derive import DISPLAYS
+from ..core.labels import Equation
 from .latex import condition_latex, latex
 from .mdescape import markdown_escape
 from .texescape import escape
@@ -60,8 +67,59 @@ def derivation_markdown(derivation) -> str:
     return "\n".join(out)
 
 
-__all__ = ["derivation_latex", "derivation_markdown"]
+def _equation(eq) -> str:
+    cond = condition_latex(eq.bounds)
+    return f"{latex(eq.lhs)} = {latex(eq.rhs)}" + (rf" \qquad ({cond})" if cond else "")
+
+
+def equation_latex(eq) -> str:
+    r"""``$$ lhs = rhs \qquad (range) $$`` for one equation (its label is in the Markdown display)."""
+    return f"$$ {_equation(eq)} $$"
+
+
+def equation_markdown(eq) -> str:
+    """The equation as a ``$$`` display with its label below."""
+    return f"$$\n{_equation(eq)}\n$$\n<sub>`{eq.label}`</sub>"
+
+
+def _proof_rows(report) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for r in report.results:
+        how = "exact" if r.exact else f"{r.max_error:.1e}"
+        rows.append(("PASS" if r.passed else "FAIL", r.subject, r.oracle, str(r.entries), how))
+    return rows
+
+
+def _proof_title(report) -> str:
+    verdict = "all passed" if report.passed else f"{sum(not r.passed for r in report.results)} FAILED"
+    return (f"Proof of {report.spec_name} at T = {report.steps} ({report.sizes}): {len(report.results)} results, "
+            f"{verdict}, {report.seconds:.1f} s")
+
+
+def proof_markdown(report) -> str:
+    """A ProofReport as a Markdown table (one row per proved equation)."""
+    out = [f"**{markdown_escape(_proof_title(report))}**", "", "| | equation | oracle | entries | error |",
+           "| --- | --- | --- | ---: | --- |"]
+    out += [f"| {v} | `{s}` | {o} | {n} | {h} |" for v, s, o, n, h in _proof_rows(report)]
+    return "\n".join(out) + "\n"
+
+
+def proof_html(report) -> str:
+    """A ProofReport as an HTML table, every text escaped."""
+    head = "<tr><th></th><th>equation</th><th>oracle</th><th>entries</th><th>error</th></tr>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in _proof_rows(report))
+    return (f"<p><strong>{html.escape(_proof_title(report))}</strong></p>"
+            f"<table>{head}{body}</table>")
+
+
+__all__ = ["derivation_latex", "derivation_markdown", "equation_latex", "equation_markdown", "proof_html",
+           "proof_markdown"]
 
 
 DISPLAYS["latex"] = derivation_latex
 DISPLAYS["markdown"] = derivation_markdown
+DISPLAYS["proof:markdown"] = proof_markdown
+DISPLAYS["proof:html"] = proof_html
+Equation._repr_latex_ = equation_latex  # labels.py is core: its class is given its display here
+Equation._repr_markdown_ = equation_markdown
