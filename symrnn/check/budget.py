@@ -39,6 +39,15 @@ def spent(what: str) -> None:
         raise LimitError(f"the time limit ran out while {what}; a smaller spec (sizes, steps) checks faster")
 
 
+def afford(seconds: float, what: str) -> None:
+    """Refuse before a step that is expected to take ``seconds`` (measured on a like step) when
+    less than that is left: a derivation cannot be stopped half-way."""
+    deadline = _DEADLINE[0]
+    if deadline is not None and time.monotonic() + seconds > deadline:
+        raise LimitError(f"the time limit would run out while {what} (it takes about {seconds:.1f} s here); "
+                         "a smaller spec (sizes, steps) checks faster")
+
+
 def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
     """An instance drawn within the budget (its later evaluations are not bound by it)."""
     spent("drawing values")

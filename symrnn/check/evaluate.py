@@ -225,7 +225,9 @@ def problem(spec: Spec, grad: str) -> Problem:
     _check_sizes(spec)
     T = steps_for(spec)
     budget.spent("deriving the network")
+    started = time.monotonic()
     derivation = derive(spec, steps=T)
+    cost = time.monotonic() - started
     budget.spent("deriving the network")
     table = SymbolTable(derivation)
     main = budget.instance(derivation, 11, "float")
@@ -233,12 +235,14 @@ def problem(spec: Spec, grad: str) -> Problem:
     prob = Problem(spec, grad, derivation, table, first.target.equation, target=first.target)
     prob.settings["float"] = first
     if spec.recurrent:
+        budget.afford(cost, "deriving the network at T + 1")
         d2 = derive(spec, steps=T + 1)
         budget.spent("deriving the network at T + 1")
         inst2 = budget.instance(d2, 12, "float")
         prob.settings["float T+1"] = make_setting("float T+1", inst2, SymbolTable(d2), grad, _sizes_text(spec, T + 1))
     alt = _alt_spec(spec)
     if alt is not None:
+        budget.afford(cost, "deriving the network at non-square sizes")
         d3 = derive(alt, steps=T + 1 if spec.recurrent else None)
         budget.spent("deriving the network at non-square sizes")
         inst3 = budget.instance(d3, 13, "float")
