@@ -144,6 +144,13 @@ def test_the_mistakes_students_make_are_named(spec, grad, answer, mistake):
     assert v.feedback == MISTAKES[mistake].feedback and v.counterexample is not None
 
 
+def test_a_number_computed_with_a_known_mistake_is_named_on_the_worked_example():
+    # sigma(1 + sigma) in the lecture's dL/dw5, by hand: 0.74136507 * 0.75136507 * 1.75136507 * 0.593269992
+    v = check_answer("mlp-2-2-2", "w5", r"0.74136507 \cdot 0.75136507 \cdot 1.75136507 \cdot 0.593269992")
+    assert v.status == "wrong" and v.mistakes == ["derivative_sign_flipped"], v.to_text()
+    assert "out_o1 * (1 + out_o1)" in v.detail
+
+
 def test_a_counterexample_on_a_worked_example_uses_its_values():
     v = check_answer("mlp-2-2-2", "w1", "(out_o1 - target_o1) * out_o1 * (1 - out_o1) * w5 * out_h1 * (1 - out_h1) * i1")
     ce = v.counterexample

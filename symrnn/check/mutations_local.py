@@ -67,7 +67,8 @@ def derivative_sign_flipped(ctx: Context):
                 mapping = {ir.retime(correct, {ir.t_SYM: eq.lhs.of.time}): ir.retime(wrong, {ir.t_SYM: eq.lhs.of.time})}
             new = safe(ir.substitute, eq.rhs, mapping)
             if new is not None and new != eq.rhs:
-                yield Mutant("derivative_sign_flipped", eq.label, f"{show(correct)} written {show(wrong)}",
+                shown = show(correct)
+                yield Mutant("derivative_sign_flipped", eq.label, f"{shown} written {shown.replace('1 - ', '1 + ')}",
                              ((eq.label, new),), ctx.grad.rhs)
 
 

@@ -104,10 +104,7 @@ def judge(prob, expr: ir.Expr, text: str, verdict):
         verdict.message = f"a number, but the quantity is {truth.shape[0]}x{truth.shape[1]}"
         return verdict
     tol = tolerance(text, setting.table, truth.shape)
-    with numeric.precision(setting.instance.arithmetic):
-        diff = abs(float(got[0, 0]) - float(truth[0, 0])) if tol is not None else None
-        ok = diff <= float(tol) if tol is not None else bool(np.all(_equal(got, truth, setting)))
-    if ok:
+    if _near(got, truth, tol, setting):
         verdict.status, verdict.score = "correct", 1.0
         verdict.feedback = "Correct to the precision of the numbers typed." if tol is not None else "Correct."
         return verdict
@@ -115,8 +112,33 @@ def judge(prob, expr: ir.Expr, text: str, verdict):
     verdict.message = "the number differs from the worked example's value" + (f" by more than {float(tol):g}" if tol is not None else "")
     verdict.counterexample = build(prob, setting, expr, got, "")
     verdict.counterexample.expected = [[float(v) for v in row] for row in to_list(truth)]
-    verdict.feedback = "Not correct: compare with the worked example's values."
+    _diagnose(prob, setting, got, tol, verdict)
+    if not verdict.mistakes:
+        verdict.feedback = "Not correct: compare with the worked example's values."
     return verdict
+
+
+def _near(got, truth, tol, setting) -> bool:
+    with numeric.precision(setting.instance.arithmetic):
+        if tol is None:
+            return bool(np.all(_equal(got, truth, setting)))
+        return abs(float(got[0, 0]) - float(truth[0, 0])) <= float(tol)
+
+
+def _diagnose(prob, setting, got, tol, verdict) -> None:
+    """The known mistakes whose value on the worked example the number equals (to its precision)."""
+    from .diagnose import mutant_table, mutant_value, report_matches
+
+    labels = {eq.label: eq for eq in setting.instance.derivation.generic_adjoints}
+    matches = []
+    for mv in mutant_table(prob):
+        try:
+            value, _ = mutant_value(mv.mutant, setting, labels)
+        except (numeric.EvaluationError, ValueError, ArithmeticError, KeyError):
+            continue
+        if value.shape == got.shape and _near(got, value, tol, setting):
+            matches.append(mv)
+    report_matches(matches, verdict)
 
 
 def _equal(got, truth, setting):
