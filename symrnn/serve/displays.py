@@ -12,6 +12,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ..check.verdict import Verdict
+from ..core.mistakes import MISTAKES
 from ..exam.model import Display, Para, Problem
 from ..printing.mdescape import markdown_escape
 from .mathml import aligned, to_mathml
@@ -26,7 +27,8 @@ def verdict_html(v: Verdict) -> str:
     if v.message:
         rows.append(Markup("<pre>{}</pre>").format(v.message))
     for mid in v.mistakes:
-        rows.append(Markup("<p>mistake: <code>{}</code></p>").format(mid))
+        title = MISTAKES[mid].title if mid in MISTAKES else mid
+        rows.append(Markup("<p>mistake: <strong>{}</strong> <code>{}</code></p>").format(title, mid))
     if v.feedback:
         rows.append(Markup("<p>{}</p>").format(v.feedback))
     if v.counterexample is not None:
@@ -41,7 +43,8 @@ def verdict_markdown(v: Verdict) -> str:
     if v.message:
         lines += [markdown_escape(v.message), ""]
     if v.mistakes:
-        lines += ["mistake: " + ", ".join(f"`{m}`" for m in v.mistakes), ""]
+        titles = (MISTAKES[m].title if m in MISTAKES else m for m in v.mistakes)
+        lines += ["mistake: " + ", ".join(f"{markdown_escape(t)} (`{m}`)" for t, m in zip(titles, v.mistakes)), ""]
     if v.feedback:
         lines += [markdown_escape(v.feedback), ""]
     return "\n".join(lines)
