@@ -185,3 +185,8 @@ def test_the_guard_limits_the_rate_per_client():
     assert int(refused.headers["retry-after"]) >= 1
     assert preview.status_code == 200  # previews have their own, larger bucket
     assert "frame-ancestors 'none'" in refused.headers["content-security-policy"]
+
+
+def test_display_lines_without_alignment_are_one_block_each():
+    shown = str(mathml.aligned(["h_t = w h_{t-1}", "o_t = w h_t"]))
+    assert shown.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">') == 2

@@ -84,8 +84,8 @@ def to_mathml(tex: str, display: bool = False) -> Markup:
 def aligned(lines: list[str] | tuple[str, ...]) -> Markup:
     """Display lines aligned at ``&`` (an exam's ``display`` block), one block of MathML; each cell
     in display style (sums with their limits above and below, as in the printed sheet)."""
-    if not any("&" in line for line in lines):
-        return to_mathml(r" \\ ".join(lines), display=True)
+    if not any("&" in line for line in lines):  # MathML Core breaks no line: one block per line
+        return Markup("").join(to_mathml(line, display=True) for line in lines)
     cells = [" & ".join(r"\displaystyle " + cell for cell in line.split("&", 1)) for line in lines]
     return to_mathml(r"\begin{array}{rl}" + r" \\ ".join(cells) + r"\end{array}", display=True)
 
