@@ -85,8 +85,8 @@ def run_tasks(fn: Callable, items: Sequence, workers: int, task_timeout: float, 
               on_assign: Callable[[int, int], None] | None = None) -> list[Done]:
     """``fn(item)`` for each item, in worker processes; one ``Done`` per item, in order.
 
-    ``on_assign(index, pid)`` is called when task ``index`` is handed to worker ``pid`` (a test
-    uses it to kill that worker mid-task).
+    ``on_assign(index, pid)`` is called when task ``index`` is handed to worker ``pid``, just
+    before it is sent (a test kills that worker there: the task is then lost with it, always).
     """
     ctx = multiprocessing.get_context("fork")
     results: list[Done | None] = [None] * len(items)
@@ -129,12 +129,12 @@ def _fill(ctx, pool, queue, items, attempts, workers, fn, memory_limit, on_assig
             index = queue.popleft()
             w.task, w.started = index, time.monotonic()
             attempts[index] += 1
+            if on_assign is not None:
+                on_assign(index, w.process.pid)
             try:
                 w.conn.send((index, items[index]))
             except (OSError, ValueError):
                 pass  # the worker is already dead: _harvest sees its sentinel
-            if on_assign is not None:
-                on_assign(index, w.process.pid)
 
 
 def _harvest(pool, ready, results, attempts, queue, retries) -> None:
