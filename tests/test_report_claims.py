@@ -118,6 +118,13 @@ def _check_recurrent(spec, d, report, everything: str) -> None:
     if "at every step" in _section_text(report, "model"):
         times = {int(n.var.time) for n in d.graph.nodes if n.var.name in _outputs(d) and n.var.time is not None}
         assert times == set(range(1, d.steps + 1)), spec
+    closed_text = _section_text(report, "closed")
+    gates = {v.meaning.of for eq in d.closed_forms for n in ir.walk(eq.rhs) if isinstance(n, ir.TimeProduct)
+             for v in ir.variables(n.body) if v.meaning is not None and v.meaning.kind == "gate"}
+    assert ("gradient highway" in closed_text) == ("forget_gate" in gates), spec
+    assert ("update gate lets through" in closed_text) == ("update_gate" in gates), spec
+    if "the output of step $k$ send back" in closed_text:
+        assert all(_reads_own_output(d, eq) for eq in recs), spec
     if "product over the layers" in _section_text(report, "closed"):
         assert any(eq.lhs.of.layer == 1 for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)), spec
     if "product over layers" in _section_text(report, "vanishing"):

@@ -144,14 +144,31 @@ def _applies(derivation) -> bool:
     )
 
 
+CARRIERS = {"lstm": "memory", "gru-d2l": "state", "gru-torch": "state"}
+"""The state whose recurrence a gated cell's closed form unrolls: the LSTM's memory cell (its factor
+is the forget gate, the gradient highway), the GRU's hidden state (its factor the update gate)."""
+
+
+def _carrier(derivation) -> str | None:
+    """The name of the gated cell's carried state, found by its meaning (column notation: ``diag`` needs
+    column vectors; a row-notation batch has no closed form in the matrix language)."""
+    spec = derivation.spec
+    kind = CARRIERS.get(spec.cell) if spec.recurrent else None
+    if kind is None or spec.notation != "column" or spec.shape == "encoder-decoder":
+        return None
+    return next((n.var.name for n in derivation.graph.nodes if n.var.meaning is not None and n.var.meaning.kind == kind
+                 and not n.var.meaning.decoder), None)
+
+
 def _output_name(derivation) -> str | None:
     """The adjoints where unrolling stops: the outputs' (none without an output layer)."""
     return "o" if derivation.spec.output_layer else None
 
 
-def unroll_recurrence(derivation, t: int, layer: int | None = None) -> ir.Expr:
+def unroll_recurrence(derivation, t: int, layer: int | None = None, quantity: str = "h") -> ir.Expr:
     """The concrete ``dL/dh_t`` (of ``layer``) with every later adjoint of that layer substituted: only
-    the output adjoints (or, below the top of a stack, the layer above's) remain."""
+    the output adjoints (or, below the top of a stack, the layer above's) remain. For a gated cell's
+    carried state (``quantity``) only its own later adjoints are substituted."""
     eqs = {eq.lhs: hadamard_to_diag(eq.rhs) for eq in derivation.adjoints}
     stop = _output_name(derivation)
     above = None if layer is None else layer + 1
@@ -160,13 +177,15 @@ def unroll_recurrence(derivation, t: int, layer: int | None = None) -> ir.Expr:
         """This layer's adjoints, and the pre-activation of the layer above (its derivative factor)."""
         if adj.of.name == stop or adj not in eqs:
             return False
+        if quantity != "h" or derivation.spec.cell != "rnn":
+            return adj.of.name == quantity and adj.of.layer == layer
         return adj.of.layer == layer or (adj.of.name == "a" and adj.of.layer == above)
 
     def resolve(expr: ir.Expr) -> ir.Expr:
         mapping = {adj: resolve(eqs[adj]) for adj in ir.adjoints(expr) if own(adj)}
         return ir.substitute(expr, mapping) if mapping else expr
 
-    start = ir.Adjoint(ir.Var("h", (derivation.spec.hidden_size, 1), time=sympy.Integer(t), layer=layer))
+    start = ir.Adjoint(ir.Var(quantity, (derivation.spec.hidden_size, 1), time=sympy.Integer(t), layer=layer))
     return resolve(eqs[start])
 
 
@@ -183,12 +202,12 @@ def _split_recurrence(rhs: ir.Expr, next_adjoint: ir.Adjoint, shape) -> tuple[ir
     return rebuild(jac, (shape[0], shape[0])), rebuild(rest, shape)
 
 
-def closed_label(layer: int | None, variant: str | None = None) -> Label:
+def closed_label(layer: int | None, variant: str | None = None, quantity: str = "h") -> Label:
     """The label of the closed form of ``dL/dh_t`` of ``layer`` (``closed:h:t``, ``closed:h_l1:t``)."""
-    return Label.closed("h", case="t", layer=layer, variant=variant)
+    return Label.closed(quantity, case="t", layer=layer, variant=variant)
 
 
-def layer_recurrence(derivation, layer: int | None) -> tuple[ir.Expr, ir.Expr, ir.Adjoint] | None:
+def layer_recurrence(derivation, layer: int | None, quantity: str = "h") -> tuple[ir.Expr, ir.Expr, ir.Adjoint] | None:
     """The generic recurrence of ``dL/dh_t`` of ``layer`` read for unrolling: ``(rhs, boundary, next)``.
 
     The adjoint of the pre-activation at ``t+1`` is replaced by its own generic equation (so the
@@ -197,8 +216,8 @@ def layer_recurrence(derivation, layer: int | None) -> tuple[ir.Expr, ir.Expr, i
     """
     t = ir.t_SYM
     generic = {eq.label: eq for eq in derivation.generic_adjoints}
-    interior = generic.get(Label.adjoint("h", case="t", layer=layer))
-    boundary = generic.get(Label.adjoint("h", case="T", layer=layer))
+    interior = generic.get(Label.adjoint(quantity, case="t", layer=layer))
+    boundary = generic.get(Label.adjoint(quantity, case="T", layer=layer))
     if interior is None or boundary is None:
         return None
     shape = interior.lhs.shape
@@ -213,12 +232,12 @@ def layer_recurrence(derivation, layer: int | None) -> tuple[ir.Expr, ir.Expr, i
     above = [layer + 1] if layer is not None and layer < derivation.spec.layers else []
     rhs = explicit(explicit(interior.rhs, t + 1, [layer]), t, above)
     tail = explicit(boundary.rhs, ir.T_SYM, above)
-    return hadamard_to_diag(rhs), hadamard_to_diag(tail), ir.Adjoint(ir.Var("h", shape, time=t + 1, layer=layer))
+    return hadamard_to_diag(rhs), hadamard_to_diag(tail), ir.Adjoint(ir.Var(quantity, shape, time=t + 1, layer=layer))
 
 
-def _layer_closed_forms(derivation, layer: int | None) -> list:
+def _layer_closed_forms(derivation, layer: int | None, quantity: str = "h") -> list:
     t, T = ir.t_SYM, ir.T_SYM
-    read = layer_recurrence(derivation, layer)
+    read = layer_recurrence(derivation, layer, quantity)
     if read is None:
         return []
     rhs, tail_T, h_next = read
@@ -239,9 +258,10 @@ def _layer_closed_forms(derivation, layer: int | None) -> list:
         closed = ir.TimeSum(K, t, T, ir.matmul(propagator(K), rest_k))
     else:
         closed = ir.add(ir.TimeSum(K, t, T - 1, ir.matmul(propagator(K), rest_k)), ir.matmul(propagator(T), tail_T))
-    lhs = ir.Adjoint(ir.Var("h", shape, time=t, layer=layer))
+    lhs = ir.Adjoint(ir.Var(quantity, shape, time=t, layer=layer))
     name = "power sum" if time_free else "product of Jacobians"
-    eqs = [Equation(closed_label(layer), lhs, closed, "closed-form", "generic", "h", (name,), (sympy.Integer(1), T))]
+    eqs = [Equation(closed_label(layer, quantity=quantity), lhs, closed, "closed-form", "generic", quantity, (name,),
+                    (sympy.Integer(1), T))]
     if time_free and isinstance(closed, ir.TimeSum) and layer is None:
         body = ir.matmul(ir.matpow(jac, T - I_INDEX), ir.retime(rest, {t: T + t - I_INDEX}))
         d2l = ir.TimeSum(I_INDEX, t, T, body)
@@ -256,10 +276,14 @@ def recurrence_closed_forms(derivation) -> list:
     through its input weight and its activation's derivative: the closed form is a product over
     time within the layer, times the layer above's adjoint (a product over layers).
     """
-    if not _applies(derivation):
+    layers = [None] if derivation.spec.recurrent and derivation.spec.layers == 1 else \
+        list(range(getattr(derivation.spec, "layers", 1), 0, -1))
+    if _applies(derivation):
+        return [eq for layer in layers for eq in _layer_closed_forms(derivation, layer)]
+    carrier = _carrier(derivation)
+    if carrier is None:
         return []
-    layers = [None] if derivation.spec.layers == 1 else list(range(derivation.spec.layers, 0, -1))
-    return [eq for layer in layers for eq in _layer_closed_forms(derivation, layer)]
+    return [eq for layer in layers for eq in _layer_closed_forms(derivation, layer, carrier)]
 
 
 def _local_jacobian(fwd: dict, target: ir.Var, prev: ir.Var) -> ir.Expr:
@@ -326,6 +350,7 @@ def check_against_recurrence(derivation, eq) -> bool:
     for t in range(1, steps + 1):
         times = {ir.T_SYM: steps, ir.t_SYM: t}
         concrete = instantiate(eq.rhs, times)
-        if canonical(concrete) != canonical(instantiate(unroll_recurrence(derivation, t, eq.lhs.of.layer), times)):
+        unrolled = unroll_recurrence(derivation, t, eq.lhs.of.layer, eq.lhs.of.name)
+        if canonical(concrete) != canonical(instantiate(unrolled, times)):
             return False
     return True

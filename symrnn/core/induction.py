@@ -152,13 +152,25 @@ def _rebuild(terms, shape) -> ir.Expr:
     return ir.add(*parts)
 
 
+def _sum_and_tail(expr: ir.Expr) -> tuple[ir.TimeSum, ir.Expr] | None:
+    """``sum_{k=t}^{T-1} f(k) + g`` split into its sum and the tail ``g`` (a GRU's form: the remainder
+    of step k reads step k+1, so the last step's term stands apart), else ``None``."""
+    if not isinstance(expr, ir.Add) or len(expr.terms) != 2:
+        return None
+    sums = [x for x in expr.terms if isinstance(x, ir.TimeSum)]
+    if len(sums) != 1 or sums[0].hi != ir.T_SYM - 1:
+        return None
+    return sums[0], next(x for x in expr.terms if x is not sums[0])
+
+
 def prove_by_induction(derivation, eq) -> InductionResult | None:
-    """Prove a closed form of ``dL/dh_t`` (any layer) for every T >= 1, or ``None`` where it does not apply."""
+    """Prove a closed form of a state's adjoint (``dL/dh_t`` of any layer, an LSTM's ``dL/dc_t``, a GRU's
+    ``dL/dh_t``) for every T >= 1, or ``None`` where it does not apply."""
     label = eq.label
-    if not (label.kind is Kind.CLOSED and label.quantity == "h" and label.case == "t") or not isinstance(eq.lhs, ir.Adjoint):
+    if not (label.kind is Kind.CLOSED and label.case == "t") or not isinstance(eq.lhs, ir.Adjoint):
         return None
     t, T = ir.t_SYM, ir.T_SYM
-    read = layer_recurrence(derivation, label.layer)
+    read = layer_recurrence(derivation, label.layer, eq.lhs.of.name)
     if read is None:
         return None
     rhs, tail, h_next = read
@@ -169,12 +181,20 @@ def prove_by_induction(derivation, eq) -> InductionResult | None:
         closed = ir.TimeSum(K, t, T, ir.retime(eq.rhs.body, {i: T + t - K}))
     steps = []
     at_T = ir.retime(closed, {t: T})
-    base_lhs = _peel(at_T)[0] if isinstance(at_T, ir.TimeSum) else at_T
+    split = _sum_and_tail(at_T)
+    if split is not None:  # sum_{k=t}^{T-1} ... + P_{t,T} r_T: at t = T the sum is empty
+        base_lhs = split[1]
+    else:
+        base_lhs = _peel(at_T)[0] if isinstance(at_T, ir.TimeSum) else at_T
     base = _terms(base_lhs) == _terms(tail)
     steps.append(f"base t = T: S_T has one term, equal to dL/dh_T: {'yes' if base else 'NO'}")
     hypothesis = ir.retime(closed, {t: t + 1})
     left = ir.substitute(rhs, {h_next: hypothesis})
-    right = ir.add(*_peel(closed)) if isinstance(closed, ir.TimeSum) else closed
+    parts = _sum_and_tail(closed)
+    if parts is not None:
+        right = ir.add(*_peel(parts[0]), parts[1])
+    else:
+        right = ir.add(*_peel(closed)) if isinstance(closed, ir.TimeSum) else closed
     step = _terms(left) == _terms(right)
     steps.append(
         "step: J_{t+1} S_{t+1} + r_t = S_t after peeling the k = t term and absorbing J_{t+1}: "

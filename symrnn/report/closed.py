@@ -36,7 +36,8 @@ def _none_derived(b: Builder) -> Section:
 
 def _substitution(b: Builder) -> list:
     d = b.d
-    recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None]
+    carried = next((eq.lhs.of.name for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)), None)
+    recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None and eq.lhs.of.name == carried]
     if not recs:  # a stack: each layer has its own recurrence
         return list(say("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
                         "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
@@ -47,9 +48,9 @@ def _substitution(b: Builder) -> list:
             "end": (b.ref(state_end),) if state_end and b.has(state_end) else ()}
     if refs["rec"] and refs["end"]:
         return list(say("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
-                        "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
+                        "state's adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
                         "one Jacobian per step in between.", **refs))
-    return list(say("Substituting the recurrence into itself down to its boundary case gives the hidden-state adjoint as a "
+    return list(say("Substituting the recurrence into itself down to its boundary case gives the state's adjoint as a "
                     "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between."))
 
 
@@ -67,6 +68,50 @@ def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
     return runs + [" ", *say("This holds only for the identity activation.")]
 
 
+def gate_product(d: Derivation) -> ir.TimeProduct | None:
+    """The product over steps of a gate's ``diag`` in a closed form (a gated cell's carried state), if any."""
+    for eq in d.closed_forms:
+        for node in ir.walk(eq.rhs):
+            if isinstance(node, ir.TimeProduct) and isinstance(node.body, ir.Diag) and any(
+                    v.meaning is not None and v.meaning.kind == "gate" for v in ir.variables(node.body)):
+                return node
+    return None
+
+
+_GATED = {
+    "forget_gate": ("Along the memory cell each step back multiplies by the forget gate, elementwise: the product ${prod}$ "
+                    "is the derivative of the cell at step $k$ by the cell at step $t$ along the cell's own path, the "
+                    "gradient highway, and it stays near one where the forget gates do. What step $k$ adds is what the "
+                    "hidden state of that step sends into the cell."),
+    "update_gate": ("Along the hidden state each step back keeps the part the update gate lets through, elementwise: the "
+                    "product ${prod}$ carries the gradient unchanged where the update gates are near one."),
+}
+_GRU_ADDS = {
+    "all": "What step $k$ adds is what the gates of the next step and the output of step $k$ send back.",
+    "some": "What step $k$ adds is what the gates of the next step send back, and the output of step $k$ where it has one.",
+    "none": "What step $k$ adds is what the gates of the next step send back.",
+}
+
+
+def _jacobian_runs(b: Builder, weight) -> list:
+    d = b.d
+    if b.facts.linear:
+        return _linear_runs(b, weight, list(d.closed_forms))
+    gated = gate_product(d)
+    if gated is not None:
+        of = next(v.meaning.of for v in ir.variables(gated.body) if v.meaning is not None and v.meaning.kind == "gate")
+        product = ir.TimeProduct(gated.index, gated.lo, ir.INDEX_SYMBOLS["k"], gated.body)
+        runs = list(say(_GATED[of], prod=TeX(latex(product))))
+        return runs + [" ", *say(_GRU_ADDS[b.facts.state_outputs])] if of == "update_gate" else runs
+    jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])
+    if jac is not None:
+        return list(say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
+                        "${jac}$, so no power appears and the closed form is a product of different matrices.",
+                        jac=TeX(latex(jac))))
+    return list(say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, so "
+                    "no power appears and the closed form is a product of different matrices."))
+
+
 def closed_form_section(b: Builder) -> Section:
     d = b.d
     forms = list(d.closed_forms)
@@ -77,16 +122,7 @@ def closed_form_section(b: Builder) -> Section:
     if any(eq.lhs.of.layer is not None for eq in forms if hasattr(eq.lhs, "of")):
         intro += [*say("In a lower layer what step $k$ sends back comes down from the layer above, through that layer's "
                        "input weight and its activation's derivative: a product over the layers as well as over time."), " "]
-    weight = recurrent_weight(d)
-    if b.facts.linear:
-        intro += _linear_runs(b, weight, forms)
-    else:
-        jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])
-        intro += (say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
-                      "${jac}$, so no power appears and the closed form is a product of different matrices.",
-                      jac=TeX(latex(jac))) if jac is not None else
-                  say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, so "
-                      "no power appears and the closed form is a product of different matrices."))
+    intro += _jacobian_runs(b, recurrent_weight(d))
     intro.append(" ")
     if b.trust.proof is not None and not b.trust.proof.failed:
         intro += say("The closed forms are proved equal to the recurrence at element level (see the last section).")
@@ -96,4 +132,4 @@ def closed_form_section(b: Builder) -> Section:
     return section("Closed forms", "closed", blocks)
 
 
-__all__ = ["closed_form_section", "jacobian", "recurrent_weight"]
+__all__ = ["closed_form_section", "gate_product", "jacobian", "recurrent_weight"]
