@@ -28,9 +28,15 @@ def jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
 
 
 def _none_derived(b: Builder) -> Section:
-    runs = say("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling it "
-               "by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate and "
-               "layer.")
+    f = b.facts
+    if f.cell != "rnn" and f.notation == "row":
+        runs = say("For one example in column notation the derivation gives the carried state's closed form, a sum over the "
+                   "later steps of products of the gate's diagonal; for a batch of rows, as here, that product is "
+                   "elementwise over time, and the recurrence above is the result.")
+    else:
+        runs = say("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling "
+                   "it by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate "
+                   "and layer.")
     return section("Closed forms", "closed", [para(*runs)])
 
 
