@@ -135,3 +135,54 @@ def test_a_growing_chain_stays_finite_for_every_activation():
     for name in ACTIVATIONS:
         plot = scalar_power_plot(activation=name)
         assert all(np.isfinite(y) for s in plot.series for y in s.y), name
+
+
+# --------------------------------------------------------------------------- each network's own figure
+
+
+def _series(plot, start: str) -> dict:
+    return {s.label: s.y for s in plot.series if s.label.startswith(start)}
+
+
+def test_lstm_figure_the_cell_carries_the_gradient_when_the_forget_gate_is_near_one():
+    from symrnn.core import catalogue
+    from symrnn.report.flow_figures import lstm_plot
+
+    plot = lstm_plot(catalogue.load("lstm"))
+    cell = {label.split("$b = ")[1].split("$")[0]: y for label, y in _series(plot, "cell").items()}
+    hidden = {label.split("$b = ")[1].split("$")[0]: y for label, y in _series(plot, "hidden").items()}
+    assert set(cell) == set(hidden) == {"-3", "0", "3"}
+    assert cell["3"][0] > 0.05 and cell["-3"][0] < 1e-10  # at t = 1, relative to t = T
+    assert cell["3"][0] > 100 * hidden["3"][0]  # the cell path against the hidden path
+    assert all(y[-1] == 1.0 for y in cell.values())
+    assert "forget" in plot.caption and dict(plot.inputs)["cell"] == "lstm"
+
+
+def test_gru_figure_the_update_gate_near_one_keeps_the_gradient():
+    from symrnn.core import catalogue
+    from symrnn.report.flow_figures import gru_plot
+
+    for name in ("gru-d2l", "gru-torch"):
+        plot = gru_plot(catalogue.load(name))
+        ys = {label.split("$b = ")[1].split("$")[0]: y for label, y in _series(plot, "hidden").items()}
+        assert ys["3"][0] > 0.01 and ys["-3"][0] < 1e-6, name
+
+
+def test_rnn_figures_come_from_the_networks_own_activation_and_layers():
+    from dataclasses import replace
+
+    from symrnn.core import catalogue
+    from symrnn.report.flow_figures import deep_plot, flow_plot, rnn_plot
+
+    linear = rnn_plot(catalogue.load("rnn-linear"))
+    ys = {s.label: s.y for s in linear.series}
+    assert ys[r"$\rho(W_{hh}) = 0.5$"][0] < 1e-3 and ys[r"$\rho(W_{hh}) = 1.5$"][0] > 1e3  # vanishing, exploding
+    tanh = rnn_plot(catalogue.load("rnn-tanh"))
+    assert dict(tanh.inputs)["activation"] == "tanh" and "saturation" in tanh.caption
+    relu = rnn_plot(replace(catalogue.load("rnn-tanh"), activation="relu"))
+    assert "saturation" not in relu.caption and "f' \\leq 1" in relu.caption
+    deep = deep_plot(catalogue.load("deep-rnn"))
+    assert {s.label.split(",")[0] for s in deep.series} == {"layer 1", "layer 2"}
+    assert flow_plot(catalogue.load("deep-rnn")).name == "layers"
+    for plot in (linear, tanh, deep):
+        assert plot.annotations == () and plot.legend_loc == "outside"  # nothing drawn over a curve
