@@ -66,8 +66,11 @@ def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
         runs = list(say("With the identity activation every Jacobian is the transposed recurrent weight, so the product is a "
                         "matrix power: the power sum."))
     else:
-        runs = list(say("With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$: "
-                        "the power sum.", w=TeX(latex(ir.transpose(weight))),
+        sentence = ("With the identity activation every Jacobian is the weight ${w}$, so the product is its power ${power}$: "
+                    "the power sum." if b.facts.scalar else
+                    "With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$: "
+                    "the power sum.")
+        runs = list(say(sentence, w=TeX(latex(ir.transpose(weight))),
                         power=TeX(latex(ir.matpow(ir.transpose(weight), K - ir.t_SYM)))))
     if any(eq.label.variant == "d2l" for eq in forms):
         runs += [" ", *say("Writing the summation index as $i = T + t - k$ gives the form printed in D2L (9.7.15).")]

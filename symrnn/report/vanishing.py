@@ -39,7 +39,9 @@ def _cell_runs(b: Builder) -> list:
     weight = recurrent_weight(d)
     if f.linear and weight is not None and spec.layers == 1:
         power = ir.matpow(ir.transpose(weight), ir.INDEX_SYMBOLS["k"] - ir.t_SYM)
-        sentence = ("For this linear RNN the product is the power ${power}$ of the closed form: its size is governed by the "
+        sentence = ("For this linear RNN the product is the power ${power}$ of the closed form: its size is governed by "
+                    "$|{w}|$." if f.closed_powers and f.scalar else
+                    "For this linear RNN the product is the power ${power}$ of the closed form: its size is governed by the "
                     "spectral radius of ${w}$." if f.closed_powers else
                     "For this linear RNN every factor is the same matrix, so the product is the power ${power}$: its size is "
                     "governed by the spectral radius of ${w}$.")
