@@ -20,8 +20,10 @@ from collections.abc import Callable
 from ..check import limits
 from .store import Store, Submission
 
-BATCH_PER_WORKER = 4
-"""Rows taken per round, per worker."""
+BATCH_PER_WORKER = 16
+"""Rows taken per round, per worker. Each round forks its workers (about 0.25 s on the 2-core
+test machine, where a warm check of rnn-linear takes 10-30 ms), so a busy server grades in large
+rounds (32 rows in 0.36 s, against 8 rows in 0.30 s); a quiet one grades each row as it comes."""
 
 
 class Grader:

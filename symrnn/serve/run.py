@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from ..check import limits
 from .questions import Question
 
+KEEP_ALIVE = 30
+"""Seconds an idle connection is kept open. Shorter, a client that is slow to send its next request
+(a loaded laptop; 200 students from one load-test process) races the server closing it and gets
+a reset instead of a reply."""
+
 WARM_ANSWER = "0"
 """An answer checked once per question at start: it builds the set-up and the mistakes' table."""
 
@@ -82,7 +87,7 @@ def serve(questions: tuple[Question, ...], options: Options, out=sys.stdout) -> 
           + (f"; {pending} left pending by an earlier run are graded first" if pending else ""), file=out, flush=True)
     server.grader.start()
     app = Guard(build(server), options.rate, read_timeout=options.read_timeout)
-    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=5, limit_concurrency=2000,
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE, limit_concurrency=2000,
                             http="h11", h11_max_incomplete_event_size=16 * 1024, lifespan="on", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
