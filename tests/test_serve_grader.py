@@ -6,6 +6,8 @@ import time
 
 from symrnn.check import limits
 from symrnn.serve.grader import Grader
+from symrnn.serve.questions import Question
+from symrnn.serve.run import warm
 from symrnn.serve.store import Store
 
 
@@ -20,14 +22,15 @@ def test_pending_rows_are_graded_in_workers_and_saved_once(tmp_path, monkeypatch
         return real(spec, rows, **kwargs)
 
     monkeypatch.setattr(grade, "grade_rows", spy)
+    warm((Question("q1", "", "rnn-linear", "W_hh", (), ()),))  # as the server does: workers inherit the set-up
     store = Store(str(tmp_path / "g.sqlite"))
     a = store.add("q1", "rnn-linear", "W_hh", "ana", "sum_t dL_dh[t] @ h[t-1].T")
     b = store.add("q1", "rnn-linear", "W_hh", "bo", "sum_t dL_dh[t] @ h[t-1]")
     done = []
-    grader = Grader(store, workers=2, time_limit=3.0, on_done=done.append)
+    grader = Grader(store, workers=2, time_limit=4.0, on_done=done.append)
     grader.grade(store.pending(10))
     assert sorted(done) == [a.id, b.id]
-    assert seen["time_limit"] == 3.0 and seen["memory_limit"] == limits.MEMORY_LIMIT and seen["workers"] == 2
+    assert seen["time_limit"] == 4.0 and seen["memory_limit"] == limits.MEMORY_LIMIT and seen["workers"] == 2
     assert store.by_token(a.token).result["status"] == "correct"
     assert store.by_token(b.token).result["mistakes"] == "missing_transpose"
     assert not store.save(a.id, {"status": "wrong"})  # a graded row is never graded again
@@ -35,6 +38,7 @@ def test_pending_rows_are_graded_in_workers_and_saved_once(tmp_path, monkeypatch
 
 
 def test_the_grader_thread_grades_what_is_stored_while_it_runs(tmp_path):
+    warm((Question("q2", "", "rnn-linear", "h", (), ()),))
     store = Store(str(tmp_path / "t.sqlite"))
     grader = Grader(store, workers=1)
     grader.start()
