@@ -45,6 +45,7 @@ def _leaves(inst):
         "W_hh": ("W_hh", r"\mathbf{W}_{hh}", v[("W_hh", None, None)]),
         "W_hx": ("W_hx", r"\mathbf{W}_\textrm{hx}", v[("W_hx", None, None)]),
         "W_qh": ("W_qh", r"W_{\text{qh}}", v[("W_qh", None, None)]),
+        "W_qh2": ("W_qh", r"\mathbf{W}_\mathrm{qh}", v[("W_qh", None, None)]),
         "h1": ("h[1]", r"\mathbf{h}_1", v[("h", None, 1)]),
         "h2": ("h[2]", r"h_{2}", v[("h", None, 2)]),
         "x3": ("x[3]", r"\mathbf{x}_{3}", v[("x", None, 3)]),
