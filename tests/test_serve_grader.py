@@ -59,3 +59,29 @@ def test_a_spec_that_cannot_be_loaded_becomes_an_error_row_not_a_dead_grader(tmp
     Grader(store, workers=1).grade(store.pending(10))
     result = store.by_token(sub.token).result
     assert result["status"] == "error" and "no-such-network" in result["message"]
+
+
+def test_a_failing_round_does_not_stop_the_grader(tmp_path, capsys):
+    store = Store(str(tmp_path / "f.sqlite"))
+    sub = store.add("q1", "rnn-linear", "W_hh", "ed", "W_hh")
+    real = store.pending
+    calls = []
+
+    def flaky(limit, after=0):
+        calls.append(limit)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real(limit, after)
+
+    store.pending = flaky
+    grader = Grader(store, workers=1)
+    grader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while store.by_token(sub.token).status == "pending" and time.monotonic() < deadline:
+            grader.notify()
+            time.sleep(0.1)
+    finally:
+        grader.stop()
+    assert grader.failures == 1 and store.by_token(sub.token).status == "graded"
+    assert "grading round failed (RuntimeError: database is locked)" in capsys.readouterr().err

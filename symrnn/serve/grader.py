@@ -14,6 +14,7 @@ checker's cached set-up and grades at once.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 
@@ -35,6 +36,7 @@ class Grader:
         self.memory_limit = memory_limit
         self.on_done = on_done
         self.rounds = 0
+        self.failures = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="symrnn-grader", daemon=True)
@@ -54,12 +56,17 @@ class Grader:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            batch = self.store.pending(self.workers * BATCH_PER_WORKER)
-            if not batch:
-                self._wake.wait(1.0)
-                continue
-            self.grade(batch)
-            self.rounds += 1
+            try:
+                batch = self.store.pending(self.workers * BATCH_PER_WORKER)
+                if batch:
+                    self.grade(batch)
+                    self.rounds += 1
+                    continue
+            except Exception as err:  # noqa: BLE001 - a locked or full database: say so, keep grading
+                self.failures += 1
+                print(f"symrnn serve: grading round failed ({type(err).__name__}: {err}); trying again",
+                      file=sys.stderr, flush=True)
+            self._wake.wait(1.0)
 
     def grade(self, batch: list[Submission]) -> None:
         """Grade ``batch`` (every row, whatever happens to one of them) and save each result."""
