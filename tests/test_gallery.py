@@ -95,12 +95,12 @@ def test_a_changed_tex_or_markdown_byte_is_stale(copy):
 def test_missing_broken_or_extra_files_are_stale(copy):
     (copy / "rnn-tanh-gradient-norms.png").unlink()
     (copy / "rnn-tanh-gradient-norms.json").unlink()
-    (copy / "lstm-gradient-norms.png").write_bytes(b"")
+    (copy / "lstm-cell-path.png").write_bytes(b"")
     (copy / "deep-rnn.pdf").write_bytes((copy / "deep-rnn.pdf").read_bytes()[:5000])  # a truncated PDF
     (copy / "notes.txt").write_text("left over\n", encoding="utf-8")
     assert compare(copy, REPORTS) == {
         "deep-rnn.pdf": "not a valid PDF file",
-        "lstm-gradient-norms.png": "not a valid PNG file",
+        "lstm-cell-path.png": "not a valid PNG file",
         "notes.txt": "not made by the regeneration",
         "rnn-tanh-gradient-norms.json": "missing",
         "rnn-tanh-gradient-norms.png": "missing",
