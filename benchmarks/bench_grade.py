@@ -3,12 +3,13 @@
     python -m benchmarks.bench_grade                              # 100,000 rows, forked pool, every core
     python -m benchmarks.bench_grade --dask local                 # the same on a Dask LocalCluster
     python -m benchmarks.bench_grade --dask local --kill-after 60 # ... with a worker killed after 60 s
-    python -m benchmarks.bench_grade --rows 2000 --kill-after 3   # the issue's 2,000-row kill test
+    python -m benchmarks.bench_grade --rows 2000 --kill-after 3 --compare   # the issue's 2,000-row kill test
 
 Submissions: ``benchmarks.bench_check.submissions`` (a deterministic mix over gradients of
 ``rnn-tanh`` and ``lstm``: correct forms, the catalogued mistakes as answers, reading errors,
 hostile input). Prints the rows per second and per core, the statuses, and checks that every
-input row has exactly one result row, in order (with ``--kill-after``, that none was lost).
+input row has exactly one result row, in order (with ``--kill-after``, that none was lost;
+with ``--compare`` also that the rows equal those of a second run without the kill).
 Only this command prints timings; no test depends on them.
 """
 
@@ -52,7 +53,7 @@ def _kill_dask_worker_after(seconds: float, killed: list):
     return on_submitted
 
 
-def grade_all(rows: list[dict], workers: int, dask: str | None, batch: int, kill_after: float | None) -> dict:
+def grade_all(rows: list[dict], workers: int, dask: str | None, batch: int, kill_after: float | None) -> tuple[dict, list]:
     from symrnn.check import diagnose, evaluate
     from symrnn.check.distributed import grade_on_dask
     from symrnn.check.grade import grade_rows, submission_items
@@ -83,7 +84,7 @@ def grade_all(rows: list[dict], workers: int, dask: str | None, batch: int, kill
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return {"rows": len(results), "seconds": round(seconds, 1), "rows_per_second": round(len(results) / seconds, 1),
             "rows_per_second_per_core": round(len(results) / seconds / workers, 1), "workers": workers,
-            "where": dask or "pool", "statuses": counts, "workers_killed": len(killed)}
+            "where": dask or "pool", "statuses": counts, "workers_killed": len(killed)}, results
 
 
 def main(argv=None) -> int:
@@ -95,9 +96,13 @@ def main(argv=None) -> int:
     parser.add_argument("--dask", default=None, help="'local' or tcp://HOST:PORT (default: the forked worker pool)")
     parser.add_argument("--batch", type=int, default=200, help="rows per Dask task")
     parser.add_argument("--kill-after", type=float, default=None, help="SIGKILL one busy worker after this many seconds")
+    parser.add_argument("--compare", action="store_true", help="grade again without the kill and compare the rows")
     args = parser.parse_args(argv)
     rows = submissions(args.rows)
-    result = grade_all(rows, args.workers, args.dask, args.batch, args.kill_after)
+    result, graded = grade_all(rows, args.workers, args.dask, args.batch, args.kill_after)
+    if args.compare:
+        _, again = grade_all(rows, args.workers, args.dask, args.batch, None)
+        result["identical_to_a_run_without_the_kill"] = graded == again
     print(json.dumps(result, sort_keys=True))
     print(f"{result['rows']} submissions in {result['seconds']} s on {result['workers']} workers ({result['where']}): "
           f"{result['rows_per_second']} rows/s, {result['rows_per_second_per_core']} rows/s per core; "
