@@ -11,6 +11,8 @@ exits 1 when a catalogue is out of step or has a message without a translation (
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import sys
 from pathlib import Path
 
@@ -61,7 +63,25 @@ def untranslated(catalog: Catalog) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def locked(lang: str):
+    """Hold the catalogue of ``lang`` for a read-modify-write (two people may update it at once)."""
+    path = po_path(lang).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def update(lang: str) -> Catalog:
+    with locked(lang):
+        return _update(lang)
+
+
+def _update(lang: str) -> Catalog:
     catalog = read(lang)
     catalog.update(extracted(), no_fuzzy_matching=True)
     catalog.obsolete.clear()

@@ -12,10 +12,15 @@ import tomllib
 
 from babel.messages.pofile import write_po
 
-from .catalog import po_path, read
+from .catalog import locked, po_path, read
 
 
 def fill(lang: str, table: dict) -> tuple[int, list[str]]:
+    with locked(lang):
+        return _fill(lang, table)
+
+
+def _fill(lang: str, table: dict) -> tuple[int, list[str]]:
     catalog = read(lang)
     done, unknown = 0, []
     for msgid, msgstr in table.items():
