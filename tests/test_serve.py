@@ -67,7 +67,7 @@ def test_a_wrong_answer_gets_the_checkers_verdict_mistake_and_counterexample(run
     assert r.status_code == 200 and str(r.url).startswith(running.base + "/r/")
     assert re.search(r'id="verdict">Verdict: <strong>wrong</strong>', r.text)
     assert "Recurrent term missing" in r.text and 'id="counterexample"' in r.text
-    assert "expected h at t = 1" in r.text
+    assert "expected h at t = 1" in r.text and "--format json" not in r.text
     assert 'id="read-as"><math' in r.text
 
 
