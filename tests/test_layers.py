@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symrnn"
-USES = ("symrnn.report", "symrnn.check", "symrnn.exam", "symrnn.codegen", "symrnn.commands", "symrnn.oracles",
+USES = ("symrnn.report", "symrnn.check", "symrnn.exam", "symrnn.codegen", "symrnn.commands", "symrnn.oracles", "symrnn.serve",
         "symrnn.cli")
 FORBIDDEN = {
     "symrnn.core": ("symrnn.printing", *USES),

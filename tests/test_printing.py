@@ -44,7 +44,7 @@ CASES = [
     (ir.TimeSum(t, sympy.Integer(1), ir.T_SYM, ir.matmul(G, ir.transpose(h))), r"\sum_{t=1}^{T} \frac{\partial L}{\partial \mathbf{h}_{t+1}} \mathbf{h}_{t-1}^{\top}", "sum_{t=1}^{T} dL_dh[t+1] @ h[t-1].T"),
     (ir.TimeProduct(ir.INDEX_SYMBOLS["j"], t + 1, ir.INDEX_SYMBOLS["k"], W), r"\prod_{j=t+1}^{k} \mathbf{W}_{hh}", "prod_{j=t+1}^{k} W_hh"),
     (ir.Derivative(ir.Var("h", (1, 1), time=ir.T_SYM), ir.Var("h", (1, 1), time=sympy.Integer(1))), r"\frac{\partial h_{T}}{\partial h_{1}}", "dh[T]/dh[1]"),
-    (ir.matmul(s, ir.Var("out_h1", (1, 1))), r"w_{5} \mathit{out}_{h1}", "w5 * out_h1"),
+    (ir.matmul(s, ir.Var("out_h1", (1, 1))), r"w_{5} \mathrm{out}_{h1}", "w5 * out_h1"),
     (ir.Var("C_tilde", (2, 2), time=t), r"\tilde{\mathbf{C}}_{t}", "C_tilde[t]"),
     (ir.Var("A_i", (2, 2), time=t), r"\mathbf{A}_{i,t}", "A_i[t]"),
     (ir.Var("h", (2, 1), time=t, layer=2), r"\mathbf{h}_{t}^{(2)}", "h_l2[t]"),
@@ -69,5 +69,5 @@ def test_scalar_elementwise_products_print_as_plain_products():
     out = ir.Var("out_o1", (1, 1))
     g = ir.Adjoint(out)
     assert latex(ir.hadamard(g, ir.hadamard(out, ir.one_minus(out)))) == (
-        r"\frac{\partial L}{\partial \mathit{out}_{o1}} \mathit{out}_{o1} \left(1 - \mathit{out}_{o1}\right)"
+        r"\frac{\partial L}{\partial \mathrm{out}_{o1}} \mathrm{out}_{o1} \left(1 - \mathrm{out}_{o1}\right)"
     )

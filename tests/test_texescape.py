@@ -37,7 +37,8 @@ SPECIALS = {
 }
 
 # After removing every escape sequence escape() emits, no TeX-special character may remain.
-_EMITTED = re.compile(r"\\text(?:backslash|less|greater|bar)\{\}|\{\\ttfamily\\char\d+\}|\\[&%$#{}]|-\{\}")
+_EMITTED = re.compile(r"\\text(?:backslash|less|greater|bar|endash|emdash|quoteleft|quoteright|quotedblleft|quotedblright)\{\}"
+                      r"|\\ldots\{\}|\\nobreakspace\{\}|\{\\ttfamily\\char\d+\}|\\[&%$#{}]|-\{\}")
 
 
 @pytest.mark.parametrize("char", sorted(SPECIALS))
@@ -121,3 +122,12 @@ def test_escaped_text_compiles_and_reads_literally(tmp_path):
         assert _squash(line) in flat, line
     assert not (tmp_path / "pwned").exists()
     assert "root:" not in text
+
+
+def test_typographic_punctuation_prints_as_itself():
+    from symrnn.printing.texescape import escape
+
+    out = escape("a \u2013 b \u2014 c \u201cd\u201d \u2018e\u2019 f\u2026 g\u00a0h ñ")
+    assert r"\textendash{}" in out and r"\textemdash{}" in out and r"\ldots{}" in out
+    assert r"\textquotedblleft{}" in out and r"\textquoteright{}" in out and r"g\nobreakspace{}h" in out
+    assert "?" not in out and "ñ" in out

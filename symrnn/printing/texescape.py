@@ -14,7 +14,8 @@ rule that text extraction loses, and ``--`` or ``!``` as ligatures: the typewrit
 these characters in their ASCII slots.
 Control characters and line breaks become spaces (a blank line would end a paragraph inside a
 heading); accented Latin letters OT1 can compose pass through (utf8 input), and any other
-character becomes ``?``, so hostile or exotic text still compiles. What comes out shows the
+character becomes ``?`` (typographic dashes, quotes and the ellipsis print as themselves
+through their text commands), so hostile or exotic text still compiles. What comes out shows the
 text literally: ``\\input{/etc/passwd}`` prints as those characters and reads nothing.
 
 Maths made by symrnn's printers is wrapped in :class:`TeX`; :func:`finalize` (the jinja2
@@ -44,6 +45,15 @@ _SPECIAL = {
     "|": r"\textbar{}",
     "`": r"{\ttfamily\char96}",
     "-": r"-{}",
+    # typographic punctuation a translation or a title uses, printed as itself (OT1 has these)
+    "\u2013": r"\textendash{}",
+    "\u2014": r"\textemdash{}",
+    "\u2018": r"\textquoteleft{}",
+    "\u2019": r"\textquoteright{}",
+    "\u201c": r"\textquotedblleft{}",
+    "\u201d": r"\textquotedblright{}",
+    "\u2026": r"\ldots{}",
+    "\u00a0": r"\nobreakspace{}",
 }
 
 _PATTERN = re.compile("|".join(re.escape(c) for c in _SPECIAL) + r"|[^\x20-\x7e]")
