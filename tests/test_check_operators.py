@@ -77,7 +77,9 @@ def expression(draw, leaves, shape=None, depth=3):
         choices += ["add", "sub", "hadamard", "matmul", "scale", "neg"]
         if shape in (None, (4, 4)):
             choices += ["power"]
-    kind = draw(st.sampled_from(choices or ["matmul"]))
+    if not choices:
+        return _outer(leaves, shape, pick)
+    kind = draw(st.sampled_from(choices))
     if kind == "atom":
         _, spec = draw(st.sampled_from(atoms))
         return spec[pick], spec[2]
@@ -110,6 +112,22 @@ def expression(draw, leaves, shape=None, depth=3):
     ta, va = draw(expression(leaves, (shape[0], inner), depth - 1))
     tb, vb = draw(expression(leaves, (inner, shape[1]), depth - 1))
     return _group(draw, fill(draw(st.sampled_from(MATMUL)), _group(draw, ta), _group(draw, tb))), va @ vb
+
+
+COLUMNS = {4: "h1", 3: "x3", 2: "o2"}
+
+
+def _outer(leaves, shape, pick):
+    """A shape no atom has, at depth 0: a column times a row (``o_2^T o_2`` for 1x1)."""
+    r, c = shape
+    col = {n: leaves[name] for n, name in COLUMNS.items()}
+    if (r, c) == (1, 1):
+        return f"({col[2][pick]})^T ({col[2][pick]})", col[2][2].T @ col[2][2]
+    if r == 1:
+        return f"({col[c][pick]})^T", col[c][2].T
+    if c == 1:
+        return col[r][pick], col[r][2]
+    return f"({col[r][pick]}) ({col[c][pick]})^T", col[r][2] @ col[c][2].T
 
 
 def _group(draw, text: str) -> str:
