@@ -115,7 +115,7 @@ def _sequence(values, key, T, B, n, dtype):
     if value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
-    out[1:T + 1] = np.moveaxis(value, 1, 0)
+    out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
 
@@ -172,7 +172,7 @@ def _forward(params, inputs, targets, steps):
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
     _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
     outputs = {
-        "Yhat": np.moveaxis(Yhat[1:T + 1], 0, 1).copy(),
+        "Yhat": Yhat[1:T + 1].transpose(1, 0, 2).copy(),
     }
     if targets is None:
         return None, outputs, None

@@ -96,7 +96,7 @@ def _sequence(values, key, T, B, n, dtype):
     if value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
-    out[1:T + 1] = np.moveaxis(value, 1, 0)
+    out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
 
@@ -125,7 +125,7 @@ def _forward(params, inputs, targets, steps):
         h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
     _steps(o, 1, T)[:] = _steps(h, 1, T) @ W_qh.T  # fwd:o:t
     outputs = {
-        "o": np.moveaxis(o[1:T + 1], 0, 1).copy(),
+        "o": o[1:T + 1].transpose(1, 0, 2).copy(),
     }
     if targets is None:
         return None, outputs, None

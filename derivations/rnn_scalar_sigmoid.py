@@ -102,7 +102,7 @@ def _sequence(values, key, T, B, n, dtype):
     if value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
-    out[1:T + 1] = np.moveaxis(value, 1, 0)
+    out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
 

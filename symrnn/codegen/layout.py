@@ -175,4 +175,4 @@ def _output(graph: Graph, pred: ir.Var, code: str, n: int) -> Output:
         return Output(code, code, f"(B, {n})")
     if steps == {GENERIC_STEPS}:
         return Output(code, f"{code}[T].copy()", f"(B, {n}) at step T")
-    return Output(code, f"np.moveaxis({code}[1:T + 1], 0, 1).copy()", f"(B, T, {n})")
+    return Output(code, f"{code}[1:T + 1].transpose(1, 0, 2).copy()", f"(B, T, {n})")
