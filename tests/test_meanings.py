@@ -58,3 +58,22 @@ def test_the_seeds_neurons_keep_their_words():
 def test_an_unknown_kind_of_meaning_is_refused():
     with pytest.raises(ValueError, match="unknown meaning 'wieght'"):
         ir.Meaning("wieght")
+
+
+def test_a_generic_equation_carries_the_meaning_of_its_own_case():
+    """A decoder's h_0 is the hand-over from the encoder; its h_t (t >= 1) are states (the generic
+    equation took the meaning of the template's first node, so every h_dec_t was a hand-over)."""
+    from symrnn.core import ir
+    from symrnn.core.derive import derive
+    from symrnn.core.spec import load_spec_text
+
+    spec = load_spec_text('name = "ed"\nnetwork = "rnn"\ncell = "lstm"\ninput_size = 1\nhidden_size = 2\n'
+                          'output_size = 1\nshape = "encoder-decoder"\nsteps = 3\n')
+    d = derive(spec)
+    concrete = {(v.name, v.layer, int(v.time)): v.meaning for v in (n.var for n in d.graph.nodes) if v.time is not None}
+    for eq in d.generic_forward + d.generic_adjoints:
+        var = eq.lhs.of if hasattr(eq.lhs, "of") else eq.lhs
+        if var.time is None or eq.bounds is None:
+            continue
+        first = int(ir.as_sym(eq.bounds[0]).subs(ir.T_SYM, d.steps))
+        assert var.meaning == concrete[(var.name, var.layer, first)], (eq.label, var.meaning)

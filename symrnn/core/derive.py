@@ -262,8 +262,8 @@ def _generic_node_equations(graph: Graph, rhs_of, kind: str, prefix: Kind, adjoi
         items = [(int(n.var.time), rhs_of(n)) for n in timed]
         for lo, hi, form, first in _generalize(items, graph.steps, timed[0].var.axis):
             time = lo if lo == hi else ir.t_SYM
-            var = _var_at(timed[0].var, time)
             source = next(n for n in timed if int(n.var.time) == first)
+            var = _var_at(source.var, time)  # the case's own first node: its meaning (a decoder's h_0 is a hand-over)
             eq = _equation(prefix, var, _label_case(lo, hi), form, kind, adjoint, parts_of, source)
             equations.append(replace(eq, bounds=(lo, hi)))
     return equations
