@@ -95,3 +95,21 @@ def test_no_module_but_labels_builds_or_parses_a_label_text():
                     and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "label"):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} .label.{node.func.attr}(...)")
     assert not bad, "label text built or parsed outside core/labels.py:\n" + "\n".join(bad)
+
+
+MAX_FILE_LINES, MAX_FUNCTION_LINES = 420, 70
+"""Small modules with one job: about 400 lines a file and 60 a function, with a little slack."""
+
+
+def test_modules_and_functions_stay_small():
+    big = []
+    for path in _files():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_FILE_LINES:
+            big.append(f"{path.relative_to(PACKAGE.parent)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    big.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}() is {length} lines")
+    assert not big, "split these by job:\n" + "\n".join(big)
