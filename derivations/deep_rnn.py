@@ -191,12 +191,12 @@ def gradients(params, inputs, targets, steps=None):
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_hx_l1 = _steps(d_a_l1, 1, T).T @ _steps(x, 1, T)  # grad:W_hx_l1
     d_W_hh_l1 = _steps(d_a_l1, 1, T).T @ _steps(h_l1, 0, T - 1)  # grad:W_hh_l1
-    d_b_h_l1 = np.sum(_steps(d_a_l1, 1, T), axis=0, keepdims=True).T  # grad:b_h_l1
+    d_b_h_l1 = _steps(d_a_l1, 1, T).sum(axis=0, keepdims=True).T  # grad:b_h_l1
     d_W_hx_l2 = _steps(d_a_l2, 1, T).T @ _steps(h_l1, 1, T)  # grad:W_hx_l2
     d_W_hh_l2 = _steps(d_a_l2, 1, T).T @ _steps(h_l2, 0, T - 1)  # grad:W_hh_l2
-    d_b_h_l2 = np.sum(_steps(d_a_l2, 1, T), axis=0, keepdims=True).T  # grad:b_h_l2
+    d_b_h_l2 = _steps(d_a_l2, 1, T).sum(axis=0, keepdims=True).T  # grad:b_h_l2
     d_W_qh = _steps(d_o, 1, T).T @ _steps(h_l2, 1, T)  # grad:W_qh
-    d_b_q = np.sum(_steps(d_o, 1, T), axis=0, keepdims=True).T  # grad:b_q
+    d_b_q = _steps(d_o, 1, T).sum(axis=0, keepdims=True).T  # grad:b_q
     grads = {
         "W_hx_l1": d_W_hx_l1,
         "W_hh_l1": d_W_hh_l1,

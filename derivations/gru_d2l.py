@@ -213,15 +213,15 @@ def gradients(params, inputs, targets, steps=None):
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_xr = _steps(X, 1, T).T @ _steps(d_A_r, 1, T)  # grad:W_xr
     d_W_hr = _steps(H, 0, T - 1).T @ _steps(d_A_r, 1, T)  # grad:W_hr
-    d_b_r = np.sum(_steps(d_A_r, 1, T), axis=0, keepdims=True)  # grad:b_r
+    d_b_r = _steps(d_A_r, 1, T).sum(axis=0, keepdims=True)  # grad:b_r
     d_W_xz = _steps(X, 1, T).T @ _steps(d_A_z, 1, T)  # grad:W_xz
     d_W_hz = _steps(H, 0, T - 1).T @ _steps(d_A_z, 1, T)  # grad:W_hz
-    d_b_z = np.sum(_steps(d_A_z, 1, T), axis=0, keepdims=True)  # grad:b_z
+    d_b_z = _steps(d_A_z, 1, T).sum(axis=0, keepdims=True)  # grad:b_z
     d_W_xh = _steps(X, 1, T).T @ _steps(d_A_h, 1, T)  # grad:W_xh
     d_W_hh = (_steps(R, 1, T) * _steps(H, 0, T - 1)).T @ _steps(d_A_h, 1, T)  # grad:W_hh
-    d_b_h = np.sum(_steps(d_A_h, 1, T), axis=0, keepdims=True)  # grad:b_h
+    d_b_h = _steps(d_A_h, 1, T).sum(axis=0, keepdims=True)  # grad:b_h
     d_W_hq = _steps(H, 1, T).T @ _steps(d_Yhat, 1, T)  # grad:W_hq
-    d_b_q = np.sum(_steps(d_Yhat, 1, T), axis=0, keepdims=True)  # grad:b_q
+    d_b_q = _steps(d_Yhat, 1, T).sum(axis=0, keepdims=True)  # grad:b_q
     grads = {
         "W_xr": d_W_xr,
         "W_hr": d_W_hr,

@@ -221,19 +221,19 @@ def gradients(params, inputs, targets, steps=None):
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_ir = _steps(X, 1, T).T @ _steps(d_A_r, 1, T)  # grad:W_ir
-    d_b_ir = np.sum(_steps(d_A_r, 1, T), axis=0, keepdims=True)  # grad:b_ir
+    d_b_ir = _steps(d_A_r, 1, T).sum(axis=0, keepdims=True)  # grad:b_ir
     d_W_hr = _steps(H, 0, T - 1).T @ _steps(d_A_r, 1, T)  # grad:W_hr
-    d_b_hr = np.sum(_steps(d_A_r, 1, T), axis=0, keepdims=True)  # grad:b_hr
+    d_b_hr = _steps(d_A_r, 1, T).sum(axis=0, keepdims=True)  # grad:b_hr
     d_W_iz = _steps(X, 1, T).T @ _steps(d_A_z, 1, T)  # grad:W_iz
-    d_b_iz = np.sum(_steps(d_A_z, 1, T), axis=0, keepdims=True)  # grad:b_iz
+    d_b_iz = _steps(d_A_z, 1, T).sum(axis=0, keepdims=True)  # grad:b_iz
     d_W_hz = _steps(H, 0, T - 1).T @ _steps(d_A_z, 1, T)  # grad:W_hz
-    d_b_hz = np.sum(_steps(d_A_z, 1, T), axis=0, keepdims=True)  # grad:b_hz
+    d_b_hz = _steps(d_A_z, 1, T).sum(axis=0, keepdims=True)  # grad:b_hz
     d_W_in = _steps(X, 1, T).T @ _steps(d_A_n, 1, T)  # grad:W_in
-    d_b_in = np.sum(_steps(d_A_n, 1, T), axis=0, keepdims=True)  # grad:b_in
+    d_b_in = _steps(d_A_n, 1, T).sum(axis=0, keepdims=True)  # grad:b_in
     d_W_hn = _steps(H, 0, T - 1).T @ (_steps(d_A_n, 1, T) * _steps(R, 1, T))  # grad:W_hn
-    d_b_hn = np.sum(_steps(d_A_n, 1, T) * _steps(R, 1, T), axis=0, keepdims=True)  # grad:b_hn
+    d_b_hn = (_steps(d_A_n, 1, T) * _steps(R, 1, T)).sum(axis=0, keepdims=True)  # grad:b_hn
     d_W_hq = _steps(H, 1, T).T @ _steps(d_Yhat, 1, T)  # grad:W_hq
-    d_b_q = np.sum(_steps(d_Yhat, 1, T), axis=0, keepdims=True)  # grad:b_q
+    d_b_q = _steps(d_Yhat, 1, T).sum(axis=0, keepdims=True)  # grad:b_q
     grads = {
         "W_ir": d_W_ir,
         "b_ir": d_b_ir,

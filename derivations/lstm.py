@@ -234,18 +234,18 @@ def gradients(params, inputs, targets, steps=None):
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_xi = _steps(X, 1, T).T @ _steps(d_A_i, 1, T)  # grad:W_xi
     d_W_hi = _steps(H, 0, T - 1).T @ _steps(d_A_i, 1, T)  # grad:W_hi
-    d_b_i = np.sum(_steps(d_A_i, 1, T), axis=0, keepdims=True)  # grad:b_i
+    d_b_i = _steps(d_A_i, 1, T).sum(axis=0, keepdims=True)  # grad:b_i
     d_W_xf = _steps(X, 1, T).T @ _steps(d_A_f, 1, T)  # grad:W_xf
     d_W_hf = _steps(H, 0, T - 1).T @ _steps(d_A_f, 1, T)  # grad:W_hf
-    d_b_f = np.sum(_steps(d_A_f, 1, T), axis=0, keepdims=True)  # grad:b_f
+    d_b_f = _steps(d_A_f, 1, T).sum(axis=0, keepdims=True)  # grad:b_f
     d_W_xo = _steps(X, 1, T).T @ _steps(d_A_o, 1, T)  # grad:W_xo
     d_W_ho = _steps(H, 0, T - 1).T @ _steps(d_A_o, 1, T)  # grad:W_ho
-    d_b_o = np.sum(_steps(d_A_o, 1, T), axis=0, keepdims=True)  # grad:b_o
+    d_b_o = _steps(d_A_o, 1, T).sum(axis=0, keepdims=True)  # grad:b_o
     d_W_xc = _steps(X, 1, T).T @ _steps(d_A_c, 1, T)  # grad:W_xc
     d_W_hc = _steps(H, 0, T - 1).T @ _steps(d_A_c, 1, T)  # grad:W_hc
-    d_b_c = np.sum(_steps(d_A_c, 1, T), axis=0, keepdims=True)  # grad:b_c
+    d_b_c = _steps(d_A_c, 1, T).sum(axis=0, keepdims=True)  # grad:b_c
     d_W_hq = _steps(H, 1, T).T @ _steps(d_Yhat, 1, T)  # grad:W_hq
-    d_b_q = np.sum(_steps(d_Yhat, 1, T), axis=0, keepdims=True)  # grad:b_q
+    d_b_q = _steps(d_Yhat, 1, T).sum(axis=0, keepdims=True)  # grad:b_q
     grads = {
         "W_xi": d_W_xi,
         "W_hi": d_W_hi,

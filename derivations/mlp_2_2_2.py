@@ -155,18 +155,18 @@ def gradients(params, inputs, targets, steps=None):
     d_in_h1 = d_out_h1 * (out_h1 * (1 - out_h1))  # adj:in_h1
 
     # parameter gradients
-    d_w1 = np.sum(d_in_h1 * i1, axis=0, keepdims=True)  # grad:w1
-    d_w2 = np.sum(d_in_h1 * i2, axis=0, keepdims=True)  # grad:w2
-    d_b1 = np.sum(d_in_h1, axis=0, keepdims=True)  # grad:b1
-    d_b1 += np.sum(d_in_h2, axis=0, keepdims=True)  # grad:b1
-    d_w3 = np.sum(d_in_h2 * i1, axis=0, keepdims=True)  # grad:w3
-    d_w4 = np.sum(d_in_h2 * i2, axis=0, keepdims=True)  # grad:w4
-    d_w5 = np.sum(d_in_o1 * out_h1, axis=0, keepdims=True)  # grad:w5
-    d_w6 = np.sum(d_in_o1 * out_h2, axis=0, keepdims=True)  # grad:w6
-    d_b2 = np.sum(d_in_o1, axis=0, keepdims=True)  # grad:b2
-    d_b2 += np.sum(d_in_o2, axis=0, keepdims=True)  # grad:b2
-    d_w7 = np.sum(d_in_o2 * out_h1, axis=0, keepdims=True)  # grad:w7
-    d_w8 = np.sum(d_in_o2 * out_h2, axis=0, keepdims=True)  # grad:w8
+    d_w1 = (d_in_h1 * i1).sum(axis=0, keepdims=True)  # grad:w1
+    d_w2 = (d_in_h1 * i2).sum(axis=0, keepdims=True)  # grad:w2
+    d_b1 = d_in_h1.sum(axis=0, keepdims=True)  # grad:b1
+    d_b1 += d_in_h2.sum(axis=0, keepdims=True)  # grad:b1
+    d_w3 = (d_in_h2 * i1).sum(axis=0, keepdims=True)  # grad:w3
+    d_w4 = (d_in_h2 * i2).sum(axis=0, keepdims=True)  # grad:w4
+    d_w5 = (d_in_o1 * out_h1).sum(axis=0, keepdims=True)  # grad:w5
+    d_w6 = (d_in_o1 * out_h2).sum(axis=0, keepdims=True)  # grad:w6
+    d_b2 = d_in_o1.sum(axis=0, keepdims=True)  # grad:b2
+    d_b2 += d_in_o2.sum(axis=0, keepdims=True)  # grad:b2
+    d_w7 = (d_in_o2 * out_h1).sum(axis=0, keepdims=True)  # grad:w7
+    d_w8 = (d_in_o2 * out_h2).sum(axis=0, keepdims=True)  # grad:w8
     grads = {
         "w1": d_w1,
         "w2": d_w2,

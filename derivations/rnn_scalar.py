@@ -165,9 +165,9 @@ def gradients(params, inputs, targets, steps=None):
             d_h[t] = d_h[t + 1] @ w_hh  # adj:h:t
 
     # parameter gradients: a sum over t is one product over the steps stacked as rows
-    d_w_hx = np.sum(_steps(d_h, 1, T) * _steps(x, 1, T), axis=0, keepdims=True)  # grad:w_hx
-    d_w_hh = np.sum(_steps(d_h, 1, T) * _steps(h, 0, T - 1), axis=0, keepdims=True)  # grad:w_hh
-    d_w_qh = np.sum(d_o[T] * h[T], axis=0, keepdims=True)  # grad:w_qh
+    d_w_hx = (_steps(d_h, 1, T) * _steps(x, 1, T)).sum(axis=0, keepdims=True)  # grad:w_hx
+    d_w_hh = (_steps(d_h, 1, T) * _steps(h, 0, T - 1)).sum(axis=0, keepdims=True)  # grad:w_hh
+    d_w_qh = (d_o[T] * h[T]).sum(axis=0, keepdims=True)  # grad:w_qh
     grads = {
         "w_hx": d_w_hx,
         "w_hh": d_w_hh,

@@ -166,9 +166,9 @@ def gradients(params, inputs, targets, steps=None):
     # parameter gradients: a sum over t is one product over the steps stacked as rows
     d_W_hx = _steps(d_a, 1, T).T @ _steps(x, 1, T)  # grad:W_hx
     d_W_hh = _steps(d_a, 1, T).T @ _steps(h, 0, T - 1)  # grad:W_hh
-    d_b_h = np.sum(_steps(d_a, 1, T), axis=0, keepdims=True).T  # grad:b_h
+    d_b_h = _steps(d_a, 1, T).sum(axis=0, keepdims=True).T  # grad:b_h
     d_W_qh = _steps(d_o, 1, T).T @ _steps(h, 1, T)  # grad:W_qh
-    d_b_q = np.sum(_steps(d_o, 1, T), axis=0, keepdims=True).T  # grad:b_q
+    d_b_q = _steps(d_o, 1, T).sum(axis=0, keepdims=True).T  # grad:b_q
     grads = {
         "W_hx": d_W_hx,
         "W_hh": d_W_hh,

@@ -111,11 +111,13 @@ def test_broadcast():
 
 
 def test_sum_rows():
-    assert numpy_code(ir.SumRows(ir.Var("H", (4, 3), "node", t))) == "np.sum(H[t], axis=0, keepdims=True)"
+    assert numpy_code(ir.SumRows(ir.Var("H", (4, 3), "node", t))) == "H[t].sum(axis=0, keepdims=True)"
+    product = ir.SumRows(ir.hadamard(ir.Var("H", (4, 3), "node", t), ir.Var("R", (4, 3), "node", t)))
+    assert numpy_code(product) == "(H[t] * R[t]).sum(axis=0, keepdims=True)"
 
 
 def test_batch_sum():
-    assert numpy_code(BatchSum(H)) == "np.sum(h[t], axis=0, keepdims=True)"
+    assert numpy_code(BatchSum(H)) == "h[t].sum(axis=0, keepdims=True)"
 
 
 def test_diag_of_shared():

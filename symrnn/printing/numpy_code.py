@@ -265,10 +265,11 @@ class NumPyCodePrinter(NumPyPrinter):
         return self._print(e.x)  # NumPy broadcasting repeats a (1, n) row over the batch
 
     def _print_SumRows(self, e: ir.SumRows) -> str:
-        return f"np.sum({self._print(e.x)}, axis=0, keepdims=True)"
+        # the method, not np.sum: np.sum's Python layer costs as much as the reduction on small arrays
+        return f"{self.wrap(e.x, ATOM)}.sum(axis=0, keepdims=True)"
 
     def _print_BatchSum(self, e: BatchSum) -> str:
-        return f"np.sum({self._print(e.x)}, axis=0, keepdims=True)"
+        return f"{self.wrap(e.x, ATOM)}.sum(axis=0, keepdims=True)"
 
     def _print_Diag(self, e: ir.Diag) -> str:
         if self.kind(e.x) != "shared":
