@@ -131,3 +131,13 @@ def test_no_arithmetic_evaluates_an_unexpanded_jacobian():
     for arith in ARITHMETICS.values():
         with pytest.raises(EvaluationError):
             evaluate(expr, _Point(arith, {}))
+
+
+def test_a_power_of_a_power_multiplies_the_exponents():
+    """``matpow`` folds ``(A^a)^b`` into one power: ``A^(ab)``, never ``A^(a+b)``."""
+    folded = ir.matpow(ir.matpow(A, 2), 3)
+    assert isinstance(folded, ir.MatPow) and folded.exponent == 6
+    entries = {key_of(A, None): ((2, 2), [Fraction(1, 2), Fraction(1, 3), Fraction(-1, 4), Fraction(1)])}
+    point = _Point(EXACT, entries)
+    a = evaluate(A, point)
+    assert (evaluate(folded, point) == a @ a @ a @ a @ a @ a).all()

@@ -196,5 +196,5 @@ def matpow(x: Expr, exponent) -> Expr:
     if exponent == 1:
         return x
     if isinstance(x, MatPow):
-        return matpow(x.x, x.exponent + exponent)
+        return matpow(x.x, x.exponent * exponent)  # (A^a)^b = A^(ab)
     return MatPow(x, exponent)
