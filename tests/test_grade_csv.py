@@ -18,7 +18,7 @@ from symrnn.check.summary import bar_chart, summarize, to_csv, to_markdown, to_t
 
 def _graded(text: str, grad: str | None = "W_hh") -> list[dict]:
     with ThreadPoolExecutor(max_workers=1) as pool:
-        out = grade_csv("rnn-linear", text, grad=grad, executor=pool)
+        out = grade_csv("rnn-linear", text, grad=grad, executor=pool, time_limit=60)  # never refused under load
     assert out.startswith("\ufeff")
     return list(csv.DictReader(io.StringIO(out[1:], newline="")))
 
@@ -126,7 +126,8 @@ def test_cli_writes_a_bom_the_summary_and_the_chart(tmp_path):
     src.write_bytes("id;grad;answer;nombre\nana;W_hh;sum_t dL_dh[t] @ h[t-1].T;Ana Núñez\n"
                     "ben;W_hh;sum_t W_qh.T @ dL_do[t] @ h[t-1].T;Benjamín\n".encode())
     out, md, png = tmp_path / "out.csv", tmp_path / "sum.md", tmp_path / "sum.png"
-    proc = _cli("grade", "rnn-linear", str(src), "-o", str(out), "--summary", str(md), "--chart", str(png), "--workers", "1")
+    proc = _cli("grade", "rnn-linear", str(src), "-o", str(out), "--summary", str(md), "--chart", str(png), "--workers", "1",
+                "--time-limit", "60")
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
