@@ -268,8 +268,11 @@ def measure(method, cell, size, module_path, budget, threads, jax_python=None) -
     else:
         cmd = [sys.executable, "-m", "benchmarks.bench_codegen", "--child", method, cell, *(str(v) for v in size),
                str(module_path), str(budget)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=_environment(threads),
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=_environment(threads),
                          cwd=Path(__file__).resolve().parent.parent)
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SystemExit(f"bench_codegen: the {method} child for {cell} {size} failed: {last}")
     return json.loads(out.stdout.strip().splitlines()[-1])["median"]
 
 
