@@ -10,6 +10,7 @@ import time
 from ..core import limits
 from ..core.errors import SymrnnError
 from ._common import bounded
+from ._seconds import seconds
 
 NAME = "exam"
 HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family"
@@ -25,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="exam", metavar="DIR", help="output directory (default: exam)")
     parser.add_argument("--format", default="pdf,moodle,json", metavar="LIST",
                         help="comma-separated: pdf, tex, moodle, json (default: pdf,moodle,json)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for each LaTeX build (default 300)")
+    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=300.0, help="seconds allowed for each LaTeX build (default 300)")
     parser.add_argument("--stress", action="append", default=[], metavar="F",
                         help="stress-test family F over --variants draws instead (repeatable; 'all' for every family)")
     parser.add_argument("--benchmark", action="store_true",
@@ -95,8 +96,8 @@ def _benchmark(args, build_exam) -> int:
     total = time.perf_counter() - start
     problems = sum(len(v.problems) for v in exam.versions)
     print(f"{args.variants} versions x {len(exam.families)} families = {problems} problems (seed {args.seed})")
-    for label, seconds in stages:
-        print(f"  {seconds:7.2f} s  {label}")
+    for label, spent in stages:
+        print(f"  {spent:7.2f} s  {label}")
     print(f"  {total:7.2f} s  total (no PDF build)")
     sys.stdout.flush()
     return 0

@@ -13,6 +13,7 @@ import sys
 from ..core import limits
 from ..core.errors import LimitError, SymrnnError
 from ._common import steps_argument
+from ._seconds import seconds
 
 FORMATS = ("pdf", "tex", "md")
 """The report formats (``symrnn.report.FORMATS``, spelled here so that ``--help`` loads no report)."""
@@ -31,7 +32,7 @@ def register(parser) -> None:
     parser.add_argument("--no-tests", action="store_true", help="skip testing the generated code (the report says so)")
     parser.add_argument("--all", action="store_true", help="every catalogue network (SPEC must be omitted)")
     parser.add_argument("--handout", action="store_true", help="a copy for students: no verification lines under the equations, no table of code lines")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for the LaTeX build (default 120)")
+    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=120.0, help="seconds allowed for the LaTeX build (default 120)")
 
 
 def run(args) -> int:

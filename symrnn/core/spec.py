@@ -38,13 +38,21 @@ STYLES = ("vector", "scalar")
 NAMINGS = ("neuron", "matrix")
 
 
+def _shown_number(value: Any) -> str:
+    """A number from a spec as the error shows it: a 5000-digit integer is not printed whole
+    (Python refuses to turn an int of over 4300 digits into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 100:
+        return _("a number of about {digits} digits").format(digits=int(abs(value).bit_length() * 0.30103) + 1)
+    return repr(value)
+
+
 def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(name, _("must be a whole number, got {value}").format(value=repr(value)))
+        raise SpecError(name, _("must be a whole number, got {value}").format(value=_shown_number(value)))
     if value < lo:
-        raise SpecError(name, _("must be at least {lo}, got {value}").format(lo=lo, value=value))
+        raise SpecError(name, _("must be at least {lo}, got {value}").format(lo=lo, value=_shown_number(value)))
     if value > hi:
-        raise SpecError(name, _("must be at most {hi}, got {value}").format(hi=hi, value=value))
+        raise SpecError(name, _("must be at most {hi}, got {value}").format(hi=hi, value=_shown_number(value)))
     return value
 
 
@@ -80,6 +88,8 @@ def _freeze_value(value: Any, name: str) -> Any:
     if isinstance(value, bool):
         raise SpecError(name, _("must be a number or a list of numbers, got a boolean"))
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value).bit_length() > 1000:  # beyond float64 (~1.8e308)
+            raise SpecError(name, _("is too large for a float64, got {value}").format(value=_shown_number(value)))
         if not math.isfinite(value):
             raise SpecError(name, _("must be finite, got {value}").format(value=repr(value)))
         return float(value)
@@ -274,6 +284,8 @@ def load_spec_text(text: str, source: str = "<text>") -> Spec:
         raise SpecError("(toml)", _("not valid TOML: {error}").format(error=err), source) from None
     except RecursionError:
         raise SpecError("(toml)", _("nested too deeply"), source) from None
+    except ValueError:  # tomllib turning a number of over 4300 digits into an int
+        raise SpecError("(toml)", _("a number has too many digits"), source) from None
     try:
         return spec_from_mapping(data, source)
     except RecursionError:
