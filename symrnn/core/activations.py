@@ -27,6 +27,7 @@ import mpmath
 import numpy as np
 import sympy
 
+from ..i18n import N_
 from . import ir
 from .errors import UnknownName
 
@@ -141,14 +142,14 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation(
-            "identity", "the identity", r"\operatorname{id}", "identity", lambda x: x, None,
+            "identity", N_("the identity"), r"\operatorname{id}", "identity", lambda x: x, None,
             float64=(lambda x: x, lambda x: np.ones_like(np.asarray(x, dtype=float))),
             mp=(lambda x: x, lambda x: mpmath.mpf(1)),
             exact=(lambda x: x, lambda x: Fraction(1)),
             code="{x}", grad_code="np.ones_like({x})", derivative_bound=1.0, aliases=("id",),
         ),
         Activation(
-            "tanh", "tanh", r"\tanh", "tanh", sympy.tanh, lambda out: ir.one_minus(ir.hadamard(out, out)),
+            "tanh", N_("tanh"), r"\tanh", "tanh", sympy.tanh, lambda out: ir.one_minus(ir.hadamard(out, out)),
             float64=(np.tanh, lambda x: 1.0 - np.tanh(x) ** 2),
             mp=(mpmath.tanh, lambda x: 1 - mpmath.tanh(x) ** 2),
             exact=None,
@@ -156,7 +157,7 @@ ACTIVATIONS: dict[str, Activation] = {
             aliases=("tanh",), helpers=(_TANH_GRAD,),
         ),
         Activation(
-            "sigmoid", "the sigmoid", r"\sigma", "sigmoid", lambda x: 1 / (1 + sympy.exp(-x)),
+            "sigmoid", N_("the sigmoid"), r"\sigma", "sigmoid", lambda x: 1 / (1 + sympy.exp(-x)),
             lambda out: ir.hadamard(out, ir.one_minus(out)),
             float64=(_np_sigmoid, lambda x: _np_sigmoid(x) * (1.0 - _np_sigmoid(x))),
             mp=(_mp_sigmoid, lambda x: _mp_sigmoid(x) * (1 - _mp_sigmoid(x))),
@@ -165,7 +166,7 @@ ACTIVATIONS: dict[str, Activation] = {
             aliases=("sigma", "sigmoid", "\u03c3"), helpers=(_SIGMOID, _SIGMOID_GRAD),
         ),
         Activation(
-            "relu", "the ReLU", r"\operatorname{relu}", "relu", lambda x: sympy.Max(0, x), None,
+            "relu", N_("the ReLU"), r"\operatorname{relu}", "relu", lambda x: sympy.Max(0, x), None,
             float64=(lambda x: np.maximum(x, 0.0), lambda x: (np.asarray(x) > 0).astype(float)),
             mp=(_mp_relu, lambda x: mpmath.mpf(1 if x > 0 else 0)),
             exact=(lambda x: max(x, Fraction(0)), lambda x: Fraction(1 if x > 0 else 0)),
@@ -173,7 +174,7 @@ ACTIVATIONS: dict[str, Activation] = {
             helpers=(_RELU, _RELU_GRAD),
         ),
         Activation(
-            "softplus", "the softplus", r"\operatorname{softplus}", "softplus",
+            "softplus", N_("the softplus"), r"\operatorname{softplus}", "softplus",
             lambda x: sympy.log(1 + sympy.exp(x)), None,
             float64=(lambda x: np.logaddexp(0.0, x), _np_sigmoid),
             mp=(_mp_softplus, _mp_sigmoid),

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..core.derive import Derivation
 from ..core.labels import node_key, param_key
+from ..i18n import N_, _
 from ..printing.naming import var_latex
 from ..printing.texescape import TeX
 from .document import EquationBlock, Section, Table, math, para
@@ -33,7 +34,7 @@ def _forward_table(d: Derivation, values) -> Table:
         var = next(n.var for n in d.graph.nodes if node_key(n.var) == name)
         rows.append(((math(var_latex(var)),), (math(number_latex(value, 9)),)))
     rows.append(((math(var_latex(d.graph.loss)),), (math(number_latex(values.loss, 9)),)))
-    return Table(("quantity", "value"), tuple(rows), "Forward pass of the worked example.", TeX("lr"))
+    return Table((_("quantity"), _("value")), tuple(rows), _("Forward pass of the worked example."), TeX("lr"))
 
 
 def _example_tex(d: Derivation) -> TeX:
@@ -49,13 +50,13 @@ def _example_tex(d: Derivation) -> TeX:
 def _intro(d: Derivation):
     named = {p.name: p for p in d.graph.params}
     pair = [rf"\frac{{\partial L}}{{\partial {var_latex(named[n])}}}" for n in ("w5", "w1") if n in named]
-    sentence = ("The lecture derives ${first}$ and ${second}$ as products of local partial derivatives along the paths from "
-                "the weight to the loss." if len(pair) == 2 else
-                "Each gradient is a product of local partial derivatives along the paths from the weight to the loss.")
-    return para(*say(sentence, **({"first": TeX(pair[0]), "second": TeX(pair[1])} if len(pair) == 2 else {})), " ",
-                *say("Here is every weight, first as the product of partials, then with each partial's formula, then with "
-                     "the worked example's numbers (${example}$).", example=_example_tex(d)), " ",
-                *say("Numbers are rounded to eight digits; the arithmetic is exact."))
+    sentence = (N_("The lecture derives ${first}$ and ${second}$ as products of local partial derivatives along the paths from "
+                   "the weight to the loss.") if len(pair) == 2 else
+                N_("Each gradient is a product of local partial derivatives along the paths from the weight to the loss."))
+    return para(*say(_(sentence), **({"first": TeX(pair[0]), "second": TeX(pair[1])} if len(pair) == 2 else {})), " ",
+                *say(_("Here is every weight, first as the product of partials, then with each partial's formula, then with "
+                     "the worked example's numbers (${example}$)."), example=_example_tex(d)), " ",
+                *say(_("Numbers are rounded to eight digits; the arithmetic is exact.")))
 
 
 def _weight_lines(d: Derivation, weight, view) -> tuple[str, ...]:
@@ -90,12 +91,12 @@ def chain_rule_section(b: Builder) -> Section | None:
         label = f"chain:{param_key(weight)}"
         key = b.key(label)
         grad = d.gradient(param_key(weight))
-        status = "" if b.handout else f"= gradient ({grad.label}) at the example; " + b.status(grad)
+        status = "" if b.handout else _("= gradient ({label}) at the example; ").format(label=grad.label) + b.status(grad)
         lines = tuple(TeX(x) for x in _weight_lines(d, weight, view))
         blocks.append(replace(EquationBlock(label, key, lines, None, status), number=b.numbering.next(key)))
         if abs(float(view.value) - float(values.gradients[param_key(weight)])) > 1e-12:
             raise AssertionError(f"chain view of {weight.name} disagrees with the derivation")
-    return section("The chain rule, weight by weight", "chain", blocks)
+    return section(_("The chain rule, weight by weight"), "chain", blocks)
 
 
 __all__ = ["chain_rule_section", "example_items"]

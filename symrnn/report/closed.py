@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import ir
 from ..core.derive import Derivation
+from ..i18n import N_, _
 from ..printing.latex import latex
 from ..printing.texescape import TeX
 from .document import Section, code, para
@@ -30,14 +31,14 @@ def jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
 def _none_derived(b: Builder) -> Section:
     f = b.facts
     if f.cell != "rnn" and f.notation == "row":
-        runs = say("For one example in column notation the derivation gives the carried state's closed form, a sum over the "
+        runs = say(_("For one example in column notation the derivation gives the carried state's closed form, a sum over the "
                    "later steps of products of the gate's diagonal; for a batch of rows, as here, that product is "
-                   "elementwise over time, and the recurrence above is the result.")
+                   "elementwise over time, and the recurrence above is the result."))
     else:
-        runs = say("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling "
+        runs = say(_("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling "
                    "it by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate "
-                   "and layer.")
-    return section("Closed forms", "closed", [para(*runs)])
+                   "and layer."))
+    return section(_("Closed forms"), "closed", [para(*runs)])
 
 
 def _substitution(b: Builder) -> list:
@@ -45,36 +46,36 @@ def _substitution(b: Builder) -> list:
     carried = next((eq.lhs.of.name for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)), None)
     recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None and eq.lhs.of.name == carried]
     if not recs:  # a stack: each layer has its own recurrence
-        return list(say("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
+        return list(say(_("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
                         "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
-                        "one Jacobian per step in between."))
+                        "one Jacobian per step in between.")))
     state_rec = next((eq.label for eq in recs), None)
     state_end = next((eq.label for eq in d.generic_adjoints if is_terminal(eq) and recs and eq.lhs.of == recs[0].lhs.of.at(ir.T_SYM)), None)
     refs = {"rec": (b.ref(state_rec),) if state_rec and b.has(state_rec) else (),
             "end": (b.ref(state_end),) if state_end and b.has(state_end) else ()}
     if refs["rec"] and refs["end"]:
-        return list(say("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
+        return list(say(_("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
                         "state's adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
-                        "one Jacobian per step in between.", **refs))
-    return list(say("Substituting the recurrence into itself down to its boundary case gives the state's adjoint as a "
-                    "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between."))
+                        "one Jacobian per step in between."), **refs))
+    return list(say(_("Substituting the recurrence into itself down to its boundary case gives the state's adjoint as a "
+                    "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between.")))
 
 
 def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
     K = ir.INDEX_SYMBOLS["k"]
     if weight is None:
-        runs = list(say("With the identity activation every Jacobian is the transposed recurrent weight, so the product is a "
-                        "matrix power: the power sum."))
+        runs = list(say(_("With the identity activation every Jacobian is the transposed recurrent weight, so the product is a "
+                        "matrix power: the power sum.")))
     else:
-        sentence = ("With the identity activation every Jacobian is the weight ${w}$, so the product is its power ${power}$: "
-                    "the power sum." if b.facts.scalar else
-                    "With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$: "
-                    "the power sum.")
-        runs = list(say(sentence, w=TeX(latex(ir.transpose(weight))),
+        sentence = (N_("With the identity activation every Jacobian is the weight ${w}$, so the product is its power ${power}$: "
+                       "the power sum.") if b.facts.scalar else
+                    N_("With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$: "
+                       "the power sum."))
+        runs = list(say(_(sentence), w=TeX(latex(ir.transpose(weight))),
                         power=TeX(latex(ir.matpow(ir.transpose(weight), K - ir.t_SYM)))))
     if any(eq.label.variant == "d2l" for eq in forms):
-        runs += [" ", *say("Writing the summation index as $i = T + t - k$ gives the form printed in D2L (9.7.15).")]
-    return runs + [" ", *say("This holds only for the identity activation.")]
+        runs += [" ", *say(_("Writing the summation index as $i = T + t - k$ gives the form printed in D2L (9.7.15)."))]
+    return runs + [" ", *say(_("This holds only for the identity activation."))]
 
 
 def gate_product(d: Derivation) -> ir.TimeProduct | None:
@@ -88,17 +89,17 @@ def gate_product(d: Derivation) -> ir.TimeProduct | None:
 
 
 _GATED = {
-    "forget_gate": ("Along the memory cell each step back multiplies by the forget gate, elementwise: the product ${prod}$ "
+    "forget_gate": N_("Along the memory cell each step back multiplies by the forget gate, elementwise: the product ${prod}$ "
                     "is the derivative of the cell at step $k$ by the cell at step $t$ along the cell's own path, the "
                     "gradient highway, and it stays near one where the forget gates do. What step $k$ adds is what the "
                     "hidden state of that step sends into the cell."),
-    "update_gate": ("Along the hidden state each step back keeps the part the update gate lets through, elementwise: the "
+    "update_gate": N_("Along the hidden state each step back keeps the part the update gate lets through, elementwise: the "
                     "product ${prod}$ carries the gradient unchanged where the update gates are near one."),
 }
 _GRU_ADDS = {
-    "all": "What step $k$ adds is what the gates of the next step and the output of step $k$ send back.",
-    "some": "What step $k$ adds is what the gates of the next step send back, and the output of step $k$ where it has one.",
-    "none": "What step $k$ adds is what the gates of the next step send back.",
+    "all": N_("What step $k$ adds is what the gates of the next step and the output of step $k$ send back."),
+    "some": N_("What step $k$ adds is what the gates of the next step send back, and the output of step $k$ where it has one."),
+    "none": N_("What step $k$ adds is what the gates of the next step send back."),
 }
 
 
@@ -110,15 +111,15 @@ def _jacobian_runs(b: Builder, weight) -> list:
     if gated is not None:
         of = next(v.meaning.of for v in ir.variables(gated.body) if v.meaning is not None and v.meaning.kind == "gate")
         product = ir.TimeProduct(gated.index, gated.lo, ir.INDEX_SYMBOLS["k"], gated.body)
-        runs = list(say(_GATED[of], prod=TeX(latex(product))))
-        return runs + [" ", *say(_GRU_ADDS[b.facts.state_outputs])] if of == "update_gate" else runs
+        runs = list(say(_(_GATED[of]), prod=TeX(latex(product))))
+        return runs + [" ", *say(_(_GRU_ADDS[b.facts.state_outputs]))] if of == "update_gate" else runs
     jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])
     if jac is not None:
-        return list(say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
-                        "${jac}$, so no power appears and the closed form is a product of different matrices.",
+        return list(say(_("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
+                        "${jac}$, so no power appears and the closed form is a product of different matrices."),
                         jac=TeX(latex(jac))))
-    return list(say("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, so "
-                    "no power appears and the closed form is a product of different matrices."))
+    return list(say(_("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, so "
+                    "no power appears and the closed form is a product of different matrices.")))
 
 
 def closed_form_section(b: Builder) -> Section:
@@ -129,16 +130,17 @@ def closed_form_section(b: Builder) -> Section:
     blocks: list = [b.equation(eq) for eq in forms]
     intro = _substitution(b) + [" "]
     if any(eq.lhs.of.layer is not None for eq in forms if hasattr(eq.lhs, "of")):
-        intro += [*say("In a lower layer what step $k$ sends back comes down from the layer above, through that layer's "
-                       "input weight and its activation's derivative: a product over the layers as well as over time."), " "]
+        intro += [*say(_("In a lower layer what step $k$ sends back comes down from the layer above, through that layer's "
+                       "input weight and its activation's derivative: a product over the layers as well as over time.")), " "]
     intro += _jacobian_runs(b, recurrent_weight(d))
     intro.append(" ")
     if b.trust.proof is not None and not b.trust.proof.failed:
-        intro += say("The closed forms are proved equal to the recurrence at element level (see the last section).")
+        intro += say(_("The closed forms are proved equal to the recurrence at element level (see the last section)."))
     else:
-        intro += [*say("Check them against the recurrence at element level with "), code(f"symrnn prove {d.spec.name}"), "."]
+        intro += [*say(_("Check them against the recurrence at element level with {command}."),
+                       command=code(f"symrnn prove {d.spec.name}"))]
     blocks.insert(0, para(*intro))
-    return section("Closed forms", "closed", blocks)
+    return section(_("Closed forms"), "closed", blocks)
 
 
 __all__ = ["closed_form_section", "gate_product", "jacobian", "recurrent_weight"]

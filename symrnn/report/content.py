@@ -14,6 +14,7 @@ All maths comes from the printers; these modules choose which equations go where
 from __future__ import annotations
 
 from ..core.derive import Derivation
+from ..i18n import _
 from .chain import chain_rule_section
 from .closed import closed_form_section
 from .document import Report, Section, para
@@ -29,16 +30,16 @@ from .verified import trust_section
 
 def _unrolled_section(b: Builder) -> Section:
     d = b.d
-    blocks: list = [para(*say("The same gradients for $T = {steps}$, with the sums over $t$ written out.", steps=d.steps), " ",
-                         *say("These concrete equations are what the element-level proof checks first."))]
+    blocks: list = [para(*say(_("The same gradients for $T = {steps}$, with the sums over $t$ written out."), steps=d.steps), " ",
+                         *say(_("These concrete equations are what the element-level proof checks first.")))]
     blocks += [b.equation(eq) for eq in d.gradients]
-    return section(f"Unrolled for T = {d.steps}", "unrolled", blocks)
+    return section(_("Unrolled for T = {steps}").format(steps=d.steps), "unrolled", blocks)
 
 
 def _model_section(b: Builder) -> Section:
     spec = b.spec
     first = model_paragraph(b.facts, spec) if spec.recurrent else mlp_model_paragraph(b.facts, spec)
-    return section("The network", "model", [first, symbol_table(b.d)])
+    return section(_("The network"), "model", [first, symbol_table(b.d)])
 
 
 def build(derivation: Derivation, trust: Trust | None = None, title: str | None = None, handout: bool = False) -> Report:
@@ -61,7 +62,8 @@ def build(derivation: Derivation, trust: Trust | None = None, title: str | None 
         sections.append(_unrolled_section(b))
     sections.append(trust_section(b))
     heading = title if title is not None else (spec.title or spec.name)
-    subtitle = f"Derivation report for the network {spec.name}" + (f", unrolled over {derivation.steps} steps" if spec.recurrent else "")
+    subtitle = (_("Derivation report for the network {name}, unrolled over {steps} steps") if spec.recurrent
+                else _("Derivation report for the network {name}")).format(name=spec.name, steps=derivation.steps)
     return Report(heading, subtitle, tuple(sections), figures, handout)
 
 

@@ -15,6 +15,7 @@ last step only (:mod:`symrnn.report.flows`). The plot's ``inputs`` say what was 
 from __future__ import annotations
 
 from ..core.activations import activation
+from ..i18n import N_, _
 from .figures import Plot, Series
 from .flows import SEED, Setting, gate_means, last_step_derivation, state_adjoint_norms, state_vars
 
@@ -39,7 +40,7 @@ def _relative(norms: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def _plot(name: str, caption: str, ylabel: str, series, inputs, spec) -> Plot:
-    return Plot(name, caption, xlabel=rf"time step $t$ (loss read at $t = T = {STEPS}$ only)", ylabel=ylabel,
+    return Plot(name, caption, xlabel=_("time step $t$ (loss read at $t = T = {steps}$ only)").format(steps=STEPS), ylabel=ylabel,
                 series=tuple(series), hlines=(1.0,), integer_x=True, legend_loc="outside",
                 inputs=(("cell", spec.cell), ("seed", SEED), ("steps", STEPS), *inputs))
 
@@ -49,10 +50,10 @@ def _outcome(radii, curves) -> str:
     small = [f"{r:g}" for r, y in zip(radii, curves) if y[0] < 0.1]
     same = [f"{r:g}" for r, y in zip(radii, curves) if 0.1 <= y[0] <= 10.0]
     large = [f"{r:g}" for r, y in zip(radii, curves) if y[0] > 10.0]
-    parts = ([f"it has vanished (below a tenth) for $\\rho = {', '.join(small)}$"] if small else []) + \
-            ([f"it is of the same order for $\\rho = {', '.join(same)}$"] if same else []) + \
-            ([f"it has exploded (above ten) for $\\rho = {', '.join(large)}$"] if large else [])
-    return " Back at $t = 1$ " + "; ".join(parts) + "."
+    parts = ([_("it has vanished (below a tenth) for $\\rho = {radii}$").format(radii=", ".join(small))] if small else []) + \
+            ([_("it is of the same order for $\\rho = {radii}$").format(radii=", ".join(same))] if same else []) + \
+            ([_("it has exploded (above ten) for $\\rho = {radii}$").format(radii=", ".join(large))] if large else [])
+    return " " + _("Back at $t = 1$ {outcomes}.").format(outcomes="; ".join(parts))
 
 
 def rnn_plot(spec) -> Plot:
@@ -66,15 +67,19 @@ def rnn_plot(spec) -> Plot:
         norms = state_adjoint_norms(d, (Setting("weight", "hidden", radius),))[key]
         series.append(Series(rf"$\rho(W_{{hh}}) = {radius:g}$", t, _relative(norms), color=f"C{i}"))
     if act.identity:
-        caption = ("Norm of the hidden-state adjoint of this linear RNN, relative to its value at $t = T$, for a recurrent "
-                   "weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs and "
-                   "targets drawn). Going back in time every step multiplies by $W_{hh}^\\top$.")
+        caption = _("Norm of the hidden-state adjoint of this linear RNN, relative to its value at $t = T$, for a recurrent "
+                    "weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs and "
+                    "targets drawn). Going back in time every step multiplies by $W_{hh}^\\top$.")
     else:
-        caption = (f"Norm of the hidden-state adjoint of this {spec.activation} RNN, relative to its value at $t = T$, for a "
-                   "recurrent weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs "
-                   f"and targets drawn). Every step back multiplies by $W_{{hh}}^\\top \\mathrm{{diag}}(f'(a_j))$ with "
-                   f"$f' \\leq {act.derivative_bound:g}$"
-                   + ("; a larger weight also drives the activation into saturation, where $f'$ is small." if act.saturates else "."))
+        caption = (_("Norm of the hidden-state adjoint of this {act} RNN, relative to its value at $t = T$, for a "
+                     "recurrent weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs "
+                     "and targets drawn). Every step back multiplies by $W_{{hh}}^\\top \\mathrm{{diag}}(f'(a_j))$ with "
+                     "$f' \\leq {bound}$; a larger weight also drives the activation into saturation, where $f'$ is small.")
+                   if act.saturates else
+                   _("Norm of the hidden-state adjoint of this {act} RNN, relative to its value at $t = T$, for a "
+                     "recurrent weight scaled to each spectral radius $\\rho$ (the network's own sizes; other parameters, inputs "
+                     "and targets drawn). Every step back multiplies by $W_{{hh}}^\\top \\mathrm{{diag}}(f'(a_j))$ with "
+                     "$f' \\leq {bound}$.")).format(act=spec.activation, bound=f"{act.derivative_bound:g}")
     caption += _outcome(radii, [s.y for s in series])
     return _plot("gradient-norms", caption, r"$\|\partial L / \partial h_t\| \,/\, \|\partial L / \partial h_T\|$", series,
                  (("activation", spec.activation), ("radii", ", ".join(f"{r:g}" for r in radii))), spec)
@@ -88,7 +93,8 @@ def _gate_series(d, of: str, states, labels) -> list[Series]:
         norms = state_adjoint_norms(d, setting)
         mean = gate_means(d, of, setting)
         for j, (key, label) in enumerate(zip(states, labels)):
-            series.append(Series(rf"{label}, $b = {bias:g}$ (mean gate ${mean:.2f}$)", t, _relative(norms[key]),
+            series.append(Series(_("{label}, $b = {bias}$ (mean gate ${mean}$)").format(
+                                     label=_(label), bias=f"{bias:g}", mean=f"{mean:.2f}"), t, _relative(norms[key]),
                                  "data" if j == 0 else "second", f"C{i}"))
     return series
 
@@ -96,21 +102,21 @@ def _gate_series(d, of: str, states, labels) -> list[Series]:
 def lstm_plot(spec) -> Plot:
     d = last_step_derivation(spec, STEPS)
     kinds = {kind: (name, layer) for name, layer, kind in state_vars(d) if layer in (None, spec.layers if spec.layers > 1 else None)}
-    series = _gate_series(d, "forget_gate", [kinds["memory"], kinds["state"]], ["cell $C$", "hidden $H$"])
-    caption = ("The memory-cell path against the hidden path in this LSTM: the norm of $\\partial L/\\partial C_t$ (solid) and "
+    series = _gate_series(d, "forget_gate", [kinds["memory"], kinds["state"]], [N_("cell $C$"), N_("hidden $H$")])
+    caption = _("The memory-cell path against the hidden path in this LSTM: the norm of $\\partial L/\\partial C_t$ (solid) and "
                "of $\\partial L/\\partial H_t$ (dashed), each relative to its value at $t = T$, for forget-gate biases $b$ "
                "that make the forget gate near 0.05, 0.5 and 0.95 (its mean over the steps in the legend). Going back one "
                "step the cell's adjoint is multiplied elementwise by the forget gate, $F_{t+1}$: with forget gates near one "
                "the cell carries the gradient over many steps, the lecture's weight of value 1, while the hidden path, "
                "through the gates' weights, vanishes.")
-    return _plot("cell-path", caption, "adjoint norm relative to $t = T$", series, (("gate", "forget_gate"),), spec)
+    return _plot("cell-path", caption, _("adjoint norm relative to $t = T$"), series, (("gate", "forget_gate"),), spec)
 
 
 def gru_plot(spec) -> Plot:
     d = last_step_derivation(spec, STEPS)
     state = next((name, layer) for name, layer, kind in state_vars(d) if kind == "state" and layer in (None, spec.layers if spec.layers > 1 else None))
-    series = _gate_series(d, "update_gate", [state], ["hidden $H$"])
-    caption = ("The hidden state's adjoint in this GRU, $\\|\\partial L/\\partial H_t\\|$ relative to its value at $t = T$, for "
+    series = _gate_series(d, "update_gate", [state], [N_("hidden $H$")])
+    caption = _("The hidden state's adjoint in this GRU, $\\|\\partial L/\\partial H_t\\|$ relative to its value at $t = T$, for "
                "update-gate biases $b$ that make the update gate near 0.05, 0.5 and 0.95 (its mean in the legend). The "
                "update gate $Z$ interpolates between the previous state and the candidate, so going back one step the "
                "adjoint keeps a part $Z_{t+1}$ of itself unchanged: with update gates near one it passes almost unchanged "
@@ -127,13 +133,13 @@ def deep_plot(spec) -> Plot:
     for i, radius in enumerate(DEEP_RADII):
         norms = state_adjoint_norms(d, (Setting("weight", "hidden", radius),))
         for j, key in enumerate(states):
-            series.append(Series(rf"layer {key[1]}, $\rho = {radius:g}$", t, _relative(norms[key]),
+            series.append(Series(_("layer {layer}, $\\rho = {radius}$").format(layer=key[1], radius=f"{radius:g}"), t, _relative(norms[key]),
                                  "data" if i == 0 else "second", f"C{j}"))
-    caption = (f"Every layer's hidden-state adjoint in this stacked {spec.activation} RNN, relative to its value at $t = T$, "
+    caption = _("Every layer's hidden-state adjoint in this stacked {act} RNN, relative to its value at $t = T$, "
                "for recurrent weights scaled to spectral radius $\\rho$ (solid and dashed). A lower layer's adjoint comes "
                "down from the layer above at each step and then back in time through its own recurrent weight, so it is a "
-               "product over layers and over time.")
-    return _plot("layers", caption, "adjoint norm relative to $t = T$", series,
+               "product over layers and over time.").format(act=spec.activation)
+    return _plot("layers", caption, _("adjoint norm relative to $t = T$"), series,
                  (("activation", spec.activation), ("radii", ", ".join(f"{r:g}" for r in DEEP_RADII))), spec)
 
 

@@ -6,6 +6,7 @@ from ..core import ir
 from ..core.activations import activation
 from ..core.derive import Derivation
 from ..core.labels import Kind, Label
+from ..i18n import _
 from ..printing.naming import var_latex
 from ..printing.texescape import TeX
 from . import prose
@@ -26,18 +27,18 @@ def forward_sections(b: Builder) -> list[Section]:
     blocks += [b.equation(eq) for eq in forward]
     loss_blocks = [b.equation(eq) for eq in loss_eqs]
     return [
-        section("Forward pass", "forward", blocks),
-        section("Loss", "loss", [prose.loss_intro(b.facts, d.spec.loss), *loss_blocks]),
+        section(_("Forward pass"), "forward", blocks),
+        section(_("Loss"), "loss", [prose.loss_intro(b.facts, d.spec.loss), *loss_blocks]),
     ]
 
 
 def _recurrent_backward(b: Builder, out_eqs: list, rest: list) -> list[Section]:
     f = b.facts
-    sections = [section("Output adjoints", "outputs", [prose.output_intro(f), *[b.equation(eq) for eq in out_eqs]])]
+    sections = [section(_("Output adjoints"), "outputs", [prose.output_intro(f), *[b.equation(eq) for eq in out_eqs]])]
     terminal = [eq for eq in rest if is_terminal(eq)]
     interior = [eq for eq in rest if eq not in terminal]
-    sections.append(section("The last step", "terminal", [prose.terminal_intro(f), *[b.equation(eq) for eq in terminal]]))
-    sections.append(section("Backpropagation through time: the recurrence", "recurrence",
+    sections.append(section(_("The last step"), "terminal", [prose.terminal_intro(f), *[b.equation(eq) for eq in terminal]]))
+    sections.append(section(_("Backpropagation through time: the recurrence"), "recurrence",
                             [prose.recurrence_intro(f), *[b.equation(eq) for eq in interior]]))
     return sections
 
@@ -51,11 +52,11 @@ def backward_sections(b: Builder) -> list[Section]:
         sections = _recurrent_backward(b, out_eqs, rest)
     else:
         sections = [
-            section("Output adjoints", "outputs", [_output_layer_prose(d), *[b.equation(eq) for eq in out_eqs]]),
-            section("Backpropagation into the hidden layer", "hidden", [_hidden_layer_prose(d), *[b.equation(eq) for eq in rest]]),
+            section(_("Output adjoints"), "outputs", [_output_layer_prose(d), *[b.equation(eq) for eq in out_eqs]]),
+            section(_("Backpropagation into the hidden layer"), "hidden", [_hidden_layer_prose(d), *[b.equation(eq) for eq in rest]]),
         ]
     blocks = [prose.gradients_intro(b.facts), *[b.equation(eq) for eq in d.generic_gradients]]
-    sections.append(section("Parameter gradients", "gradients", blocks))
+    sections.append(section(_("Parameter gradients"), "gradients", blocks))
     return sections
 
 
@@ -70,10 +71,10 @@ def _output_layer_prose(d: Derivation):
     outs = [v for v in _nodes_of(d, "neuron_output") if v.name in read]
     act = activation(d.spec.activations[-1])
     if outs and act.from_output is not None:
-        return para(*say("The adjoints of the output layer come straight from the loss; a neuron with {act} multiplies by its "
-                         "derivative, written with its own output as ${form}$.",
+        return para(*say(_("The adjoints of the output layer come straight from the loss; a neuron with {act} multiplies by its "
+                         "derivative, written with its own output as ${form}$."),
                          act=act.words, form=TeX(SCALAR.doprint(act.from_output(outs[0])))))
-    return para(*say("The adjoints of the output layer come straight from the loss."))
+    return para(*say(_("The adjoints of the output layer come straight from the loss.")))
 
 
 def _hidden_layer_prose(d: Derivation):
@@ -83,9 +84,9 @@ def _hidden_layer_prose(d: Derivation):
     if hidden and len(errors) > 1:
         h = var_latex(hidden[0])
         parts = " + ".join(rf"\frac{{\partial {var_latex(e)}}}{{\partial {h}}}" for e in errors)
-        return para(*say("A hidden neuron feeds every output neuron, so its adjoint is a sum of contributions, one per path, "
-                         "as in the lecture: ${sum}$.", sum=TeX(rf"\frac{{\partial L}}{{\partial {h}}} = {parts}")))
-    return para(*say("A hidden neuron's adjoint is a sum of contributions, one per path to the loss."))
+        return para(*say(_("A hidden neuron feeds every output neuron, so its adjoint is a sum of contributions, one per path, "
+                         "as in the lecture: ${sum}$."), sum=TeX(rf"\frac{{\partial L}}{{\partial {h}}} = {parts}")))
+    return para(*say(_("A hidden neuron's adjoint is a sum of contributions, one per path to the loss.")))
 
 
 __all__ = ["backward_sections", "forward_sections"]

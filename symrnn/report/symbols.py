@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import ir
 from ..core.derive import Derivation
+from ..i18n import _
 from ..printing.naming import var_latex
 from ..printing.texescape import TeX
 from .document import Table, math
@@ -36,11 +37,11 @@ def symbol_table(d: Derivation) -> Table:
     for var in d.graph.params:
         seen.setdefault((var.name, var.layer, "param"), var)
     rows = []
-    for (_, _, role), var in sorted(seen.items(), key=lambda kv: _ORDER.get(kv[0][2], 3) if kv[1].role != "loss" else 5):
+    for (_name, _layer, role), var in sorted(seen.items(), key=lambda kv: _ORDER.get(kv[0][2], 3) if kv[1].role != "loss" else 5):
         meaning = describe_tex(var, getattr(d.spec, "notation", "column") == "row")
-        runs = say("{meaning}, layer {layer}", meaning=meaning, layer=str(var.layer)) if var.layer is not None else say(meaning)
+        runs = say(_("{meaning}, layer {layer}"), meaning=meaning, layer=str(var.layer)) if var.layer is not None else say(meaning)
         rows.append(((math(var_latex(var)),), runs, (math(_shape_latex(var)),)))
-    return Table(("symbol", "meaning", "shape"), tuple(rows), "Symbols of the network and their shapes.", TeX("llc"))
+    return Table((_("symbol"), _("meaning"), _("shape")), tuple(rows), _("Symbols of the network and their shapes."), TeX("llc"))
 
 
 __all__ = ["symbol_table"]

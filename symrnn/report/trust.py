@@ -21,10 +21,11 @@ from ..core import limits
 from ..core.derive import Derivation, derive
 from ..core.errors import SymrnnError
 from ..core.labels import Equation
+from ..i18n import N_, _
 
 DEFAULT_SEEDS = (0, 1, 2)
 
-ORACLE_NAMES = {"chain": "chain rule", "expanded": "expanded loss", "diff": "direct Jacobian"}
+ORACLE_NAMES = {"chain": N_("chain rule"), "expanded": N_("expanded loss"), "diff": N_("direct Jacobian")}
 """How a status line names the element-level oracles of symrnn.core.prove."""
 
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
@@ -54,9 +55,9 @@ class TestSummary:
 @dataclass(frozen=True)
 class Trust:
     proof: ProofSummary | None = None
-    proof_note: str = "the element-level proof was not run for this report"
+    proof_note: str = N_("the element-level proof was not run for this report")
     tests: TestSummary | None = None
-    tests_note: str = "the generated code was not tested for this report"
+    tests_note: str = N_("the generated code was not tested for this report")
     module: str = ""
     code_lines: dict = field(default_factory=dict)  # label -> tuple of line numbers
     code_note: str = ""
@@ -153,26 +154,26 @@ def equation_status(trust: Trust, eq: Equation) -> str:
     """One short line under an equation: proved by which oracles; implemented on which lines."""
     parts = []
     if eq.kind in ("forward", "loss"):
-        parts.append("definition")
+        parts.append(_("definition"))
     elif trust.proof is None:
-        parts.append("not proved in this build")
+        parts.append(_("not proved in this build"))
     elif eq.label in trust.proof.failed:
-        parts.append("PROOF FAILED")
+        parts.append(_("PROOF FAILED"))
     else:
         oracles = trust.proved(eq.label)
         numeric = tuple(o for o in oracles if o != "induction")
         if numeric:
-            how = "exactly" if trust.proof.exact else "to 50 digits"
-            names = " + ".join(ORACLE_NAMES.get(o, o) for o in numeric)
-            parts.append(f"proved {how} vs. sympy.diff ({names})")
+            how = _("exactly") if trust.proof.exact else _("to 50 digits")
+            names = " + ".join(_(ORACLE_NAMES[o]) if o in ORACLE_NAMES else o for o in numeric)
+            parts.append(_("proved {how} vs. sympy.diff ({names})").format(how=how, names=names))
         if "induction" in oracles:
-            parts.append("proved for every T by induction on t")
+            parts.append(_("proved for every T by induction on t"))
         if not oracles:
-            parts.append("not covered by the proof")
+            parts.append(_("not covered by the proof"))
     lines = trust.code_lines.get(eq.label)
     if lines:
         shown = ", ".join(str(n) for n in lines[:4]) + (", ..." if len(lines) > 4 else "")
-        parts.append(f"code: line{'s' if len(lines) > 1 else ''} {shown}")
+        parts.append((_("code: lines {shown}") if len(lines) > 1 else _("code: line {shown}")).format(shown=shown))
     return "; ".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from ..i18n import N_, _
 from ..printing.texescape import TeX
 from .document import Run, Section, Table, code, para
 from .equations import Builder, section
@@ -15,42 +16,58 @@ def _point(b: Builder):
     """Where the proof evaluated: this network's sizes (and unroll) as maths."""
     spec = b.spec
     if not spec.recurrent:
-        return say("the network with layer sizes ${sizes}$", sizes=TeX(r" \to ".join(str(s) for s in spec.sizes)))
-    return say("the network with $d = {d}$, $h = {h}$, $q = {q}$ unrolled over $T = {steps}$ steps",
+        return say(_("the network with layer sizes ${sizes}$"), sizes=TeX(r" \to ".join(str(s) for s in spec.sizes)))
+    return say(_("the network with $d = {d}$, $h = {h}$, $q = {q}$ unrolled over $T = {steps}$ steps"),
                d=spec.input_size, h=spec.hidden_size, q=spec.output_size, steps=b.d.steps)
 
 
 def _proof_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.proof is None:
-        return para(*say("Proof: {note}.", note=trust.proof_note), " ", *say("Run "), code(f"symrnn prove {d.spec.name}"),
-                    *say(" to prove every equation at element level."))
+        return para(*say(_("Proof: {note}."), note=_(trust.proof_note)), " ",
+                    *say(_("Run {command} to prove every equation at element level."),
+                         command=code(f"symrnn prove {d.spec.name}")))
     p = trust.proof
-    how = "exactly, in rational arithmetic" if p.exact else "to 50 significant digits"
-    verdict = say("All of them passed.") if not p.failed else say("FAILED: {labels}.", labels=", ".join(p.failed))
-    return para(*say("Proof. Every adjoint, gradient and closed form was evaluated at a random exact point of {point} and "
+    how = _("exactly, in rational arithmetic") if p.exact else _("to 50 significant digits")
+    verdict = say(_("All of them passed.")) if not p.failed else say(_("FAILED: {labels}."), labels=", ".join(p.failed))
+    return para(*say(_("Proof. Every adjoint, gradient and closed form was evaluated at a random exact point of {point} and "
                      "compared {how} with element-level sympy.diff oracles: the chain rule (a reverse sweep built only from "
                      "the derivative of each scalar node's own expression) and, where tractable, the expanded loss (the "
-                     "derivative of the fully inlined scalar loss by each parameter entry), {count} comparisons.",
+                     "derivative of the fully inlined scalar loss by each parameter entry), {count} comparisons."),
                      point=_point(b), how=how, count=p.count), " ", *verdict, " ",
-                *say("The generic equations hold for every $T$; they were instantiated at every step of this unroll."))
+                *say(_("The generic equations hold for every $T$; they were instantiated at every step of this unroll.")))
 
 
 def _tests_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.tests is None:
-        return para(*say("Tests: {note}.", note=trust.tests_note), " ", *say("Run "), code(f"symrnn verify {d.spec.name}"),
-                    *say(" to compare the generated code with autograd, torch.nn and finite differences."))
+        return para(*say(_("Tests: {note}."), note=_(trust.tests_note)), " ",
+                *say(_("Run {command} to compare the generated code with autograd, torch.nn and finite differences."),
+                     command=code(f"symrnn verify {d.spec.name}")))
     t = trust.tests
     worst = "0" if t.max_error == 0 else f"10^{{{int(sympy.floor(sympy.log(t.max_error, 10))) + 1}}}"
-    sentence = ("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
-                "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: "
-                + ("all within tolerance" if t.passed else "NOT all within tolerance")
-                + (", the largest relative error $0$." if t.max_error == 0 else ", the largest relative error below ${worst}$."))
+    sentence = _(_TESTS[(t.passed, t.max_error == 0)])
     runs = say(sentence, module=code(trust.module), cases=len(t.seeds), seeds=", ".join(str(s) for s in t.seeds),
                steps=t.steps, batch=t.batch, oracles=", ".join(t.oracles), worst=TeX(worst))
-    notes = [run for o, n in sorted(t.notes.items()) for run in (" ", *say("Not compared with {o}: {n}.", o=o, n=n))]
+    notes = [run for o, n in sorted(t.notes.items()) for run in (" ", *say(_("Not compared with {o}: {n}."), o=o, n=n))]
     return para(*runs, *notes)
+
+
+_TESTS = {
+    (True, True): N_("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
+                     "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: all within "
+                     "tolerance, the largest relative error $0$."),
+    (True, False): N_("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
+                      "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: all within "
+                      "tolerance, the largest relative error below ${worst}$."),
+    (False, True): N_("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
+                      "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: NOT all "
+                      "within tolerance, the largest relative error $0$."),
+    (False, False): N_("Tests. The generated NumPy module {module} was run on {cases} drawn cases (random seeds {seeds}; "
+                       "$T = {steps}$, a batch of {batch}, float64) and its gradients compared with {oracles}: NOT all "
+                       "within tolerance, the largest relative error below ${worst}$."),
+}
+"""The tests' sentence by (all passed, largest error zero): four whole sentences, never glued."""
 
 
 def _code_table(b: Builder) -> Table:
@@ -61,9 +78,9 @@ def _code_table(b: Builder) -> Table:
             continue
         lines = trust.code_lines.get(eq_label, ())
         where = ", ".join(str(n) for n in lines) if lines else ("" if eq.scope == "concrete" else "-")
-        rows.append(((b.ref(eq_label),), (code(eq_label),), (Run(text=equation_status(trust, eq).split("; code")[0]),), (Run(text=where),)))
-    return Table(("eq.", "label", "status", "code lines"), tuple(rows),
-                 "Equations, their labels, what was verified and where the generated code implements them.",
+        rows.append(((b.ref(eq_label),), (code(eq_label),), (Run(text=equation_status(trust, eq).split("; " + _("code: line {shown}").partition(":")[0])[0]),), (Run(text=where),)))
+    return Table((_("eq."), _("label"), _("status"), _("code lines")), tuple(rows),
+                 _("Equations, their labels, what was verified and where the generated code implements them."),
                  TeX(r"p{0.07\linewidth}p{0.2\linewidth}p{0.47\linewidth}p{0.14\linewidth}"))
 
 
@@ -72,15 +89,13 @@ def trust_section(b: Builder) -> Section:
     d, trust = b.d, b.trust
     blocks: list = [_proof_paragraph(b), _tests_paragraph(b)]
     if b.handout:
-        return section("How far to trust these equations", "trust", blocks)
+        return section(_("How far to trust these equations"), "trust", blocks)
     if trust.module:
-        blocks.append(para(
-            "Code. Each statement of the generated module ", code(trust.module), " ends with a comment citing the label "
-            "of the equation it implements; the table lists them (regenerate the module with ",
-            code(f"symrnn codegen {d.spec.name}"), ").",
-        ))
+        blocks.append(para(*say(_("Code. Each statement of the generated module {module} ends with a comment citing the "
+                                  "label of the equation it implements; the table lists them (regenerate the module with "
+                                  "{command})."), module=code(trust.module), command=code(f"symrnn codegen {d.spec.name}"))))
     blocks.append(_code_table(b))
-    return section("How far to trust these equations", "trust", blocks)
+    return section(_("How far to trust these equations"), "trust", blocks)
 
 
 __all__ = ["trust_section"]
