@@ -281,8 +281,11 @@ def find_jax(option: str | None) -> tuple[str | None, str]:
     python = option or os.environ.get("SYMRNN_BENCH_JAX_PYTHON")
     if not python:
         return None, "no jax environment given (--jax-python PATH or SYMRNN_BENCH_JAX_PYTHON)"
-    probe = subprocess.run([python, "-c", "import jax, jaxlib; print(jax.__version__)"], capture_output=True, text=True,
-                           check=False)
+    try:
+        probe = subprocess.run([python, "-c", "import jax, jaxlib; print(jax.__version__)"], capture_output=True,
+                               text=True, check=False)
+    except OSError as err:
+        return None, f"{python} cannot be run ({err.strerror})"
     if probe.returncode != 0:
         return None, f"{python} cannot import jax"
     return python, probe.stdout.strip()
