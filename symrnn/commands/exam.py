@@ -9,6 +9,7 @@ import time
 
 from ..core import limits
 from ..core.errors import SymrnnError
+from ..i18n import _
 from ._common import bounded
 from ._seconds import seconds
 
@@ -35,6 +36,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", default=None, help="the exam's title (default: 'Recurrent neural networks: exam')")
     parser.add_argument("--course", default=None, help="the course, printed under the title")
     parser.add_argument("--date", default=None, help="the date, printed under the title")
+    parser.add_argument("--decimal-comma", action="store_true",
+                        help="write decimal numbers with a comma (0,05) on the sheets, keys and Moodle texts; "
+                             "Moodle accepts answers typed either way")
     parser.add_argument("--instructions", default=None,
                         help="instructions printed above the questions (one item per line; '\\n' in the shell's quoting)")
 
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymrnnError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.list:
         for name in ORDER:
-            print(f"{name:16s} {FAMILIES[name].topic}")
+            print(f"{name:16s} {_(FAMILIES[name].topic)}")
         return 0
     if args.stress:
         return _stress(args, ORDER, resolve_families)
@@ -55,12 +59,15 @@ def run(args: argparse.Namespace) -> int:
         raise SymrnnError(f"--variants must be at most {limits.MAX_EXAM_VARIANTS} for an exam, got {args.variants}")
     if args.benchmark:
         return _benchmark(args, build_exam)
+    from ..exam.decimal import decimal_comma
     from ..exam.output import parse_formats, write_exam
 
     formats = parse_formats(args.format)
     exam = build_exam(args.family, args.variants, args.seed)
-    for line in write_exam(exam, args.output, formats, timeout=args.timeout, title=args.title, course=args.course,
-                           date=args.date, instructions=args.instructions):
+    with decimal_comma(args.decimal_comma):
+        lines = write_exam(exam, args.output, formats, timeout=args.timeout, title=args.title, course=args.course,
+                           date=args.date, instructions=args.instructions)
+    for line in lines:
         print(line)
     return 0
 

@@ -12,6 +12,7 @@ import sys
 
 from ..core import limits
 from ..core.errors import LimitError, SymrnnError
+from ..i18n import _
 from ._common import steps_argument
 from ._seconds import seconds
 
@@ -57,11 +58,12 @@ def run(args) -> int:
             failures += 1
             continue
         if build is not None and not build.ok:
-            print(f"symrnn: error: LaTeX build of {spec.name} failed: {build.summary()}", file=sys.stderr)
+            print("symrnn: error: " + _("LaTeX build of {name} failed: {summary}").format(name=spec.name, summary=build.summary()),
+                  file=sys.stderr)
             if build.tex is not None:
-                print(f"symrnn: the LaTeX source is in {build.tex}", file=sys.stderr)
+                print("symrnn: " + _("the LaTeX source is in {path}").format(path=build.tex), file=sys.stderr)
             failures += 1
             continue
         for path in written.files:
-            print(f"wrote {path}")
+            print(_("wrote {path}").format(path=path))
     return 1 if failures else 0

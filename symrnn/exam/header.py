@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.errors import SymrnnError
+from ..i18n import N_, _
 
 LIMITS = {"title": 200, "course": 200, "date": 100, "instructions": 2000}
 """The longest text each field takes, in characters."""
 
-DEFAULT_TITLE = "Recurrent neural networks: exam"
+DEFAULT_TITLE = N_("Recurrent neural networks: exam")
 
 
 class HeaderError(SymrnnError):
@@ -47,7 +48,7 @@ class Header:
 def header(title: str | None = None, course: str | None = None, date: str | None = None,
            instructions: str | None = None) -> Header:
     """A header from command-line values (``None``: the default)."""
-    return Header(DEFAULT_TITLE if title is None else title, course or "", date or "", instructions or "")
+    return Header(_(DEFAULT_TITLE) if title is None else title, course or "", date or "", instructions or "")
 
 
 __all__ = ["DEFAULT_TITLE", "LIMITS", "Header", "HeaderError", "header"]

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..core.mistakes import MISTAKES
+from ..i18n import _
 
 # --------------------------------------------------------------------------- rich text
 
@@ -116,12 +117,12 @@ class Diagnosis:
     @property
     def feedback(self) -> str:
         if self.mistake:
-            return MISTAKES[self.mistake].feedback
+            return _(MISTAKES[self.mistake].feedback)
         return self.note
 
     @property
     def title(self) -> str:
-        return MISTAKES[self.mistake].title if self.mistake else self.note.split(":")[0]
+        return _(MISTAKES[self.mistake].title) if self.mistake else self.note.split(":")[0]
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ class Choice:
     @property
     def feedback(self) -> str:
         if self.correct:
-            return "Correct."
-        return MISTAKES[self.mistake].feedback if self.mistake else self.note
+            return _("Correct.")
+        return _(MISTAKES[self.mistake].feedback) if self.mistake else self.note
 
 
 KINDS = ("numerical", "choice", "formula")

@@ -24,6 +24,8 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from ..i18n import DEFAULT, _, current
+from . import decimal
 from .exam import Exam
 from .model import Answer, Display, Para, Part, Problem, Rich, fmt
 
@@ -46,15 +48,15 @@ def inline_html(para: Para) -> str:
     """A paragraph's free text as HTML, with ``{`` as ``&#123;``: Moodle scans a cloze question's whole
     text for ``{n:TYPE:...}``, so no text may open a field (inside a field, :func:`cloze_escape` keeps
     every ``}`` from closing it)."""
-    return "".join(html_text(p).replace("{", "&#123;") if isinstance(p, str) else f"\\({html.escape(p.tex, quote=False)}\\)"
-                   for p in para.parts)
+    return "".join(html_text(decimal.text(p)).replace("{", "&#123;") if isinstance(p, str)
+                   else f"\\({html.escape(decimal.math(p.tex), quote=False)}\\)" for p in para.parts)
 
 
 def block_html(b: Para | Display) -> str:
     if isinstance(b, Para):
         return f"<p>{inline_html(b)}</p>"
     env = "aligned" if any("&" in line for line in b.lines) else "gathered"
-    body = html.escape(" \\\\ ".join(b.lines), quote=False)
+    body = html.escape(" \\\\ ".join(decimal.math(line) for line in b.lines), quote=False)
     return f"<p>\\[\\begin{{{env}}}{body}\\end{{{env}}}\\]</p>"
 
 
@@ -85,11 +87,12 @@ def cloze_field(answer: Answer) -> str:
     """One cloze sub-question."""
     if answer.kind == "numerical":
         tol = tolerance_text(answer)
-        alts = [f"={number(answer.value, answer.places)}:{tol}#{cloze_escape('Correct.')}"]
-        alts += [f"%0%{number(d.value, answer.places)}:{tol}#{cloze_escape(html_text(d.feedback))}" for d in answer.wrong]
+        correct = cloze_escape(html_text(_("Correct.")))
+        alts = [f"={number(answer.value, answer.places)}:{tol}#{correct}"]
+        alts += [f"%0%{number(d.value, answer.places)}:{tol}#{cloze_escape(html_text(decimal.text(d.feedback)))}" for d in answer.wrong]
         return f"{{{answer.points}:NUMERICAL:{'~'.join(alts)}}}"
     if answer.kind == "choice":
-        alts = [("=" if c.correct else "%0%") + cloze_escape(rich_inline_html(c.text)) + "#" + cloze_escape(html_text(c.feedback))
+        alts = [("=" if c.correct else "%0%") + cloze_escape(rich_inline_html(c.text)) + "#" + cloze_escape(html_text(decimal.text(c.feedback)))
                 for c in answer.choices]
         return f"{{{answer.points}:MULTICHOICE_V:{'~'.join(alts)}}}"
     raise ValueError("a formula answer cannot be a cloze sub-question; give it its own problem")
@@ -113,13 +116,14 @@ def answers_view(part: Part) -> list[dict]:
     answer = part.answer
     if answer.kind == "numerical":
         tol = tolerance_text(answer)
-        rows = [{"fraction": "100", "text": number(answer.value, answer.places), "tolerance": tol, "feedback": "Correct."}]
-        rows += [{"fraction": "0", "text": number(d.value, answer.places), "tolerance": tol, "feedback": html_text(d.feedback)}
+        rows = [{"fraction": "100", "text": number(answer.value, answer.places), "tolerance": tol, "feedback": html_text(_("Correct."))}]
+        rows += [{"fraction": "0", "text": number(d.value, answer.places), "tolerance": tol,
+                  "feedback": html_text(decimal.text(d.feedback))}
                  for d in answer.wrong]
         return rows
     if answer.kind == "choice":
         return [{"fraction": "100" if c.correct else "0", "text": rich_inline_html(c.text), "tolerance": "",
-                 "feedback": html_text(c.feedback)} for c in answer.choices]
+                 "feedback": html_text(decimal.text(c.feedback))} for c in answer.choices]
     return []
 
 
@@ -130,17 +134,26 @@ def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
         "type": qtype,
         "name": f"{problem.family} v{version:03d} (seed {problem.seed})",
         "idnumber": f"{problem.family}-{problem.seed}",
-        "text": question_text(problem, qtype),
+        "text": _in_language(question_text(problem, qtype)),
         # the general feedback is shown to students: it names the tool, never the seed (the name and id are the teacher's)
-        "feedback": rich_html(problem.solution) + f"<p><small>{html_text(provenance)}; family {problem.family}</small></p>",
+        "feedback": _in_language(rich_html(problem.solution) + "<p><small>" + html_text(
+            _("{provenance}; family {family}").format(provenance=provenance, family=problem.family)) + "</small></p>"),
         "grade": f"{problem.points:.7f}",
         "answers": answers_view(part) if qtype != "cloze" else [],
         "graderinfo": "",
     }
     if qtype == "essay":
-        view["graderinfo"] = (f"<p>Key:</p><p>\\[{html.escape(part.answer.formula, quote=False)}\\]</p>"
-                              f"<p>{html_text(part.answer.note)}</p>")
+        key = html_text(_("Key:"))
+        view["graderinfo"] = _in_language(f"<p>{key}</p><p>\\[{html.escape(part.answer.formula, quote=False)}\\]</p>"
+                                          f"<p>{html_text(part.answer.note)}</p>")
     return view
+
+
+def _in_language(html_body: str) -> str:
+    """HTML in a language other than English marked with it (``<div lang="es">``): Moodle keeps the
+    question's HTML as written, so browsers hyphenate, and screen readers speak, the right language."""
+    lang = current()
+    return html_body if lang == DEFAULT else f'<div lang="{lang}">{html_body}</div>'
 
 
 def cdata(text: str) -> Markup:
@@ -164,4 +177,5 @@ def render_moodle(exam: Exam) -> str:
     for index, family in enumerate(exam.families):
         questions = [question_view(v.problems[index], v.number, exam.tool) for v in exam.versions]
         categories.append({"path": f"{CATEGORY_ROOT}-seed-{exam.seed}/{family}", "questions": questions})
-    return environment().get_template("exam_moodle.xml.j2").render(provenance=exam.provenance, categories=categories)
+    return environment().get_template("exam_moodle.xml.j2").render(provenance=exam.provenance, categories=categories,
+                                                                  correct=_("Correct."), incorrect=_("Incorrect."))

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import SymrnnError
+from ..i18n import _
 from ..printing.latex import glyph_warning
 from ..printing.latex_build import DEFAULT_TIMEOUT, LatexBuildError, build_pdf
 from .exam import Exam
@@ -55,8 +56,8 @@ def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeou
     lines: list[str] = []
     tex = render_tex(exam, top) if ("tex" in formats or "pdf" in formats) else ""
     if "tex" in formats:
-        lines.append(f"wrote {_write(out / SOURCE_NAME, tex)}")
-        lines.append(f"wrote {_write(out / 'exam-key.tex', KEY_WRAPPER)}")
+        lines.append(_("wrote {path}").format(path=_write(out / SOURCE_NAME, tex)))
+        lines.append(_("wrote {path}").format(path=_write(out / 'exam-key.tex', KEY_WRAPPER)))
     if "pdf" in formats:
         for name, source, files in (("exam.pdf", tex, {}), ("exam-key.pdf", KEY_WRAPPER, {SOURCE_NAME: tex})):
             result = build_pdf(source, out / name, files, timeout=timeout)
@@ -65,9 +66,9 @@ def write_exam(exam: Exam, out_dir: str | Path, formats: tuple[str, ...], timeou
                 continue
             if not result.ok:
                 raise LatexBuildError(result)
-            lines.append(f"wrote {result.pdf}")
+            lines.append(_("wrote {path}").format(path=result.pdf))
     if "moodle" in formats:
-        lines.append(f"wrote {_write(out / 'exam-moodle.xml', render_moodle(exam))}")
+        lines.append(_("wrote {path}").format(path=_write(out / 'exam-moodle.xml', render_moodle(exam))))
     if "json" in formats:
-        lines.append(f"wrote {_write(out / 'exam.json', render_json(exam, top))}")
+        lines.append(_("wrote {path}").format(path=_write(out / 'exam.json', render_json(exam, top))))
     return lines

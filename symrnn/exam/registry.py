@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..i18n import _
 from .model import Part, Problem, Rich
 
 
@@ -45,7 +46,7 @@ class Family:
     def generate(self, seed: int) -> Problem:
         """The variant drawn from ``seed`` (the same seed gives the same problem)."""
         draft = self.draw(np.random.default_rng(seed))
-        return Problem(self.name, draft.title or self.title, int(seed), draft.statement, draft.parts, draft.solution,
+        return Problem(self.name, draft.title or _(self.title), int(seed), draft.statement, draft.parts, draft.solution,
                        draft.givens, draft.bounded)
 
 

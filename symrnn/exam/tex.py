@@ -16,7 +16,9 @@ from functools import lru_cache
 
 import jinja2
 
+from ..i18n import _, current
 from ..printing.texescape import TeX, escape, finalize
+from . import decimal
 from .exam import Exam
 from .header import Header
 from .model import Answer, Display, Para, Part, Problem, Rich, fmt
@@ -27,14 +29,14 @@ KEY_WRAPPER = "\\def\\symrnnkey{}\n\\input{exam.tex}\n"
 
 
 def inline(para: Para, style: str = "") -> str:
-    return "".join(escape(p) if isinstance(p, str) else f"\\({style}{p.tex}\\)" for p in para.parts)
+    return "".join(escape(decimal.text(p)) if isinstance(p, str) else f"\\({style}{decimal.math(p.tex)}\\)" for p in para.parts)
 
 
 def block(b: Para | Display, style: str = "") -> str:
     if isinstance(b, Para):
         return inline(b, style)
     env = "align*" if any("&" in line for line in b.lines) else "gather*"
-    body = " \\\\\n".join(b.lines)
+    body = " \\\\\n".join(decimal.math(line) for line in b.lines)
     return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
 
 
@@ -46,21 +48,26 @@ def rich_tex(blocks: Rich, style: str = "") -> TeX:
 
 def _tolerance(answer: Answer) -> str:
     if answer.abs_tol == 0:
-        return "exact"
-    return f"accepted within $\\pm {fmt(answer.abs_tol, max(answer.places, 1) + 1).rstrip('0').rstrip('.')}$"
+        return _("exact")
+    return _("accepted within $\\pm {tolerance}$").format(
+        tolerance=decimal.math(fmt(answer.abs_tol, max(answer.places, 1) + 1).rstrip('0').rstrip('.')))
 
 
 def answer_tex(answer: Answer) -> TeX:
     """The key of one part, with the diagnosed wrong values a grader will meet."""
+    said, diagnosed = escape(_("Answer:")), escape(_("Diagnosed wrong values"))
     if answer.kind == "numerical":
-        text = f"\\textbf{{Answer:}} ${fmt(answer.value, answer.places)}$ ({_tolerance(answer)})."
+        text = f"\\textbf{{{said}}} ${decimal.math(fmt(answer.value, answer.places))}$ ({_tolerance(answer)})."
+        if decimal.active() and "." in fmt(answer.value, answer.places):
+            text += " " + escape(_("Moodle accepts it written {comma} or {point}.").format(
+                comma=decimal.text(fmt(answer.value, answer.places)), point=fmt(answer.value, answer.places)))
         if answer.wrong:
-            items = "; ".join(f"${fmt(d.value, answer.places)}$: {escape(d.title)}" for d in answer.wrong)
-            text += f" \\emph{{Diagnosed wrong values}} --- {items}."
+            items = "; ".join(f"${decimal.math(fmt(d.value, answer.places))}$: {escape(d.title)}" for d in answer.wrong)
+            text += f" \\emph{{{diagnosed}}} --- {items}."
         return TeX(text)
     if answer.kind == "choice":
-        return TeX("\\textbf{Answer:} " + rich_tex(answer.choices[answer.correct_index].text))
-    return TeX(f"\\textbf{{Answer:}} \\[ {answer.formula} \\] {escape(answer.note)}")
+        return TeX(f"\\textbf{{{said}}} " + rich_tex(answer.choices[answer.correct_index].text))
+    return TeX(f"\\textbf{{{said}}} \\[ {answer.formula} \\] {escape(answer.note)}")
 
 
 def part_view(part: Part) -> dict:
@@ -77,6 +84,7 @@ def problem_view(problem: Problem) -> dict:
         "title": problem.title,
         "family": problem.family,
         "seed": str(problem.seed),
+        "origin": _("(variant seed {seed}, family {family}).").format(seed=problem.seed, family=problem.family),
         "statement": rich_tex(problem.statement),
         "parts": [part_view(p) for p in problem.parts],
         "solution": rich_tex(problem.solution),
@@ -96,6 +104,16 @@ def environment() -> jinja2.Environment:
     )
 
 
+BABEL = {"es": TeX("\\usepackage[spanish,es-noquoting,es-nodecimaldot,es-noshorthands]{babel}\n\\pointpoints{punto}{puntos}")}
+"""The babel line (and the exam class's word for points) of each language but English."""
+
+
+def _words() -> dict[str, str]:
+    """The sheet's own words (the header, the footer, the name line), in the current language."""
+    return {"key": _("Key"), "version": _("Version"), "page": _("Page"), "answer_key": _("Answer key, version"),
+            "name": _("Name:"), "worked": _("Worked solution")}
+
+
 def render_tex(exam: Exam, head: Header | None = None) -> str:
     """The exam's LaTeX source (student sheet; see :data:`KEY_WRAPPER` for the key).
 
@@ -104,7 +122,8 @@ def render_tex(exam: Exam, head: Header | None = None) -> str:
     """
     head = head or Header()
     template = environment().get_template("exam.tex.j2")
-    versions = [{"number": str(v.number), "points": f"({v.points} points)", "problems": [problem_view(p) for p in v.problems]} for v in exam.versions]
+    versions = [{"number": str(v.number), "points": _("({points} points)").format(points=v.points), "problems": [problem_view(p) for p in v.problems]} for v in exam.versions]
     instructions = [line for line in re.split(r"\n|\\n", head.instructions) if line.strip()]
     return template.render(title=head.title, course=head.course, date=head.date, instructions=instructions,
-                           provenance=exam.provenance, tool=exam.tool, versions=versions)
+                           provenance=exam.provenance, tool=exam.tool, versions=versions, w=_words(),
+                           babel=BABEL.get(current(), ""))

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ...core import catalogue
 from ...core.labels import Kind, Label
+from ...i18n import N_, _
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, equation_latex, exact_values, shown_number
 from ..registry import Draft, Family
@@ -59,9 +60,9 @@ def _draw_once(rng) -> Draft:
         diagnosed(-dw, "sign_error"),
     ]
     parts = (
-        Part(rich("$\\partial L / \\partial h_1$ (through every $\\partial L / \\partial h_t$, from $t = T$ back);"),
+        Part(rich(_("$\\partial L / \\partial h_1$ (through every $\\partial L / \\partial h_t$, from $t = T$ back);")),
              numerical(dh1, BACKWARD_PLACES, 2, wrong_h1, rel=0.02, exact=exact["d:h_1"]), space="7cm"),
-        Part(rich("$\\partial L / \\partial w_{hh}$, with the adjoints $\\partial L / \\partial h_t$ of (a)."),
+        Part(rich(_("$\\partial L / \\partial w_{hh}$, with the adjoints $\\partial L / \\partial h_t$ of (a).")),
              numerical(dw, BACKWARD_PLACES, 3, wrong_w, rel=0.02, exact=exact["d:w_hh"]), space="4cm"),
     )
     xs = ",\\ ".join(f"x_{{{t}}} = {shown_number(givens[f'x_{t}'])}" for t in range(1, T + 1))
@@ -69,25 +70,25 @@ def _draw_once(rng) -> Draft:
     ws = ",\\ ".join(f"w_{{{k[2:]}}} = {shown_number(givens[k])}" for k in ("w_hx", "w_hh", "w_qh"))
     generic = {eq.label: eq for eq in d.generic_forward + d.generic_adjoints + d.generic_gradients}
     statement = rich(
-        f"A recurrent network with one hidden unit, no bias and the identity activation is unrolled over $T = {T}$ steps:",
+        _("A recurrent network with one hidden unit, no bias and the identity activation is unrolled over $T = {T}$ steps:").format(T=T),
         display(equation_latex(generic[Label.forward("h", case="t")]), equation_latex(generic[Label.forward("o", case="t")]),
                 equation_latex(generic[Label.forward("L")])),
-        "with $h_0 = 0$ and",
+        _("with $h_0 = 0$ and"),
         display(ws, xs, ys),
-        "Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute",
+        _("Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute"),
     )
     forward = tuple(s.line() for s in steps if s.label.kind is Kind.FORWARD)
     backward = tuple(s.line() for s in steps if s.label.kind is Kind.ADJOINT)
     grad = next(s for s in steps if s.label == Label.gradient("w_hh", steps=T))
     solution = rich(
-        "Backpropagation through time (D2L 9.7.13, 9.7.14, 9.7.16), here with scalars:",
+        _("Backpropagation through time (D2L 9.7.13, 9.7.14, 9.7.16), here with scalars:"),
         display(*(equation_latex(generic[k]) for k in (Label.adjoint("o", case="t"), Label.adjoint("h", case="T"),
                                                        Label.adjoint("h", case="t"), Label.gradient("w_hh")))),
-        "Forward pass:",
+        _("Forward pass:"),
         display(*forward),
-        "Backward pass, from the last step to the first:",
+        _("Backward pass, from the last step to the first:"),
         display(*backward),
-        "The weight is shared by every step, so its gradient sums over $t$:",
+        _("The weight is shared by every step, so its gradient sums over $t$:"),
         display(grad.line()),
     )
     return Draft(statement, parts, solution, (("T", T),) + tuple(sorted(givens.items())))
@@ -99,7 +100,7 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="bptt-scalar",
-    title="Backpropagation through time by hand",
-    topic="BPTT for the linear RNN of D2L 9.7 (9.7.13-9.7.16), scalar case, T = 3",
+    title=N_("Backpropagation through time by hand"),
+    topic=N_("BPTT for the linear RNN of D2L 9.7 (9.7.13-9.7.16), scalar case, T = 3"),
     draw=draw,
 )

@@ -14,6 +14,7 @@ import sympy
 
 from ...core import catalogue, ir
 from ...core.closed_forms import CLOSED_STATE, CLOSED_STATE_D2L
+from ...i18n import N_, _
 from ..model import Answer, Choice, Part, diagnosed, display, numerical, rich
 from ..numeric import derivation, equation_latex, latex
 from ..registry import Draft, Family
@@ -69,40 +70,40 @@ def _draw_once(rng) -> Draft:
     order = shuffled(rng, tuple(range(len(options))))
     choices = tuple(options[n] for n in order)
     parts = (
-        Part(rich(f"Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T > {t}$?"),
+        Part(rich(_("Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T > {t}$?").format(t=t)),
              Answer("choice", 2, choices=choices)),
-        Part(rich(f"Now $T = {T}$. In the sum of (a), to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
-                  f"$\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$?"),
+        Part(rich(_("Now $T = {T}$. In the sum of (a), to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
+                    "$\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$?").format(T=T, k=k)),
              numerical(k - t, 0, 1, [diagnosed(k - t + 1, "off_by_one"), diagnosed(k - t - 1, "off_by_one"),
-                                     diagnosed(T - k, note="Counted from the end of the sequence: the output k reaches h_t through k - t steps.")],
+                                     diagnosed(T - k, note=_("Counted from the end of the sequence: the output k reaches h_t through k - t steps."))],
                        integer=True, exact=k - t)),
-        Part(rich(f"With $T = {T}$ as in (b), how many terms does the sum of (a) for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?"),
-             numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note="Only the outputs at steps t..T depend on h_t.")],
+        Part(rich(_("With $T = {T}$ as in (b), how many terms does the sum of (a) for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?").format(T=T, t=t)),
+             numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note=_("Only the outputs at steps t..T depend on h_t."))],
                        integer=True, exact=T - t + 1)),
     )
     statement = rich(
-        "For the linear RNN of D2L 9.7 (no bias, identity activation), $\\mathbf{h}_t = \\mathbf{W}_{hx}\\mathbf{x}_t + "
+        _("For the linear RNN of D2L 9.7 (no bias, identity activation), $\\mathbf{h}_t = \\mathbf{W}_{hx}\\mathbf{x}_t + "
         "\\mathbf{W}_{hh}\\mathbf{h}_{t-1}$, $\\mathbf{o}_t = \\mathbf{W}_{qh}\\mathbf{h}_t$, the recurrence "
         "$\\partial L/\\partial \\mathbf{h}_T = \\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_T$ and "
         "$\\partial L/\\partial \\mathbf{h}_t = \\mathbf{W}_{hh}^{\\top} \\partial L/\\partial \\mathbf{h}_{t+1} + "
         "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_t$ can be expanded into a sum of powers of "
-        "$\\mathbf{W}_{hh}^{\\top}$.",
+        "$\\mathbf{W}_{hh}^{\\top}$."),
     )
     correct = derived(t)
     unrolled = [f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s}}}}} &= \\mathbf{{W}}_{{hh}}^{{\\top}} "
                 f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{s + 1}}}}} + \\mathbf{{W}}_{{qh}}^{{\\top}} "
                 f"\\frac{{\\partial L}}{{\\partial \\mathbf{{o}}_{{{s}}}}}" for s in range(t, min(t + 2, T))]
     solution = rich(
-        f"Unroll the recurrence from $t = {t}$:",
+        _("Unroll the recurrence from $t = {t}$:").format(t=t),
         display(*unrolled),
-        "Substituting each line into the one above, the output at step $k$ reaches $\\mathbf{h}_t$ through "
-        "$k - t$ factors $\\mathbf{W}_{hh}^{\\top}$. With $i = T + t - k$, so that $k - t = T - i$:",
+        _("Substituting each line into the one above, the output at step $k$ reaches $\\mathbf{h}_t$ through "
+        "$k - t$ factors $\\mathbf{W}_{hh}^{\\top}$. With $i = T + t - k$, so that $k - t = T - i$:"),
         display(f"\\frac{{\\partial L}}{{\\partial \\mathbf{{h}}_{{{t}}}}} &= {latex(correct)}"),
-        "This is the derivation's closed form (D2L 9.7.15) at this $t$; summing over the output index "
-        "$k = T + t - i$ instead gives the equivalent form",
+        _("This is the derivation's closed form (D2L 9.7.15) at this $t$; summing over the output index "
+        "$k = T + t - i$ instead gives the equivalent form"),
         display(equation_latex(derivation(catalogue.load("rnn-linear")).equation(CLOSED_STATE))),
-        f"The term with $\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$ has the power $k - t = {k - t}$; "
-        f"the sum runs over $i = {t}, \\dots, {T}$: ${T - t + 1}$ terms.",
+        _("The term with $\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$ has the power $k - t = {power}$; "
+          "the sum runs over $i = {t}, \\dots, {T}$: ${terms}$ terms.").format(k=k, power=k - t, t=t, T=T, terms=T - t + 1),
     )
     return Draft(statement, parts, solution, (("T", T), ("t", t), ("k", k), ("order", order)))
 
@@ -113,8 +114,8 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="closed-form",
-    title="The linear RNN's closed form",
-    topic="D2L 9.7.15: the expanded power sum of dL/dh_t for the linear RNN",
+    title=N_("The linear RNN's closed form"),
+    topic=N_("D2L 9.7.15: the expanded power sum of dL/dh_t for the linear RNN"),
     draw=draw,
     space=len(CASES) * 120,
 )

@@ -8,6 +8,7 @@ above. An optional linear output layer adds ``q H + q``.
 
 from __future__ import annotations
 
+from ...i18n import N_, _
 from ..model import Part, diagnosed, display, numerical, rich
 from ..registry import Draft, Family
 from ._draw import pick, retry
@@ -42,31 +43,34 @@ def _draw_once(rng) -> Draft:
     other_gates = {"RNN": 3, "GRU": 4, "LSTM": 3}[cell]
     wrong = [
         diagnosed(count(cell, d, h, layers, q, biases=1),
-                  note="One bias vector per gate block: PyTorch keeps two, b_ih and b_hh (only their sum matters, but both are parameters)."),
+                  note=_("One bias vector per gate block: PyTorch keeps two, b_ih and b_hh (only their sum matters, but both are parameters).")),
         diagnosed(count(cell, d, h, layers, q, gates=other_gates),
-                  note=f"Wrong number of gate blocks: RNN has 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o); {other_gates} was used."),
+                  note=_("Wrong number of gate blocks: RNN has 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o); {n} was used.").format(n=other_gates)),
     ]
     if layers > 1:
         wrong.append(diagnosed(count(cell, d, h, layers, q, deep_input=d),
-                               note="Layers above the first take the hidden state of the layer below (size H) as input, not x (size d)."))
+                               note=_("Layers above the first take the hidden state of the layer below (size H) as input, not x (size d).")))
     if q:
-        wrong.append(diagnosed(count(cell, d, h, layers, 0), note="The output layer's weights and bias were left out."))
-    stack = f"{layers} stacked layers" if layers > 1 else "one layer"
-    head = f", followed by a linear output layer with $q = {q}$ outputs" if q else " (no output layer)"
-    statement = rich(f"A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}{head}.")
-    parts = (Part(rich("How many trainable parameters does the model have (weights and biases, as PyTorch stores them)?"),
+        wrong.append(diagnosed(count(cell, d, h, layers, 0), note=_("The output layer's weights and bias were left out.")))
+    stack = _("{layers} stacked layers").format(layers=layers) if layers > 1 else _("one layer")
+    sentence = (_("A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}, followed by a linear "
+                  "output layer with $q = {q}$ outputs.") if q else
+                _("A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack} (no output layer)."))
+    statement = rich(sentence.format(cell=cell, d=d, h=h, stack=stack, q=q))
+    parts = (Part(rich(_("How many trainable parameters does the model have (weights and biases, as PyTorch stores them)?")),
                   numerical(total, 0, 2, wrong, integer=True, exact=total)),)
-    lines = [f"\\text{{layer 1}} &: {G}\\,({h} \\cdot {d} + {h} \\cdot {h} + 2 \\cdot {h}) = {layer_params(G, d, h)}"]
+    first, rest, head, total_word = _("layer 1"), _("layers 2..{layers}").format(layers=layers), _("output layer"), _("total")
+    lines = [f"\\text{{{first}}} &: {G}\\,({h} \\cdot {d} + {h} \\cdot {h} + 2 \\cdot {h}) = {layer_params(G, d, h)}"]
     if layers > 1:
-        lines.append(f"\\text{{layers 2..{layers}}} &: {layers - 1} \\cdot {G}\\,({h} \\cdot {h} + {h} \\cdot {h} + 2 \\cdot {h}) "
+        lines.append(f"\\text{{{rest}}} &: {layers - 1} \\cdot {G}\\,({h} \\cdot {h} + {h} \\cdot {h} + 2 \\cdot {h}) "
                      f"= {(layers - 1) * layer_params(G, h, h)}")
     if q:
-        lines.append(f"\\text{{output layer}} &: {q} \\cdot {h} + {q} = {q * h + q}")
-    lines.append(f"\\text{{total}} &= {total}")
+        lines.append(f"\\text{{{head}}} &: {q} \\cdot {h} + {q} = {q * h + q}")
+    lines.append(f"\\text{{{total_word}}} &= {total}")
     solution = rich(
-        f"Each layer has $G = {G}$ gate block(s) (RNN 1, GRU 3, LSTM 4); each block has an input weight "
-        "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
-        "The first layer's input is $\\mathbf{x}$ (size $d$); the layers above read the hidden state below (size $H$).",
+        _("Each layer has $G = {G}$ gate block(s) (RNN 1, GRU 3, LSTM 4); each block has an input weight "
+          "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
+          "The first layer's input is $\\mathbf{{x}}$ (size $d$); the layers above read the hidden state below (size $H$).").format(G=G),
         display(*lines),
     )
     return Draft(statement, parts, solution, (("cell", cell), ("d", d), ("H", h), ("layers", layers), ("q", q)))
@@ -78,8 +82,8 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="param-count",
-    title="Counting parameters",
-    topic="Parameters of RNN, GRU and LSTM layers, deep (stacked) networks and an output layer",
+    title=N_("Counting parameters"),
+    topic=N_("Parameters of RNN, GRU and LSTM layers, deep (stacked) networks and an output layer"),
     draw=draw,
     space=len(CELLS) * len(INPUTS) * len(HIDDEN) * len(LAYERS) * len(OUTPUTS),
 )

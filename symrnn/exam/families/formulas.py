@@ -20,6 +20,7 @@ from dataclasses import replace
 from ...core import catalogue, ir
 from ...core.labels import Kind, param_key
 from ...core.mistakes import MISTAKES
+from ...i18n import N_, _
 from ..difficulty import operations
 from ..model import Answer, Part, display, rich
 from ..numeric import condition_latex, derivation, equation_latex, latex
@@ -89,24 +90,33 @@ def _pool() -> tuple[tuple, ...]:
 
 QUESTIONS = _pool()
 NOTATION = {
-    "column": "Column notation: one example, column vectors.",
-    "row": "Row notation (D2L): a batch of examples as the rows of $\\mathbf{X}_t$, the bias added to every row.",
+    "column": N_("Column notation: one example, column vectors."),
+    "row": N_("Row notation (D2L): a batch of examples as the rows of $\\mathbf{X}_t$, the bias added to every row."),
 }
-_CELL_WORDS = {"lstm": "LSTM", "gru-d2l": "GRU (D2L's variant)", "gru-torch": "GRU (PyTorch's variant)"}
+_CELL_WORDS = {"lstm": "LSTM", "gru-d2l": N_("GRU (D2L's variant)"), "gru-torch": N_("GRU (PyTorch's variant)")}
+
+
+_NETWORK_WORDS = {
+    (False, False): N_("{cell}"), (False, True): N_("scalar {cell}"),
+    (True, False): N_("stacked {cell}"), (True, True): N_("stacked scalar {cell}"),
+}
+"""The network's words by (stacked, scalar): whole phrases, since a language orders its adjectives."""
 
 
 def network_words(spec) -> str:
     """``stacked tanh RNN``, ``scalar linear RNN``, ``LSTM``: what a question's title names."""
     if spec.cell != "rnn":
-        words = _CELL_WORDS[spec.cell]
+        words = _(_CELL_WORDS[spec.cell])
+    elif spec.activation == "identity":
+        words = _("linear RNN")
     else:
-        words = ("linear" if spec.activation == "identity" else spec.activation) + " RNN"
-    if spec.style == "scalar":
-        words = "scalar " + words
-    return ("stacked " if spec.layers > 1 else "") + words
+        words = _("{act} RNN").format(act=spec.activation)
+    return _(_NETWORK_WORDS[(spec.layers > 1, spec.style == "scalar")]).format(cell=words)
 
 
-_WHAT = {Kind.ADJOINT: "an adjoint equation", Kind.GRADIENT: "a parameter's gradient", Kind.CLOSED: "a closed form"}
+_WHAT = {Kind.ADJOINT: N_("Derive an adjoint equation of the {network}"),
+         Kind.GRADIENT: N_("Derive a parameter's gradient of the {network}"),
+         Kind.CLOSED: N_("Derive a closed form of the {network}")}
 
 
 def _draw_once(rng) -> Draft:
@@ -114,27 +124,30 @@ def _draw_once(rng) -> Draft:
     d = derivation(spec)
     eq = d.equation(label)
     model = tuple(f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in d.generic_forward)
-    when = f" for ${condition_latex(eq.bounds)}$" if eq.bounds is not None else ""
     statement = rich(
-        f"The {network_words(spec)}. {NOTATION[spec.notation]} The network is",
+        _("The {network}. {notation} The network is").format(network=network_words(spec), notation=_(NOTATION[spec.notation])),
         display(*model),
     )
-    notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note}" for m in watch)
+    notes = "; ".join(f"{_(MISTAKES[m].title)}: {_(MISTAKES[m].teacher_note)}" for m in watch)
     checker = (spec_name, param_key(eq.lhs.of)) if label.kind is Kind.GRADIENT and graded else ()
-    how = (f"Grade with: symrnn check {checker[0]} --grad {checker[1]} --answer '<the answer>' "
-           f"(a class: symrnn grade {checker[0]} answers.csv --grad {checker[1]}). " if checker else
-           "Grade by hand against the key. ")
+    how = (_("Grade with: symrnn check {spec} --grad {grad} --answer '<the answer>' "
+             "(a class: symrnn grade {spec} answers.csv --grad {grad}).").format(spec=checker[0], grad=checker[1])
+           if checker else _("Grade by hand against the key."))
     answer = Answer("formula", 3, formula=equation_latex(eq), checker=checker,
-                    note=f"{how}Accept any equivalent form. Look for: {notes}")
-    parts = (Part(rich(f"Derive ${latex(eq.lhs)}${when}, in terms of quantities of the forward pass and of other adjoints."),
+                    note=_("{how} Accept any equivalent form. Look for: {notes}").format(how=how, notes=notes))
+    ask = (_("Derive ${lhs}$ for ${when}$, in terms of quantities of the forward pass and of other adjoints.")
+           if eq.bounds is not None else
+           _("Derive ${lhs}$, in terms of quantities of the forward pass and of other adjoints."))
+    when = condition_latex(eq.bounds) if eq.bounds is not None else ""
+    parts = (Part(rich(ask.format(lhs=latex(eq.lhs), when=when)),
                   answer, space="6cm"),)
     solution = rich(
-        "Each consumer of the quantity sends back its adjoint through the formula-sheet rule of its operation "
-        "(transposed weights, elementwise derivatives), and shared weights sum their contributions over time:",
+        _("Each consumer of the quantity sends back its adjoint through the formula-sheet rule of its operation "
+        "(transposed weights, elementwise derivatives), and shared weights sum their contributions over time:"),
         display(equation_latex(eq)),
     )
     return Draft(statement, parts, solution, (("spec", spec_name), ("label", label)),
-                 title=f"Derive {_WHAT[label.kind]} of the {network_words(spec)}")
+                 title=_(_WHAT[label.kind]).format(network=network_words(spec)))
 
 
 def draw(rng) -> Draft:
@@ -143,8 +156,8 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="derive-formula",
-    title="Derive a BPTT equation",
-    topic="Generic BPTT equations of the catalogue networks (formula answers)",
+    title=N_("Derive a BPTT equation"),
+    topic=N_("Generic BPTT equations of the catalogue networks (formula answers)"),
     draw=draw,
     space=len(QUESTIONS),
 )

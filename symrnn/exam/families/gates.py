@@ -15,6 +15,7 @@ import sympy
 
 from ...core import catalogue, ir
 from ...core.labels import Kind, Label
+from ...i18n import N_, _
 from ..model import Part, diagnosed, display, numerical, rich
 from ..numeric import compute, derivation, exact_values, key_of, latex, shown_number
 from ..registry import Draft, Family
@@ -39,10 +40,10 @@ class Cell:
 
 
 CELLS = {
-    "lstm": Cell("lstm", "an LSTM cell", ("i", "f", "o", "c"), ("C_0",), "C_1",
-                 {"i": "input gate", "f": "forget gate", "o": "output gate"}),
-    "gru-d2l": Cell("gru-d2l", "a GRU cell (D2L: reset applied before the product with the weight)", ("r", "z", "h"), (),
-                    "H_tilde_1", {"r": "reset gate", "z": "update gate"}),
+    "lstm": Cell("lstm", N_("an LSTM cell"), ("i", "f", "o", "c"), ("C_0",), "C_1",
+                 {"i": N_("input gate"), "f": N_("forget gate"), "o": N_("output gate")}),
+    "gru-d2l": Cell("gru-d2l", N_("a GRU cell (D2L: reset applied before the product with the weight)"), ("r", "z", "h"), (),
+                    "H_tilde_1", {"r": N_("reset gate"), "z": N_("update gate")}),
 }
 VARIANTS = (("lstm", "i"), ("lstm", "f"), ("lstm", "o"), ("gru-d2l", "r"))
 """The (cell, gate) pairs asked, of equal weight: their hand computations take 50 to 59 operations
@@ -60,32 +61,32 @@ def _wrong(cell: str, gate: str, v: dict) -> tuple[list, list, list]:
     """Diagnosed wrong values for parts (a), (b), (c): each a mutation of the hand computation."""
     g = v["d:H_1"]
     if cell == "lstm":
-        first = [diagnosed(v["I_1"] * v["C_0"] + v["F_1"] * v["C_tilde_1"], note="Gates swapped: the forget gate multiplies the old cell C_{t-1}, the input gate the candidate.")]
-        second = [diagnosed(v["O_1"] * v["C_1"], note="tanh missing: H_t = O_t * tanh(C_t), not O_t * C_t.")]
+        first = [diagnosed(v["I_1"] * v["C_0"] + v["F_1"] * v["C_tilde_1"], note=_("Gates swapped: the forget gate multiplies the old cell C_{t-1}, the input gate the candidate."))]
+        second = [diagnosed(v["O_1"] * v["C_1"], note=_("tanh missing: H_t = O_t * tanh(C_t), not O_t * C_t."))]
         dC_wrong = g * v["O_1"] * (1 - v["C_1"] ** 2)
         gate_value = {"i": v["I_1"], "f": v["F_1"], "o": v["O_1"]}[gate]
         upstream = {"i": v["C_tilde_1"], "f": v["C_0"]}
         third = [diagnosed(v[f"d:A_{gate}_1"] / (gate_value * (1 - gate_value)),
-                           note="Gate's sigmoid derivative missing: dL/dA = dL/dgate * gate * (1 - gate).")]
+                           note=_("Gate's sigmoid derivative missing: dL/dA = dL/dgate * gate * (1 - gate)."))]
         if gate in upstream:
             third.append(diagnosed(dC_wrong * upstream[gate] * gate_value * (1 - gate_value), "wrong_activation_derivative"))
             other = {"i": v["C_0"], "f": v["C_tilde_1"]}[gate]
             third.append(diagnosed(v["d:C_1"] * other * gate_value * (1 - gate_value), "wrong_signal_pairing"))
         else:
-            third.append(diagnosed(g * v["C_1"] * gate_value * (1 - gate_value), note="tanh missing: dH/dO = tanh(C_t), not C_t."))
+            third.append(diagnosed(g * v["C_1"] * gate_value * (1 - gate_value), note=_("tanh missing: dH/dO = tanh(C_t), not C_t.")))
         return first, second, third
     first = [diagnosed(math.tanh(v["X_1"] * v["W_xh"] + v["H_0"] * v["W_hh"] + v["b_h"]),
-                       note="Reset gate ignored: the candidate uses R_t * H_{t-1}.")]
+                       note=_("Reset gate ignored: the candidate uses R_t * H_{t-1}."))]
     second = [diagnosed((1 - v["Z_1"]) * v["H_0"] + v["Z_1"] * v["H_tilde_1"],
-                        note="Update gate roles swapped: in D2L, H_t = Z_t * H_{t-1} + (1 - Z_t) * candidate.")]
+                        note=_("Update gate roles swapped: in D2L, H_t = Z_t * H_{t-1} + (1 - Z_t) * candidate."))]
     if gate == "z":
-        third = [diagnosed(-v["d:A_z_1"], note="Sign of dH/dZ: it is H_{t-1} - candidate, not candidate - H_{t-1}."),
-                 diagnosed(v["d:Z_1"], note="Gate's sigmoid derivative missing: dL/dA_z = dL/dZ * Z (1 - Z).")]
+        third = [diagnosed(-v["d:A_z_1"], note=_("Sign of dH/dZ: it is H_{t-1} - candidate, not candidate - H_{t-1}.")),
+                 diagnosed(v["d:Z_1"], note=_("Gate's sigmoid derivative missing: dL/dA_z = dL/dZ * Z (1 - Z)."))]
     else:
         r_ = v["R_1"]
         wrong_dAh = v["d:H_tilde_1"] * (1 - v["A_h_1"] ** 2)
         third = [diagnosed(wrong_dAh * v["W_hh"] * v["H_0"] * r_ * (1 - r_), "wrong_activation_derivative"),
-                 diagnosed(v["d:R_1"], note="Gate's sigmoid derivative missing: dL/dA_r = dL/dR * R (1 - R).")]
+                 diagnosed(v["d:R_1"], note=_("Gate's sigmoid derivative missing: dL/dA_r = dL/dR * R (1 - R)."))]
     return first, second, third
 
 
@@ -110,34 +111,37 @@ def _draw_once(rng) -> Draft:
         raise Redraw
     exact = exact_values(forward + backward, givens)
     first, second, third = _wrong(cell_name, gate, v)
-    gate_title = cell.gate_names[gate]
+    gate_title = _(cell.gate_names[gate])
     first_tex = latex(next(eq.lhs for eq in d.forward if key_of(eq.lhs) == cell.first))
     parts = (
         Part(rich(f"${first_tex}$;"), numerical(v[cell.first], FORWARD_PLACES, 1, first, exact=exact[cell.first])),
-        Part(rich("$H_{1}$, with the value of (a);"), numerical(v["H_1"], FORWARD_PLACES, 1, second, exact=exact["H_1"]), space="3cm"),
-        Part(rich(f"$\\partial L/\\partial A_{{{gate},1}}$, the gradient at the pre-activation of the {gate_title}, "
-                  f"given $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$ and the forward values of (a) and (b)."),
+        Part(rich(_("$H_{1}$, with the value of (a);")), numerical(v["H_1"], FORWARD_PLACES, 1, second, exact=exact["H_1"]), space="3cm"),
+        Part(rich(_("$\\partial L/\\partial A_{{{gate},1}}$, the gradient at the pre-activation of the {gate_title}, "
+                    "given $\\partial L/\\partial H_{{1}} = {given}$ and the forward values of (a) and (b).").format(
+                        gate=gate, gate_title=gate_title, given=shown_number(givens['d:H_1']))),
              numerical(v[answer_key], BACKWARD_PLACES, 2, third, rel=0.02, exact=exact[answer_key]), space="6cm"),
     )
     generic = forward
     ws = [",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in (f"W_x{g}", f"W_h{g}", f"b_{g}")) for g in cell.gates]
     inputs = ",\\ ".join(f"{latex_name(k)} = {shown_number(givens[k])}" for k in ("X_1", "H_0") + cell.states)
     statement = rich(
-        f"One step ($t = 1$) of {cell.title} with one unit and one example:",
+        _("One step ($t = 1$) of {cell} with one unit and one example:").format(cell=_(cell.title)),
         display(*(f"{latex(eq.lhs)} &= {latex(eq.rhs)}" for eq in generic)),
         "with",
         display(inputs, *ws),
-        "Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute",
+        _("Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute"),
     )
     needed = _chain(d, answer_key)
     solution = rich(
-        "Forward pass:",
+        _("Forward pass:"),
         display(*(s.line() for s in steps if s.label.kind is Kind.FORWARD)),
-        f"Backward pass from $\\partial L/\\partial H_{{1}} = {shown_number(givens['d:H_1'])}$ to the {gate_title}:",
+        _("Backward pass from $\\partial L/\\partial H_{{1}} = {given}$ to the {gate_title}:").format(
+            given=shown_number(givens['d:H_1']), gate_title=gate_title),
         display(*(s.line() for s in steps if s.label in needed)),
     )
     return Draft(statement, parts, solution, (("cell", cell_name), ("gate", gate)) + tuple(sorted(givens.items())),
-                 title=f"One step of {cell.title.split(' (')[0]}: the gradient at the {gate_title}",
+                 title=_("One step of {cell}: the gradient at the {gate_title}").format(
+                     cell=_(cell.title).split(" (")[0], gate_title=gate_title),
                  bounded=tuple((k, v[k], 0.0, 1.0) for k in ("I_1", "F_1", "O_1", "R_1", "Z_1") if k in v))
 
 
@@ -169,7 +173,7 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="gate-step",
-    title="One step of a gated cell",
-    topic="LSTM and GRU (D2L): one forward step and the gradient at one gate",
+    title=N_("One step of a gated cell"),
+    topic=N_("LSTM and GRU (D2L): one forward step and the gradient at one gate"),
     draw=draw,
 )

@@ -3,6 +3,7 @@ threshold, and the spectral radius of ``W_hh`` deciding between the two (D2L 9.7
 
 from __future__ import annotations
 
+from ...i18n import N_, _
 from ..model import Answer, Choice, Part, diagnosed, fmt, numerical, rich
 from ..numeric import shown_number
 from ..registry import Draft, Family
@@ -14,9 +15,9 @@ DECAYS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 THRESHOLDS = (0.1, 0.05, 0.01, 0.001)
 ENTRIES = tuple(round(0.1 * k, 1) for k in range(-9, 10) if k != 0)
 VERDICTS = (
-    ("vanishes", "the gradient vanishes: the terms decay geometrically with the distance $T - i$"),
-    ("explodes", "the gradient explodes: the terms grow geometrically with the distance $T - i$"),
-    ("constant", "the gradient stays of the same size, whatever the distance $T - i$"),
+    ("vanishes", N_("the gradient vanishes: the terms decay geometrically with the distance $T - i$")),
+    ("explodes", N_("the gradient explodes: the terms grow geometrically with the distance $T - i$")),
+    ("constant", N_("the gradient stays of the same size, whatever the distance $T - i$")),
 )
 
 
@@ -40,43 +41,50 @@ def _draw_once(rng) -> Draft:
     T_star = _first_below(decay, eps)
     verdict = "vanishes" if rho < 1 else "explodes"
     choices = tuple(
-        Choice(rich(text), correct=(key == verdict),
+        Choice(rich(_(text)), correct=(key == verdict),
                note="" if key == verdict else (
-                   "Compare the spectral radius with 1: below 1 the powers shrink, above 1 they grow."))
+                   _("Compare the spectral radius with 1: below 1 the powers shrink, above 1 they grow.")))
         for key, text in VERDICTS
     )
     parts = (
-        Part(rich(f"An input is multiplied by the same weight $w = {shown_number(w)}$ at each of $N = {N}$ unrolled steps "
-                  f"(the lecture's $\\text{{Input}} \\times w^{{N}}$). By what factor is the input multiplied?"),
+        Part(rich(_("An input is multiplied by the same weight $w = {w}$ at each of $N = {N}$ unrolled steps "
+                    "(the lecture's $\\text{{Input}} \\times w^{{N}}$). By what factor is the input multiplied?").format(
+                        w=shown_number(w), N=N)),
              numerical(power, places, 1, [
                  diagnosed(w ** (N - 1), "off_by_one"), diagnosed(w ** (N + 1), "off_by_one"),
-                 diagnosed(N * w, note="Multiplied instead of raised to a power: the factor is w^N, not N w."),
+                 diagnosed(N * w, note=_("Multiplied instead of raised to a power: the factor is w^N, not N w.")),
              ], exact=power)),
-        Part(rich(f"With $w = {shown_number(decay)}$, what is the smallest number of steps $T$ for which $w^{{T}} < {shown_number(eps)}$?"),
+        Part(rich(_("With $w = {w}$, what is the smallest number of steps $T$ for which $w^{{T}} < {eps}$?").format(
+            w=shown_number(decay), eps=shown_number(eps))),
              numerical(T_star, 0, 1, [
                  diagnosed(T_star - 1, "off_by_one"), diagnosed(T_star + 1, "off_by_one"),
              ], integer=True, exact=T_star)),
-        Part(rich("The recurrent weight matrix is $\\mathbf{W}_{hh} = " + _matrix(a, b) + "$. "
-                  "What is its spectral radius (the largest absolute value of its eigenvalues)?"),
+        Part(rich(_("The recurrent weight matrix is $\\mathbf{{W}}_{{hh}} = {matrix}$. "
+                    "What is its spectral radius (the largest absolute value of its eigenvalues)?").format(matrix=_matrix(a, b))),
              numerical(rho, 2, 1, [
-                 diagnosed(max(abs(a), abs(b)), note="The largest entry is not an eigenvalue: the eigenvalues of [[a, b], [b, a]] are a + b and a - b."),
-                 diagnosed(abs(a + b) if abs(a + b) != rho else abs(a - b), note="Only one eigenvalue: the spectral radius is the largest of |a + b| and |a - b|."),
+                 diagnosed(max(abs(a), abs(b)), note=_("The largest entry is not an eigenvalue: the eigenvalues of [[a, b], [b, a]] are a + b and a - b.")),
+                 diagnosed(abs(a + b) if abs(a + b) != rho else abs(a - b), note=_("Only one eigenvalue: the spectral radius is the largest of |a + b| and |a - b|.")),
              ], rel=0.0, exact=rho)),
-        Part(rich("With the $\\mathbf{W}_{hh}$ of (c), in $\\partial L/\\partial \\mathbf{h}_t = \\sum_{i=t}^{T} (\\mathbf{W}_{hh}^{\\top})^{T-i} "
-                  "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_{T+t-i}$ (identity activation), for long sequences"),
+        Part(rich(_("With the $\\mathbf{W}_{hh}$ of (c), in $\\partial L/\\partial \\mathbf{h}_t = \\sum_{i=t}^{T} (\\mathbf{W}_{hh}^{\\top})^{T-i} "
+                  "\\mathbf{W}_{qh}^{\\top} \\partial L/\\partial \\mathbf{o}_{T+t-i}$ (identity activation), for long sequences")),
              Answer("choice", 1, choices=shuffled(rng, choices))),
     )
     solution = rich(
-        f"(a) The input is multiplied by $w$ once per step: $w^{{N}} = {shown_number(w)}^{{{N}}} = {fmt(power, places)}$.",
-        f"(b) $w^{{T}}$ decreases with $T$; $w^{{{T_star - 1}}} = {fmt(decay ** (T_star - 1), 5)} \\ge {shown_number(eps)}$ "
-        f"and $w^{{{T_star}}} = {fmt(decay ** T_star, 5)} < {shown_number(eps)}$, so $T = {T_star}$.",
-        "(c) The symmetric matrix $" + _matrix(a, b) + f"$ has the eigenvectors $(1, 1)$ and $(1, -1)$ with eigenvalues "
-        f"$a + b = {shown_number(round(a + b, 1))}$ and $a - b = {shown_number(round(a - b, 1))}$; the spectral radius is "
-        f"$\\max(|a + b|, |a - b|) = |a| + |b| = {fmt(rho, 2)}$.",
-        f"(d) $(\\mathbf{{W}}_{{hh}}^{{\\top}})^{{k}}$ scales like $\\rho^{{k}} = {fmt(rho, 1)}^{{k}}$, which "
-        + ("tends to 0: the gradient vanishes." if rho < 1 else "grows without bound: the gradient explodes."),
+        _("(a) The input is multiplied by $w$ once per step: $w^{{N}} = {w}^{{{N}}} = {power}$.").format(
+            w=shown_number(w), N=N, power=fmt(power, places)),
+        _("(b) $w^{{T}}$ decreases with $T$; $w^{{{before}}} = {above} \\ge {eps}$ "
+          "and $w^{{{T}}} = {below} < {eps}$, so $T = {T}$.").format(
+            before=T_star - 1, above=fmt(decay ** (T_star - 1), 5), eps=shown_number(eps), T=T_star, below=fmt(decay ** T_star, 5)),
+        _("(c) The symmetric matrix ${matrix}$ has the eigenvectors $(1, 1)$ and $(1, -1)$ with eigenvalues "
+          "$a + b = {sum}$ and $a - b = {difference}$; the spectral radius is "
+          "$\\max(|a + b|, |a - b|) = |a| + |b| = {rho}$.").format(
+            matrix=_matrix(a, b), sum=shown_number(round(a + b, 1)), difference=shown_number(round(a - b, 1)), rho=fmt(rho, 2)),
+        (_("(d) $(\\mathbf{{W}}_{{hh}}^{{\\top}})^{{k}}$ scales like $\\rho^{{k}} = {rho}^{{k}}$, which tends to 0: the gradient vanishes.")
+         if rho < 1 else
+         _("(d) $(\\mathbf{{W}}_{{hh}}^{{\\top}})^{{k}}$ scales like $\\rho^{{k}} = {rho}^{{k}}$, which grows without bound: the gradient explodes.")
+         ).format(rho=fmt(rho, 1)),
     )
-    statement = rich("The gradient of a recurrent network multiplies the same factor once per unrolled step.")
+    statement = rich(_("The gradient of a recurrent network multiplies the same factor once per unrolled step."))
     order = tuple(c.correct for c in parts[3].answer.choices)
     return Draft(statement, parts, solution, (("w", w), ("N", N), ("decay", decay), ("eps", eps), ("a", a), ("b", b), ("order", order)))
 
@@ -91,8 +99,8 @@ def draw(rng) -> Draft:
 
 FAMILY = Family(
     name="vanishing",
-    title="Vanishing and exploding gradients",
-    topic="Vanishing/exploding gradients: Input x w^N, (W_hh^T)^(T-i) and the spectral radius",
+    title=N_("Vanishing and exploding gradients"),
+    topic=N_("Vanishing/exploding gradients: Input x w^N, (W_hh^T)^(T-i) and the spectral radius"),
     draw=draw,
     space=len(FACTORS) * len(UNROLLS) * len(DECAYS) * len(THRESHOLDS) * len(ENTRIES) ** 2 * 3,
 )
