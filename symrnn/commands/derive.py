@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import UnknownName
+from ..i18n import _
 from ._common import add_spec_arguments, load_spec
 
 NAME = "derive"
@@ -41,7 +42,7 @@ _ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9_]{0,40})(?:\[(\d{1,3}),(\d{1,3})\])?$
 def _parse_entry(text: str) -> tuple[str, tuple[int, int]]:
     match = _ENTRY.match(text.replace(" ", ""))
     if not match:
-        raise UnknownName(f"--paths takes NAME or NAME[i,j] (e.g. W_hh[0,1]), got {text!r}")
+        raise UnknownName(_("--paths takes NAME or NAME[i,j] (e.g. W_hh[0,1]), got {text}").format(text=repr(text)))
     name, i, j = match.groups()
     return name, (int(i), int(j)) if i is not None else (0, 0)
 
@@ -56,7 +57,7 @@ def run(args) -> int:
     values = worked_values(derivation) if derivation.spec.example else None
     requested = tuple(chain_view(derivation, *_parse_entry(text)) for text in args.paths)
     if requested and args.format != "text":
-        raise UnknownName("--paths is shown in the text format only")
+        raise UnknownName(_("--paths is shown in the text format only"))
     if args.format == "json":
         print(as_json(derivation, values), end="")
     elif args.format == "latex":

@@ -26,17 +26,18 @@ from .. import __version__
 from ..core.derive import Derivation
 from ..core.labels import Equation
 from ..core.references import citation
+from ..i18n import N_, _
 from .latex import condition_latex, equation_latex, latex
 from .plain import condition_plain, equation_plain, plain
 
 SECTIONS = (
-    ("generic_forward", "Forward pass (one step, generic t)"),
-    ("generic_adjoints", "Adjoints: the recurrence and its boundary cases"),
-    ("generic_gradients", "Parameter gradients"),
-    ("closed_forms", "Closed forms"),
-    ("forward", "Forward pass, unrolled"),
-    ("adjoints", "Adjoints, unrolled (last node first)"),
-    ("gradients", "Parameter gradients, unrolled"),
+    ("generic_forward", N_("Forward pass (one step, generic t)")),
+    ("generic_adjoints", N_("Adjoints: the recurrence and its boundary cases")),
+    ("generic_gradients", N_("Parameter gradients")),
+    ("closed_forms", N_("Closed forms")),
+    ("forward", N_("Forward pass, unrolled")),
+    ("adjoints", N_("Adjoints, unrolled (last node first)")),
+    ("gradients", N_("Parameter gradients, unrolled")),
 )
 
 
@@ -72,9 +73,10 @@ def as_text(derivation: Derivation, values=None, chains=()) -> str:
     spec = derivation.spec
     lines = [f"{spec.name}: {one_line(spec.title)}".rstrip(": ")]
     if spec.recurrent:
-        lines.append(f"unrolled over T = {derivation.steps} steps")
-    for title, eqs in _sections(derivation):
-        if title.endswith("unrolled") or "unrolled" in title:
+        lines.append(_("unrolled over T = {steps} steps").format(steps=derivation.steps))
+    for key, eqs in _sections(derivation):
+        title = _(key)
+        if "unrolled" in key:
             title = f"{title} (T = {derivation.steps})"
         lines += ["", title, "-" * len(title)]
         for eq in eqs:
@@ -82,14 +84,16 @@ def as_text(derivation: Derivation, values=None, chains=()) -> str:
             lines.append(f"[{eq.label}]{'  ' + cite if cite else ''}")
             lines.append(f"    {equation_plain(eq)}")
     if chains:
-        lines += ["", "Chain rule, path by path", "------------------------"]
+        title = _("Chain rule, path by path")
+        lines += ["", title, "-" * len(title)]
         for view in chains:
             lines.append(_chain_text(view))
     if values is not None:
-        lines += ["", "Worked example", "--------------", "  given:"]
+        title = _("Worked example")
+        lines += ["", title, "-" * len(title), "  " + _("given:")]
         for group, items in given_values(derivation):
-            lines.append(f"    {group}: " + ", ".join(f"{name} = {_fmt(_listed(value))}" for name, value in items))
-        lines.append("  results:")
+            lines.append(f"    {_(group)}: " + ", ".join(f"{name} = {_fmt(_listed(value))}" for name, value in items))
+        lines.append("  " + _("results:"))
         for name, value in values.forward.items():
             lines.append(f"    {name} = {_fmt(value)}")
         lines.append(f"    L = {_fmt(values.loss)}")
@@ -98,7 +102,7 @@ def as_text(derivation: Derivation, values=None, chains=()) -> str:
     return "\n".join(lines) + "\n"
 
 
-GIVEN_GROUPS = (("input", "inputs"), ("state", "initial states"), ("param", "weights and biases"), ("target", "targets"))
+GIVEN_GROUPS = (("input", N_("inputs")), ("state", N_("initial states")), ("param", N_("weights and biases")), ("target", N_("targets")))
 """The worked example's given values, grouped by the role of the quantity they set, in this order."""
 
 
@@ -137,8 +141,9 @@ def _chain_text(view) -> str:
 
     name = param_key(view.target) if view.target.role == "param" else plain(view.target)
     entry = "" if view.target.shape == (1, 1) else f"[{view.entry[0]},{view.entry[1]}]"
-    where = "the worked example" if view.at_example else "a seeded random rational point (the spec has no worked example)"
-    out = [f"dL/d{name}{entry} = sum over {len(view.paths)} path(s) = {float(view.value):.9g}   (at {where})"]
+    where = _("at the worked example") if view.at_example else _("at a seeded random rational point (the spec has no worked example)")
+    total = _("sum over {n} path(s)").format(n=len(view.paths))
+    out = [f"dL/d{name}{entry} = {total} = {float(view.value):.9g}   ({where})"]
     for path in view.paths:
         factors = [f for f in path.factors if not (f.formula is not None and _is_one(f.formula))]
         text = " * ".join(
@@ -168,7 +173,7 @@ def as_latex(derivation: Derivation, values=None) -> str:
     spec = derivation.spec
     out = [f"% symrnn {__version__}: {spec.name}, T = {derivation.steps}"]
     for title, eqs in _sections(derivation):
-        out.append(f"% {title}")
+        out.append(f"% {_(title)}")
         out.append("\\begin{align}")
         rows = []
         for eq in eqs:
@@ -204,10 +209,10 @@ def _example_latex(derivation: Derivation, values) -> list[str]:
     graph = derivation.graph
     named = {param_key(p): p for p in graph.params}
     named.update({node_key(v): v for v in list(graph.leaves) + [n.var for n in graph.nodes]})
-    out = ["% Worked example: given values", "\\begin{align*}"]
+    out = ["% " + _("Worked example: given values"), "\\begin{align*}"]
     rows = [",\\quad ".join(f"{var_latex(named[n])} = {_value_latex(v)}" for n, v in items[i:i + 4])
             for _, items in given_values(derivation) for i in range(0, len(items), 4)]
-    out += [" \\\\\n".join(rows), "\\end{align*}", "% Worked example: results", "\\begin{align*}"]
+    out += [" \\\\\n".join(rows), "\\end{align*}", "% " + _("Worked example: results"), "\\begin{align*}"]
     rows = [f"{var_latex(named[n])} &= {_fmt(v)}" for n, v in values.forward.items() if n in named]
     rows.append(f"{var_latex(graph.loss)} &= {_fmt(values.loss)}")
     rows += [f"\\frac{{\\partial L}}{{\\partial {var_latex(named[n])}}} &= {_fmt(v)}"

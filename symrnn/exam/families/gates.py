@@ -127,7 +127,7 @@ def _draw_once(rng) -> Draft:
     statement = rich(
         _("One step ($t = 1$) of {cell} with one unit and one example:").format(cell=_(cell.title)),
         display(*(f"{latex(eq.lhs)} &= {latex(eq.rhs)}" for eq in generic)),
-        "with",
+        _("with"),
         display(inputs, *ws),
         _("Round forward values to 4 decimals and derivatives to 5, carrying the rounded values on. Compute"),
     )
