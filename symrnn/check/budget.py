@@ -13,6 +13,7 @@ import time
 
 from ..core import evaluate as numeric
 from ..core.errors import LimitError
+from ..i18n import N_, _
 
 _DEADLINE: list = [None]
 
@@ -36,7 +37,7 @@ def spent(what: str) -> None:
     """Refuse when the budget is spent, naming the step that was under way."""
     deadline = _DEADLINE[0]
     if deadline is not None and time.monotonic() > deadline:
-        raise LimitError(f"the time limit ran out while {what}; a smaller spec (sizes, steps) checks faster")
+        raise LimitError(_("the time limit ran out while {step}; a smaller spec (sizes, steps) checks faster").format(step=_(what)))
 
 
 def afford(seconds: float, what: str) -> None:
@@ -44,27 +45,27 @@ def afford(seconds: float, what: str) -> None:
     less than that is left: a derivation cannot be stopped half-way."""
     deadline = _DEADLINE[0]
     if deadline is not None and time.monotonic() + seconds > deadline:
-        raise LimitError(f"the time limit would run out while {what} (it takes about {seconds:.1f} s here); "
-                         "a smaller spec (sizes, steps) checks faster")
+        raise LimitError(_("the time limit would run out while {step} (it takes about {seconds} s here); "
+                           "a smaller spec (sizes, steps) checks faster").format(step=_(what), seconds=f"{seconds:.1f}"))
 
 
 def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
     """An instance drawn within the budget (its later evaluations are not bound by it)."""
-    spent("drawing values")
+    spent(N_("drawing values"))
     inst = numeric.make_instance(derivation, seed=seed, arithmetic=arithmetic, deadline=_DEADLINE[0])
     inst.deadline = None
-    spent("evaluating the network on drawn values")
+    spent(N_("evaluating the network on drawn values"))
     return inst
 
 
 def instance_from(derivation, values: dict, arithmetic: str) -> numeric.Instance:
     """An instance at given values (the worked example), evaluated within the budget."""
-    spent("reading the worked example")
+    spent(N_("reading the worked example"))
     inst = numeric.Instance(derivation, numeric.ARITHMETICS[arithmetic], -1, deadline=_DEADLINE[0])
     inst.values.update(values)
     with numeric.precision(inst.arithmetic):
         numeric.forward(inst)
         numeric.backward(inst)
     inst.deadline = None
-    spent("evaluating the worked example")
+    spent(N_("evaluating the worked example"))
     return inst

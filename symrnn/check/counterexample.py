@@ -18,8 +18,10 @@ import numpy as np
 
 from ..core import evaluate as numeric
 from ..core import ir
+from ..i18n import _
 from . import jacobian
 from .evaluate import Problem, Setting, close
+from .words import setting_word
 
 GATE_KINDS = ("gate",)
 """Meanings whose values a counterexample always shows (``ir.Meaning.kind``)."""
@@ -39,23 +41,23 @@ class Counterexample:
     intermediate: dict = field(default_factory=dict)  # name -> value of the forward quantities that matter
 
     def lines(self, grad: str) -> list[str]:
-        out = [f"counterexample ({self.setting}: {self.sizes}):"]
+        out = [_("counterexample ({setting}: {sizes}):").format(setting=setting_word(self.setting), sizes=self.sizes)]
         for name in self.shown:
             out.append(f"  {name} = {fmt(self.values[name])}")
         hidden = len(self.values) - len(self.shown)
         for name in sorted(self.intermediate):
             out.append(f"  {name} = {fmt(self.intermediate[name])}")
         if hidden > 0:
-            out.append(f"  ({hidden} other values the answer does not read: all are in --format json)")
+            out.append("  " + _("({count} other values the answer does not read: all are in --format json)").format(count=hidden))
         rows = len(self.expected) // max(len(self.steps), 1) if self.steps else 0
-        for label, value in (("expected " + grad, self.expected), ("your answer gives", self.got)):
+        for label, value in ((_("expected {quantity}").format(quantity=grad), self.expected), (_("your answer gives"), self.got)):
             if self.steps and len(value) == rows * len(self.steps):
                 for k, t in enumerate(self.steps):
-                    out.append(f"  {label} at t = {t}: {fmt(value[k * rows:(k + 1) * rows])}")
+                    out.append(f"  {label} " + _("at t = {t}:").format(t=t) + f" {fmt(value[k * rows:(k + 1) * rows])}")
             else:
                 out.append(f"  {label} = {fmt(value)}")
         if self.differ:
-            out.append("  entries that differ: " + ", ".join(self._where(r, c, rows) for r, c in self.differ))
+            out.append("  " + _("entries that differ:") + " " + ", ".join(self._where(r, c, rows) for r, c in self.differ))
         if self.note:
             out.append(f"  {self.note}")
         return out
@@ -116,7 +118,7 @@ def build(prob: Problem, setting: Setting, expr: ir.Expr, got, note: str) -> Cou
     if got is not None and got.shape == setting.truth.shape:
         mask = ~close(got, setting.truth, _kind(setting))
         differ = [[int(r), int(c)] for r, c in zip(*np.nonzero(mask))]
-    return Counterexample(setting.name, setting.sizes, values, to_list(setting.truth), got_list, differ, note,
+    return Counterexample(setting.name, str(setting.sizes), values, to_list(setting.truth), got_list, differ, note,
                           list(setting.times), shown, intermediate)
 
 

@@ -16,6 +16,7 @@ from ..core import evaluate as numeric
 from ..core import ir
 from ..core.errors import LimitError, SymrnnError
 from ..core.mistakes import MISTAKES
+from ..i18n import N_, _
 from . import budget
 from .evaluate import Problem, Setting, agree, value_of
 from .mutations import Mutant, candidates
@@ -45,7 +46,7 @@ def mutant_table(prob: Problem) -> list[MutantValues]:
     out = []
     labels = {eq.label: eq for eq in prob.derivation.generic_adjoints}
     for m in candidates(prob.derivation, prob.equation):
-        budget.spent("evaluating the known mistakes")
+        budget.spent(N_("evaluating the known mistakes"))
         values, adjoints = {}, {}
         try:
             for name in MUTANT_SETTINGS:
@@ -117,8 +118,8 @@ def diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadl
 def report_matches(matches: list[MutantValues], verdict: Verdict) -> None:
     """Name the mistake of the matching mutants; several distinct mistakes are reported as coinciding."""
     if not matches:
-        verdict.feedback = "Not correct, and not one of the known mistakes: compare with the counterexample."
-        verdict.teacher_note = "No catalogued mistake reproduces this answer."
+        verdict.feedback = _("Not correct, and not one of the known mistakes: compare with the counterexample.")
+        verdict.teacher_note = _("No catalogued mistake reproduces this answer.")
         return
     ids = list(dict.fromkeys(mv.mutant.mistake for mv in matches))
     verdict.mistakes = ids
@@ -129,8 +130,9 @@ def report_matches(matches: list[MutantValues], verdict: Verdict) -> None:
         verdict.teacher_note = m.teacher_note
         verdict.detail = f"{first.where}: {first.detail}"
     else:
-        titles = " and ".join(f"'{MISTAKES[i].title}'" for i in ids)
-        verdict.feedback = (f"On this problem the mistakes {titles} give the same result, so symrnn cannot tell which "
-                            "one was made: " + " / ".join(MISTAKES[i].feedback for i in ids))
-        verdict.teacher_note = "Coinciding mistakes: " + "; ".join(f"{i}: {MISTAKES[i].teacher_note}" for i in ids)
-        verdict.detail = "; ".join(f"{mv.mutant.mistake} at {mv.mutant.where}: {mv.mutant.detail}" for mv in matches[:4])
+        titles = _(" and ").join(f"'{MISTAKES[i].title}'" for i in ids)
+        verdict.feedback = (_("On this problem the mistakes {titles} give the same result, so symrnn cannot tell "
+                              "which one was made:").format(titles=titles) + " " + " / ".join(MISTAKES[i].feedback for i in ids))
+        verdict.teacher_note = _("Coinciding mistakes:") + " " + "; ".join(f"{i}: {MISTAKES[i].teacher_note}" for i in ids)
+        verdict.detail = "; ".join(_("{mistake} at {where}: {detail}").format(
+            mistake=mv.mutant.mistake, where=mv.mutant.where, detail=mv.mutant.detail) for mv in matches[:4])

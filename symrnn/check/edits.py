@@ -22,7 +22,7 @@ from ..printing.plain import plain
 class Mutant:
     mistake: str  # an id of MISTAKES
     where: str  # the label of the equation changed (or several, comma-separated)
-    detail: str  # what was changed, in plain text
+    detail: object  # what was changed, in plain text (a str, or a words.Msg translated when shown)
     adjoints: tuple[tuple[str, ir.Expr], ...]  # (label, new rhs) of mutated adjoint equations
     gradient: ir.Expr  # the gradient's rhs (mutated or not)
 

@@ -34,9 +34,11 @@ from ..core.derive import Derivation, derive
 from ..core.errors import SymrnnError, UnknownName
 from ..core.spec import MLPSpec, RNNSpec, Spec
 from ..core.values import example_point
+from ..i18n import N_, _
 from . import budget, jacobian, limits
 from .symbols import SymbolTable
 from .targets import Target, TargetError, read_target
+from .words import Msg, msg
 
 FLOAT_RTOL = 1e-9
 MP_RTOL = 1e-30
@@ -54,7 +56,7 @@ class Setting:
     instance: numeric.Instance
     table: SymbolTable
     truth: np.ndarray
-    sizes: str
+    sizes: Msg  # str() shows it in the current language
     target: Target | None = None
     times: tuple = ()
     jacobians: dict = field(default_factory=dict)
@@ -98,7 +100,7 @@ class Problem:
         return self._exact[kind]
 
 
-def make_setting(name: str, inst: numeric.Instance, table: SymbolTable, grad: str, sizes: str) -> Setting:
+def make_setting(name: str, inst: numeric.Instance, table: SymbolTable, grad: str, sizes: Msg) -> Setting:
     """A setting with ``grad`` read on its table and the truth evaluated at each of its steps."""
     target = read_target(grad, table, {eq.node: eq for eq in inst.derivation.generic_gradients})
     setting = Setting(name, inst, table, None, sizes, target)
@@ -111,7 +113,7 @@ def make_setting(name: str, inst: numeric.Instance, table: SymbolTable, grad: st
                 continue
             times.append(n)
         if not times:
-            raise TargetError(f"--grad {grad!r}: the quantity has no value at any step t = 1..{inst.T}")
+            raise TargetError(_("--grad {grad}: the quantity has no value at any step t = 1..{T}").format(grad=repr(grad), T=inst.T))
         setting.times = tuple(times)
         setting.optional = _boundary_steps(target, inst)
     try:
@@ -173,13 +175,14 @@ def _small_spec(spec: Spec) -> Spec:
     return spec
 
 
-def _sizes_text(spec: Spec, T: int) -> str:
+def _sizes_text(spec: Spec, T: int) -> Msg:
+    """The sizes of a setting, translated when shown (the setting is cached)."""
     if isinstance(spec, RNNSpec):
-        text = f"input {spec.input_size}, hidden {spec.hidden_size}, output {spec.output_size}"
+        sizes = {"input": spec.input_size, "hidden": spec.hidden_size, "output": spec.output_size, "T": T}
         if spec.notation == "row":
-            text += f", batch {spec.batch}"
-        return f"{text}, T = {T}"
-    return "sizes " + "-".join(str(s) for s in spec.sizes)
+            return msg(N_("input {input}, hidden {hidden}, output {output}, batch {batch}, T = {T}"), **sizes, batch=spec.batch)
+        return msg(N_("input {input}, hidden {hidden}, output {output}, T = {T}"), **sizes)
+    return msg(N_("sizes {sizes}"), sizes="-".join(str(s) for s in spec.sizes))
 
 
 MAX_CHECK_STEPS = 6
@@ -206,7 +209,8 @@ def _alt_spec(spec: Spec) -> Spec | None:
 def _check_sizes(spec: Spec) -> None:
     sizes = list(spec.sizes) if isinstance(spec, MLPSpec) else [spec.input_size, spec.hidden_size, spec.output_size, spec.batch, spec.steps]
     if max(sizes) > limits.MAX_CHECK_SIZE:
-        raise limits.LimitError(f"checking evaluates the network at its sizes; sizes above {limits.MAX_CHECK_SIZE} are refused")
+        raise limits.LimitError(_("checking evaluates the network at its sizes; sizes above {limit} are refused").format(
+            limit=limits.MAX_CHECK_SIZE))
 
 
 def gradient_equation(derivation: Derivation, grad: str):
@@ -215,7 +219,7 @@ def gradient_equation(derivation: Derivation, grad: str):
         if eq.node == grad:
             return eq
     keys = ", ".join(eq.node for eq in derivation.generic_gradients)
-    raise UnknownName(f"no parameter {grad!r} in {derivation.spec.name}; parameters: {keys}")
+    raise UnknownName(_("no parameter {grad} in {spec}; parameters: {keys}").format(grad=repr(grad), spec=derivation.spec.name, keys=keys))
 
 
 @lru_cache(maxsize=64)
@@ -224,27 +228,27 @@ def problem(spec: Spec, grad: str) -> Problem:
     its float settings drawn."""
     _check_sizes(spec)
     T = steps_for(spec)
-    budget.spent("deriving the network")
+    budget.spent(N_("deriving the network"))
     started = time.monotonic()
     derivation = derive(spec, steps=T)
     cost = time.monotonic() - started
-    budget.spent("deriving the network")
+    budget.spent(N_("deriving the network"))
     table = SymbolTable(derivation)
     main = budget.instance(derivation, 11, "float")
     first = make_setting("float", main, table, grad, _sizes_text(spec, T))
     prob = Problem(spec, grad, derivation, table, first.target.equation, target=first.target)
     prob.settings["float"] = first
     if spec.recurrent:
-        budget.afford(cost, "deriving the network at T + 1")
+        budget.afford(cost, N_("deriving the network at T + 1"))
         d2 = derive(spec, steps=T + 1)
-        budget.spent("deriving the network at T + 1")
+        budget.spent(N_("deriving the network at T + 1"))
         inst2 = budget.instance(d2, 12, "float")
         prob.settings["float T+1"] = make_setting("float T+1", inst2, SymbolTable(d2), grad, _sizes_text(spec, T + 1))
     alt = _alt_spec(spec)
     if alt is not None:
-        budget.afford(cost, "deriving the network at non-square sizes")
+        budget.afford(cost, N_("deriving the network at non-square sizes"))
         d3 = derive(alt, steps=T + 1 if spec.recurrent else None)
-        budget.spent("deriving the network at non-square sizes")
+        budget.spent(N_("deriving the network at non-square sizes"))
         inst3 = budget.instance(d3, 13, "float")
         prob.alt_spec = alt
         prob.settings["sizes"] = make_setting("sizes", inst3, SymbolTable(d3), grad, _sizes_text(alt, d3.steps))
@@ -259,7 +263,7 @@ def worked_setting(spec: Spec, grad: str) -> Setting | None:
     if not spec.example:
         return None
     derivation = derive(spec)
-    budget.spent("deriving the worked example")
+    budget.spent(N_("deriving the worked example"))
     point = example_point(derivation)
     values = {}
     for var, matrix in point.items():
@@ -272,7 +276,8 @@ def worked_setting(spec: Spec, grad: str) -> Setting | None:
         entries = [Fraction(int(v.p), int(v.q)) for v in m]
         arrays[key] = arith.array(m.rows, m.cols, entries)
     inst = budget.instance_from(derivation, arrays, kind)
-    return make_setting("worked", inst, SymbolTable(derivation), grad, "the worked example: " + _sizes_text(spec, derivation.steps))
+    return make_setting("worked", inst, SymbolTable(derivation), grad,
+                        msg(N_("the worked example: {sizes}"), sizes=_sizes_text(spec, derivation.steps)))
 
 
 def resolve_spec(spec_or_name) -> Spec:

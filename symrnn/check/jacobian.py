@@ -29,6 +29,7 @@ import sympy
 from ..core import evaluate as numeric
 from ..core import ir
 from ..core.rules import backprop
+from ..i18n import N_, _
 from . import budget
 
 TAU = sympy.Symbol("tau", integer=True)
@@ -75,7 +76,8 @@ def jacobian_shape(of: tuple[int, int], wrt: tuple[int, int]) -> tuple[int, int]
         return of
     if of[1] == 1 and wrt[1] == 1:
         return (of[0], wrt[0])
-    raise JacobianShapeError(f"the Jacobian of a {of[0]}x{of[1]} quantity by a {wrt[0]}x{wrt[1]} one has four indices")
+    raise JacobianShapeError(_("the Jacobian of a {of} quantity by a {wrt} one has four indices").format(
+        of=f"{of[0]}x{of[1]}", wrt=f"{wrt[0]}x{wrt[1]}"))
 
 
 def _bound_symbols(time) -> set:
@@ -114,7 +116,7 @@ def _relative(other, carried, free: set):
         return other
     diff = sympy.simplify(sympy.sympify(other) - sympy.sympify(carried))
     if _bound_symbols(diff) - free:
-        raise ValueError("a Jacobian between two different summation indices; write it with one index")
+        raise ValueError(_("a Jacobian between two different summation indices; write it with one index"))
     return TAU + diff
 
 
@@ -155,7 +157,7 @@ def echo(text: str, expr: ir.Expr, latex: bool) -> str:
     from ..printing.latex import latex as to_latex
     from ..printing.plain import plain as to_plain
 
-    for var, _ in refs_in(expr):
+    for var, _ref in refs_in(expr):
         for node in ir.walk(expr):
             if isinstance(node, ir.Var) and node.name == var.name:
                 printed = to_latex(node) if latex else to_plain(node)
@@ -201,7 +203,8 @@ def value(inst: numeric.Instance, of: tuple, wrt: tuple, of_shape, wrt_shape) ->
     known = set(inst.values)
     if of not in known or wrt not in known:
         missing = of if of not in known else wrt
-        raise numeric.EvaluationError(f"{missing[0]} at step {missing[2]} is not defined for T = {inst.T}")
+        raise numeric.EvaluationError(_("{name} at step {step} is not defined for T = {T}").format(
+            name=missing[0], step=missing[2], T=inst.T))
     shape = jacobian_shape(of_shape, wrt_shape)
     out = arith.full(shape, 0)
     if of not in pos:  # a parameter or a leaf depends on nothing
@@ -210,7 +213,7 @@ def value(inst: numeric.Instance, of: tuple, wrt: tuple, of_shape, wrt_shape) ->
         return out
     top = pos[of]
     for idx in np.ndindex(*of_shape):
-        budget.spent("computing a Jacobian")
+        budget.spent(N_("computing a Jacobian"))
         seed = arith.full(of_shape, 0)
         seed[idx] = arith.number(1) if arith.name != "float" else 1.0
         grad = _sweep(inst, contrib, pos, top, of, seed, wrt)

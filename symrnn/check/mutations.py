@@ -24,8 +24,10 @@ from ..core.activations import activation
 from ..core.derive import Derivation
 from ..core.labels import Equation
 from ..core.mistakes import MISTAKES
+from ..i18n import N_
 from .edits import Context, Mutant, changed, closed_form_sites, safe, show, sites, variants
 from .mutations_local import activation_derivative_dropped, derivative_sign_flipped, one_path_only, power_index_mirrored
+from .words import msg
 
 __all__ = ["MUTATORS", "Context", "Mutant", "candidates"]
 
@@ -47,10 +49,10 @@ def row_column_mixed(ctx: Context):
     yield from sites(ctx, edit, "row_column_mixed", changed)
     flipped = _transposed_sum(ctx.grad.rhs)
     if ctx.grad.kind == "jacobian" and ctx.grad.rhs.rows == ctx.grad.rhs.cols:
-        yield Mutant("row_column_mixed", ctx.grad.label, "the Jacobian transposed (its rows are the quantity's entries)",
+        yield Mutant("row_column_mixed", ctx.grad.label, msg(N_("the Jacobian transposed (its rows are the quantity's entries)")),
                      (), ir.transpose(ctx.grad.rhs))
     if flipped is not None:
-        yield Mutant("row_column_mixed", ctx.grad.label, "the gradient transposed (x delta^T instead of delta x^T)", (), flipped)
+        yield Mutant("row_column_mixed", ctx.grad.label, msg(N_("the gradient transposed (x delta^T instead of delta x^T)")), (), flipped)
 
 
 def _transposed_sum(expr: ir.Expr) -> ir.Expr | None:
@@ -86,7 +88,7 @@ def _dropped_recurrence(ctx: Context, cell_state: bool):
         if later and kept:
             new = ir.add(*kept)
             yield Mutant("lstm_cell_path_dropped" if cell_state else "missing_recurrent_term", eq.label,
-                         "dropped " + " + ".join(show(t) for t in later), ((eq.label, new),), ctx.grad.rhs)
+                         msg(N_("dropped {terms}"), terms=" + ".join(show(t) for t in later)), ((eq.label, new),), ctx.grad.rhs)
 
 
 def missing_recurrent_term(ctx: Context):
@@ -105,15 +107,18 @@ def wrong_activation_derivative(ctx: Context):
         act = activation(fn)
         if act.from_output is None:
             correct = ir.DerivApply(fn, pre)
-            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {show(out)}")]
+            wrongs = [(ir.DerivApply(fn, out), msg(N_("{fn}' applied to the activation {out}"), fn=fn, out=show(out)))]
         else:
             correct = act.from_output(out)
-            wrongs = [(ir.DerivApply(fn, out), f"{fn}' applied to the activation {show(out)} instead of {show(pre)}")]
+            wrongs = [(ir.DerivApply(fn, out), msg(N_("{fn}' applied to the activation {out} instead of {pre}"),
+                                                    fn=fn, out=show(out), pre=show(pre)))]
             if out.time is not None:
                 prev = out.at(out.time - 1)
-                wrongs.append((act.from_output(prev), f"the derivative written with {show(prev)} instead of {show(out)}"))
+                wrongs.append((act.from_output(prev), msg(N_("the derivative written with {prev} instead of {out}"),
+                                                          prev=show(prev), out=show(out))))
             if isinstance(pre, ir.Var):
-                wrongs.append((act.from_output(pre), f"the output form of {fn}' written with the pre-activation {show(pre)}"))
+                wrongs.append((act.from_output(pre), msg(N_("the output form of {fn}' written with the pre-activation {pre}"),
+                                                         fn=fn, pre=show(pre))))
         for eq in ctx.adjoints:
             for wrong, text in wrongs:
                 new = safe(ir.substitute, eq.rhs, {correct: wrong})
@@ -128,7 +133,7 @@ def _has_target(expr: ir.Expr) -> bool:
 def sign_error(ctx: Context):
     for eq in ctx.adjoints:
         if _has_target(eq.rhs):
-            yield Mutant("sign_error", eq.label, f"{show(eq.rhs)} with the opposite sign", ((eq.label, ir.neg(eq.rhs)),), ctx.grad.rhs)
+            yield Mutant("sign_error", eq.label, msg(N_("{expr} with the opposite sign"), expr=show(eq.rhs)), ((eq.label, ir.neg(eq.rhs)),), ctx.grad.rhs)
 
 
 def off_by_one(ctx: Context):
@@ -143,8 +148,8 @@ def off_by_one(ctx: Context):
 
     def describe(old, rep):
         if isinstance(rep, ir.MatPow):
-            return f"power {old.exponent} -> {rep.exponent}"
-        return f"sum from {old.lo} to {old.hi} -> from {rep.lo} to {rep.hi}"
+            return msg(N_("power {old} -> {new}"), old=old.exponent, new=rep.exponent)
+        return msg(N_("sum from {lo} to {hi} -> from {new_lo} to {new_hi}"), lo=old.lo, hi=old.hi, new_lo=rep.lo, new_hi=rep.hi)
 
     yield from sites(ctx, edit, "off_by_one", describe)
     yield from closed_form_sites(ctx, edit, "off_by_one", describe)
@@ -166,7 +171,7 @@ def missing_mean(ctx: Context):
     grad = strip(ctx.grad.rhs)
     if edited or grad != ctx.grad.rhs:
         where = ", ".join([label for label, _ in edited] + ([ctx.grad.label] if grad != ctx.grad.rhs else []))
-        yield Mutant("missing_mean", where, "the factor 1/T dropped", tuple(edited), grad)
+        yield Mutant("missing_mean", where, msg(N_("the factor 1/T dropped")), tuple(edited), grad)
 
 
 def _is_bias(ctx: Context) -> bool:
@@ -182,7 +187,7 @@ def _last_step_only(ctx: Context, mistake: str):
         for at in (s.hi,):
             body = ir.retime(s.body, {s.index: at})
             new = ir.substitute(rhs, {s: body})
-            yield Mutant(mistake, ctx.grad.label, f"only the term at {s.index} = {at} of the sum", (), new)
+            yield Mutant(mistake, ctx.grad.label, msg(N_("only the term at {index} = {at} of the sum"), index=s.index, at=at), (), new)
 
 
 def shared_weights_not_summed(ctx: Context):
@@ -199,7 +204,7 @@ def bias_not_summed(ctx: Context):
         return [e.x] if isinstance(e, ir.SumRows) else []
 
     for new, old, rep in variants(ctx.grad.rhs, edit):
-        yield Mutant("bias_not_summed", ctx.grad.label, "not summed over the batch (rows)", (), new)
+        yield Mutant("bias_not_summed", ctx.grad.label, msg(N_("not summed over the batch (rows)")), (), new)
 
 
 def _signal_templates(ctx: Context) -> tuple[set, set]:
@@ -302,7 +307,7 @@ def output_nonlinearity_twice(ctx: Context):
             if isinstance(node, ir.Softmax):
                 p = ir.Softmax(node.x, node.axis)
                 factor = ir.hadamard(p, ir.one_minus(p))
-                yield Mutant("output_nonlinearity_twice", eq.label, "p - y multiplied by p (1 - p) again",
+                yield Mutant("output_nonlinearity_twice", eq.label, msg(N_("p - y multiplied by p (1 - p) again")),
                              ((eq.label, ir.hadamard(eq.rhs, factor)),), ctx.grad.rhs)
                 break
 

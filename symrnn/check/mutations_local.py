@@ -17,7 +17,9 @@ import sympy
 
 from ..core import ir
 from ..core.activations import activation
+from ..i18n import N_
 from .edits import Context, Mutant, safe, show
+from .words import msg
 
 
 def _activations(ctx: Context):
@@ -41,7 +43,8 @@ def activation_derivative_dropped(ctx: Context):
                 changes.append((eq.label, ir.Adjoint(mine)))
         if changes:
             yield Mutant("activation_derivative_dropped", ", ".join(label for label, _ in changes),
-                         f"dL/d{pre.name} = dL/d{out.name}: the factor {fn}' left out", tuple(changes), ctx.grad.rhs)
+                         msg(N_("dL/d{pre} = dL/d{out}: the factor {fn}' left out"), pre=pre.name, out=out.name, fn=fn),
+                         tuple(changes), ctx.grad.rhs)
 
 
 def _flip(expr: ir.Expr) -> ir.Expr:
@@ -68,7 +71,7 @@ def derivative_sign_flipped(ctx: Context):
             new = safe(ir.substitute, eq.rhs, mapping)
             if new is not None and new != eq.rhs:
                 shown = show(correct)
-                yield Mutant("derivative_sign_flipped", eq.label, f"{shown} written {shown.replace('1 - ', '1 + ')}",
+                yield Mutant("derivative_sign_flipped", eq.label, msg(N_("{shown} written {wrong}"), shown=shown, wrong=shown.replace('1 - ', '1 + ')),
                              ((eq.label, new),), ctx.grad.rhs)
 
 
@@ -81,7 +84,7 @@ def one_path_only(ctx: Context):
             continue
         for i, term in enumerate(kept):
             dropped = " + ".join(show(t) for j, t in enumerate(kept) if j != i)
-            yield Mutant("one_path_only", eq.label, f"only the path {show(term)}; dropped {dropped}",
+            yield Mutant("one_path_only", eq.label, msg(N_("only the path {term}; dropped {dropped}"), term=show(term), dropped=dropped),
                          ((eq.label, term),), ctx.grad.rhs)
 
 
@@ -111,4 +114,4 @@ def power_index_mirrored(ctx: Context):
                         if (eq.lhs.of.name, eq.lhs.of.layer) == (var.name, var.layer) and eq.lhs.of.time is not None)
         if changes:
             yield Mutant("power_index_mirrored", f"{form.label} ({', '.join(label for label, _ in changes)})",
-                         "the exponent counted from the other end of the sum", changes, ctx.grad.rhs)
+                         msg(N_("the exponent counted from the other end of the sum")), changes, ctx.grad.rhs)

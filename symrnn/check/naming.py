@@ -17,6 +17,7 @@ from __future__ import annotations
 from lark import Token, Tree
 
 from ..core.activations import ACTIVATIONS
+from ..i18n import _
 from .parse import AnswerError
 from .symbols import INDEX_NAMES, SymbolTable
 from .values import Pending, column
@@ -79,7 +80,7 @@ def spell(table: SymbolTable, base: str, pieces: list, wrappers: tuple, text: st
                 if table.has(cand):
                     return cand, pieces[k:]
     shown = decorate("_".join([base] + words[:1]) if words and words[0] not in INDEX_NAMES else base, wrappers)
-    raise AnswerError(f"unknown symbol {shown!r}; this network has: {table.listing()}", text, col)
+    raise AnswerError(_("unknown symbol {shown}; this network has: {value}").format(shown=repr(shown), value=table.listing()), text, col)
 
 
 def adjoint_spelling(table: SymbolTable, p: Pending, text: str, col) -> tuple[str, list, bool]:
@@ -103,7 +104,7 @@ def adjoint_spelling(table: SymbolTable, p: Pending, text: str, col) -> tuple[st
                 layer = layer_of(value)
         base = table.delta_target(layer)
         if base is None:
-            raise AnswerError("\\delta is ambiguous for this network; write \\frac{\\partial L}{\\partial ...} instead", text, col)
+            raise AnswerError(_("\\delta is ambiguous for this network; write \\frac{\\partial L}{\\partial ...} instead"), text, col)
     return base, pieces, adjoint
 
 
@@ -151,7 +152,7 @@ def adjoint_target(num, den, text: str):
             return tail
     if d_prefixed(den):
         return den
-    raise AnswerError("the denominator of dL/dx must be \\partial x or dx", text, column(den))
+    raise AnswerError(_("the denominator of dL/dx must be \\partial x or dx"), text, column(den))
 
 
 def _strip_d(tree) -> tuple[object, bool] | None:

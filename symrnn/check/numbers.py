@@ -16,9 +16,42 @@ import sympy
 
 from ..core import evaluate as numeric
 from ..core import ir
+from ..i18n import _, current
 from .counterexample import build, to_list
+from .words import setting_word
 
 _DECIMAL = re.compile(r"(?<![A-Za-z_0-9.])[0-9]+\.([0-9]+)")
+
+DECIMAL_COMMA = frozenset({"es"})
+"""The languages whose answers may write a decimal comma (``0,082`` for ``0.082``)."""
+
+_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z_0-9.,])([0-9]+),([0-9]+)(?![0-9.,])")
+
+
+def decimal_points(text: str) -> str:
+    """``text`` with each decimal comma (``0,082``: digits, a comma, digits, no space) written as
+    a point, when the current language writes decimal commas; else ``text`` unchanged.
+
+    The grammar's own commas stay: those of a subscript's index list (``h_{1,2}``: inside braces
+    after ``_`` or ``^``) and any comma next to a space (``\textrm{prod}(2, 3)``); a comma between
+    a name and a digit (``x_1,2``) is not a decimal either. The text keeps its length, so a
+    column in an error message points where it did."""
+    if current() not in DECIMAL_COMMA or "," not in text:
+        return text
+    scripts: list[bool] = []  # per open brace: whether it opens a subscript or a superscript
+    in_script = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            scripts.append(i > 0 and text[i - 1] in "_^")
+        elif ch == "}" and scripts:
+            scripts.pop()
+        in_script.append(any(scripts))
+    chars = list(text)
+    for match in _DECIMAL_COMMA.finditer(text):
+        comma = match.start(2) - 1
+        if not in_script[comma]:
+            chars[comma] = "."
+    return "".join(chars)
 
 
 def is_number(expr: ir.Expr) -> bool:
@@ -96,25 +129,26 @@ def _decimal(q: Fraction, digits: int) -> str:
 def judge(prob, expr: ir.Expr, text: str, verdict):
     """Compare a number with the quantity on the worked example."""
     setting = prob.settings["worked"]
-    verdict.checks.append(f"{setting.name} ({setting.sizes})")
+    verdict.checks.append(f"{setting_word(setting.name)} ({setting.sizes})")
     got = numeric.evaluate(expr, setting.instance)
     truth = setting.truth
     if got.shape != truth.shape:
         verdict.status = "wrong"
-        verdict.message = f"a number, but the quantity is {truth.shape[0]}x{truth.shape[1]}"
+        verdict.message = _("a number, but the quantity is {shape}").format(shape=f"{truth.shape[0]}x{truth.shape[1]}")
         return verdict
     tol = tolerance(text, setting.table, truth.shape)
     if _near(got, truth, tol, setting):
         verdict.status, verdict.score = "correct", 1.0
-        verdict.feedback = "Correct to the precision of the numbers typed." if tol is not None else "Correct."
+        verdict.feedback = _("Correct to the precision of the numbers typed.") if tol is not None else _("Correct.")
         return verdict
     verdict.status = "wrong"
-    verdict.message = "the number differs from the worked example's value" + (f" by more than {float(tol):g}" if tol is not None else "")
+    verdict.message = (_("the number differs from the worked example's value by more than {tolerance}").format(tolerance=f"{float(tol):g}")
+                       if tol is not None else _("the number differs from the worked example's value"))
     verdict.counterexample = build(prob, setting, expr, got, "")
     verdict.counterexample.expected = [[float(v) for v in row] for row in to_list(truth)]
     _diagnose(prob, setting, got, tol, verdict)
     if not verdict.mistakes:
-        verdict.feedback = "Not correct: compare with the worked example's values."
+        verdict.feedback = _("Not correct: compare with the worked example's values.")
     return verdict
 
 
@@ -133,7 +167,7 @@ def _diagnose(prob, setting, got, tol, verdict) -> None:
     matches = []
     for mv in mutant_table(prob):
         try:
-            value, _ = mutant_value(mv.mutant, setting, labels)
+            value, _adjoints = mutant_value(mv.mutant, setting, labels)
         except (numeric.EvaluationError, ValueError, ArithmeticError, KeyError):
             continue
         if value.shape == got.shape and _near(got, value, tol, setting):

@@ -17,6 +17,7 @@ from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..core.errors import SymrnnError
+from ..i18n import _
 from . import limits
 from .grammar import ALLOWED_COMMANDS, ALLOWED_SYMBOLS, ALLOWED_UNICODE, GRAMMAR
 
@@ -33,7 +34,7 @@ class AnswerError(SymrnnError):
         self.column = column
         self.problem = message
         self.hint = hint
-        where = f"column {column}: " if column is not None else ""
+        where = _("column {column}: ").format(column=column) if column is not None else ""
         snippet = ""
         if text and column is not None and len(text) <= 200:
             snippet = f"\n  {text}\n  {' ' * (column - 1)}^"
@@ -49,6 +50,7 @@ def parser() -> Lark:
     return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
+_ALLOWED_SHOWN = "\\frac, \\sum, \\prod, \\odot, \\top, \\partial, \\delta, \\sigma, \\tanh, \\operatorname{diag}, \\mathbf, \\left( \\right)"
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _NUMBER = re.compile(r"[0-9]+")
 _OPEN = "([{"
@@ -58,20 +60,20 @@ _CLOSE = ")]}"
 def precheck(text: str) -> None:
     """Refuse input that is too long, has odd characters, unknown commands or deep nesting."""
     if not isinstance(text, str):
-        raise AnswerError("the answer must be text")
+        raise AnswerError(_("the answer must be text"))
     if len(text) > limits.MAX_LENGTH:
-        raise AnswerLimit(f"the answer is {len(text)} characters long; the limit is {limits.MAX_LENGTH}")
+        raise AnswerLimit(_("the answer is {length} characters long; the limit is {limit}").format(length=len(text), limit=limits.MAX_LENGTH))
     if not text.strip():
-        raise AnswerError("the answer is empty")
+        raise AnswerError(_("the answer is empty"))
     for i, ch in enumerate(text, start=1):
         if ch in ALLOWED_UNICODE or ch in "\t\n\r":
             continue
         if not (" " <= ch <= "~"):
-            raise AnswerError(f"character U+{ord(ch):04X} is not allowed (use ASCII or LaTeX commands)", text, i)
+            raise AnswerError(_("character {code} is not allowed (use ASCII or LaTeX commands)").format(code=f"U+{ord(ch):04X}"), text, i)
         if ch in "%#&$\"`;|!?<>":
             if i >= 2 and text[i - 2] == "\\":
                 continue
-            raise AnswerError(f"character {ch!r} is not allowed here", text, i)
+            raise AnswerError(_("character {char} is not allowed here").format(char=repr(ch)), text, i)
     for match in _COMMAND.finditer(text):
         word = match.group(1)
         if match.group(0) in ALLOWED_SYMBOLS:
@@ -79,11 +81,12 @@ def precheck(text: str) -> None:
         if word.isalpha() and word in ALLOWED_COMMANDS:
             continue
         shown = "\\" + word
-        raise AnswerError(f"unknown command {shown!r}; allowed: \\frac, \\sum, \\prod, \\odot, \\top, \\partial, "
-                          "\\delta, \\sigma, \\tanh, \\operatorname{diag}, \\mathbf, \\left( \\right) ...", text, match.start() + 1)
+        raise AnswerError(_("unknown command {command}; allowed: {allowed} ...").format(command=repr(shown), allowed=_ALLOWED_SHOWN),
+                          text, match.start() + 1)
     for match in _NUMBER.finditer(text):
         if len(match.group(0)) > limits.MAX_NUMBER_DIGITS:
-            raise AnswerLimit(f"a number with {len(match.group(0))} digits is above the limit of {limits.MAX_NUMBER_DIGITS}", text, match.start() + 1)
+            raise AnswerLimit(_("a number with {digits} digits is above the limit of {limit}").format(
+                digits=len(match.group(0)), limit=limits.MAX_NUMBER_DIGITS), text, match.start() + 1)
     depth = 0
     stack: list[tuple[str, int]] = []
     for i, ch in enumerate(text, start=1):
@@ -91,22 +94,22 @@ def precheck(text: str) -> None:
             depth += 1
             stack.append((ch, i))
             if depth > limits.MAX_DEPTH:
-                raise AnswerLimit(f"brackets are nested more than {limits.MAX_DEPTH} deep", text, i)
+                raise AnswerLimit(_("brackets are nested more than {limit} deep").format(limit=limits.MAX_DEPTH), text, i)
         elif ch in _CLOSE:
             if not stack:
-                raise AnswerError(f"{ch!r} closes nothing", text, i)
-            opened, _ = stack.pop()
+                raise AnswerError(_("{char} closes nothing").format(char=repr(ch)), text, i)
+            opened, _where = stack.pop()
             if _OPEN.index(opened) != _CLOSE.index(ch):
-                raise AnswerError(f"{ch!r} does not match {opened!r}", text, i)
+                raise AnswerError(_("{char} does not match {opened}").format(char=repr(ch), opened=repr(opened)), text, i)
             depth -= 1
     if stack:
         opened, where = stack[-1]
-        raise AnswerError(f"{opened!r} is never closed", text, where)
+        raise AnswerError(_("{opened} is never closed").format(opened=repr(opened)), text, where)
 
 
 def _describe(token) -> str:
     value = str(getattr(token, "value", token))
-    return repr(value) if value else "end of input"
+    return repr(value) if value else _("end of input")
 
 
 def parse_tree(text: str) -> Tree:
@@ -115,17 +118,17 @@ def parse_tree(text: str) -> Tree:
     try:
         tree = parser().parse(text)
     except UnexpectedCharacters as err:
-        raise AnswerError(f"unexpected character {text[err.pos_in_stream]!r}", text, err.column) from None
+        raise AnswerError(_("unexpected character {char}").format(char=repr(text[err.pos_in_stream])), text, err.column) from None
     except UnexpectedEOF:
-        raise AnswerError("the answer ends too early", text, len(text)) from None
+        raise AnswerError(_("the answer ends too early"), text, len(text)) from None
     except UnexpectedToken as err:
         if err.token.type == "$END":
-            raise AnswerError("the answer ends too early", text, len(text)) from None
-        raise AnswerError(f"unexpected {_describe(err.token)}", text, err.column) from None
+            raise AnswerError(_("the answer ends too early"), text, len(text)) from None
+        raise AnswerError(_("unexpected {token}").format(token=_describe(err.token)), text, err.column) from None
     except UnexpectedInput as err:  # pragma: no cover - other lark input errors
-        raise AnswerError(f"cannot read the answer ({type(err).__name__})", text, getattr(err, "column", None)) from None
+        raise AnswerError(_("cannot read the answer ({error})").format(error=type(err).__name__), text, getattr(err, "column", None)) from None
     except LarkError as err:  # pragma: no cover
-        raise AnswerError(f"cannot read the answer ({type(err).__name__})", text) from None
+        raise AnswerError(_("cannot read the answer ({error})").format(error=type(err).__name__), text) from None
     _check_tree(tree, text)
     return tree
 
@@ -139,8 +142,8 @@ def _check_tree(tree: Tree, text: str) -> None:
         count += 1
         if depth > limits.MAX_TREE_DEPTH:
             col = getattr(getattr(node, "meta", None), "column", None) if isinstance(node, Tree) else getattr(node, "column", None)
-            raise AnswerLimit(f"the expression is nested more than {limits.MAX_TREE_DEPTH} levels deep", text, col)
+            raise AnswerLimit(_("the expression is nested more than {limit} levels deep").format(limit=limits.MAX_TREE_DEPTH), text, col)
         if count > limits.MAX_NODES:
-            raise AnswerLimit(f"the expression has more than {limits.MAX_NODES} parts")
+            raise AnswerLimit(_("the expression has more than {limit} parts").format(limit=limits.MAX_NODES))
         if isinstance(node, Tree):
             stack.extend((child, depth + 1) for child in node.children)

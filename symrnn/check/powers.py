@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy
 
 from ..core import ir
+from ..i18n import _
 from . import jacobian, limits
 from .parse import AnswerError, AnswerLimit
 from .reading import SymbolReader
@@ -41,8 +42,7 @@ class Powers(SymbolReader):
                 continue
             digits = len(str(abs(at.p))) + len(str(at.q))
             if abs(at) > limits.MAX_SCALAR or digits > MAX_DIGITS:
-                raise AnswerLimit(f"the number {shown or _shown(expr)} is too large (the limit is {limits.MAX_SCALAR} "
-                                  f"and {MAX_DIGITS} digits)", self.text, column(where))
+                raise AnswerLimit(_("the number {value} is too large (the limit is {max_scalar} and {max_digits} digits)").format(value=shown or _shown(expr), max_scalar=limits.MAX_SCALAR, max_digits=MAX_DIGITS), self.text, column(where))
         return value
 
     def transpose(self, value, where):
@@ -51,7 +51,7 @@ class Powers(SymbolReader):
         if isinstance(value, Scalar):
             if value.value == 1:
                 return Ones(True, column(where))  # 1^T X: the row of ones, the sum over rows
-            raise self.error("a number has no transpose", where)
+            raise self.error(_("a number has no transpose"), where)
         return ir.transpose(value)
 
     def power(self, value, exponent, where):
@@ -59,30 +59,29 @@ class Powers(SymbolReader):
         col = column(where)
         for s in exponent.free_symbols:
             if s != ir.T_SYM and s not in self.bound:
-                raise AnswerError(f"the index {s} in the exponent is not bound by a sum", self.text, col)
+                raise AnswerError(_("the index {s} in the exponent is not bound by a sum").format(s=s), self.text, col)
         const = exponent.subs({s: 0 for s in exponent.free_symbols})
         if abs(int(const)) > limits.MAX_EXPONENT:
-            raise AnswerLimit(f"the exponent {exponent} is above the limit of {limits.MAX_EXPONENT}", self.text, col)
+            raise AnswerLimit(_("the exponent {exponent} is above the limit of {max_exponent}").format(exponent=exponent, max_exponent=limits.MAX_EXPONENT), self.text, col)
         if isinstance(value, Scalar):
             if not exponent.is_Integer:
-                raise AnswerError("a number can only be raised to a whole power", self.text, col)
+                raise AnswerError(_("a number can only be raised to a whole power"), self.text, col)
             return self.bounded(Scalar(value.value ** exponent), where, f"({_shown(value.value)})^{exponent}")
         if isinstance(value, Ones):
-            raise AnswerError("cannot raise a vector of ones to a power", self.text, col)
+            raise AnswerError(_("cannot raise a vector of ones to a power"), self.text, col)
         if isinstance(value, ir.MatPow):  # (W^a)^b = W^(a b): exponents multiply
             return self.power(value.x, sympy.expand(sympy.sympify(value.exponent) * exponent), where)
         if value.rows == value.cols and value.rows > 1 and self._weights_only(value):
             return ir.matpow(value, exponent)
         if exponent.is_Integer and 1 <= int(exponent) <= limits.MAX_ELEMENTWISE_POWER:
             out = value
-            for _ in range(int(exponent) - 1):
+            for _step in range(int(exponent) - 1):
                 out = ir.hadamard(out, value)
             return out
         if value.shape == (1, 1):
             return ir.matpow(value, exponent)
         raise AnswerError(
-            f"the power {exponent} of a {shape_text(value.shape)} quantity: matrix powers are for square products of "
-            f"weights, elementwise powers for whole numbers 1..{limits.MAX_ELEMENTWISE_POWER}", self.text, col)
+            _("the power {exponent} of a {shape_text} quantity: matrix powers are for square products of weights, elementwise powers for whole numbers 1..{max_elementwise_power}").format(exponent=exponent, shape_text=shape_text(value.shape), max_elementwise_power=limits.MAX_ELEMENTWISE_POWER), self.text, col)
 
     @staticmethod
     def _weights_only(expr: ir.Expr) -> bool:

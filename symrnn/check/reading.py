@@ -15,6 +15,7 @@ import sympy
 from lark import Token, Tree
 
 from ..core import ir
+from ..i18n import _
 from . import limits, naming
 from .parse import AnswerError, AnswerLimit
 from .symbols import INDEX_NAMES, Symbol, SymbolTable, index_symbol
@@ -38,10 +39,10 @@ class SymbolReader:
 
     def value(self, node):
         if isinstance(node, Token):
-            raise self.error(f"unexpected {node.value!r}", node)
+            raise self.error(_("unexpected {value}").format(value=repr(node.value)), node)
         fn = getattr(self, f"r_{node.data}", None)
         if fn is None:
-            raise self.error(f"cannot read this part ({node.data})", node)
+            raise self.error(_("cannot read this part ({data})").format(data=node.data), node)
         return fn(node)
 
     def matrix(self, node) -> ir.Expr | Scalar:
@@ -64,7 +65,7 @@ class SymbolReader:
             if base == "T":
                 return Scalar(ir.T_SYM)
             if base in INDEX_NAMES:
-                raise AnswerError(f"the index {base} cannot be used as a number", self.text, col)
+                raise AnswerError(_("the index {base} cannot be used as a number").format(base=base), self.text, col)
         name, rest = naming.spell(self.table, base, pieces, p.wrappers, self.text, col)
         layer, time = self._layer_and_time(name, p, rest, col)
         if time is None and self.target:
@@ -86,11 +87,11 @@ class SymbolReader:
                 layer = naming.layer_of(value)
                 continue
             if time is not None:
-                raise AnswerError(f"{name} has more than one time index", self.text, pcol)
+                raise AnswerError(_("{name} has more than one time index").format(name=name), self.text, pcol)
             time = self._time_piece(kind, value, pcol)
         if p.index is not None:
             if time is not None:
-                raise AnswerError(f"{name} has both a subscript and a bracket time index", self.text, col)
+                raise AnswerError(_("{name} has both a subscript and a bracket time index").format(name=name), self.text, col)
             time = p.index
         return layer, time
 
@@ -100,22 +101,22 @@ class SymbolReader:
         if sym is None:
             layers = self.table.layers_of(name)
             if layers:
-                options = " or ".join(f"{name}^{{({n})}}" for n in layers)
-                raise AnswerError(f"{name} needs its layer: {options}", self.text, col)
-            raise AnswerError(f"{name} is in layer {layer}, which does not exist", self.text, col)
+                options = _(" or ").join(f"{name}^{{({n})}}" for n in layers)
+                raise AnswerError(_("{name} needs its layer: {options}").format(name=name, options=options), self.text, col)
+            raise AnswerError(_("{name} is in layer {layer}, which does not exist").format(name=name, layer=layer), self.text, col)
         if sym.timed and time is None:
-            raise AnswerError(f"{name} needs a time index, e.g. {name}_t or {name}_{{t-1}}", self.text, col)
+            raise AnswerError(_("{name} needs a time index, e.g. {name2}_t or {name3}_{{t-1}}").format(name=name, name2=name, name3=name), self.text, col)
         if not sym.timed and time is not None:
-            raise AnswerError(f"{name} has no time index (it is shared by every step)", self.text, col)
+            raise AnswerError(_("{name} has no time index (it is shared by every step)").format(name=name), self.text, col)
         if time is not None:
             self.check_bound(time, col)
         return sym
 
     def _adjoint(self, sym: Symbol, var: ir.Var, col) -> ir.Adjoint:
         if sym.role == "param" and not self.target:
-            raise AnswerError(f"the answer may not use dL/d{sym.key}: that is what it should compute", self.text, col)
+            raise AnswerError(_("the answer may not use dL/d{key}: that is what it should compute").format(key=sym.key), self.text, col)
         if sym.role not in ("node", "param"):
-            raise AnswerError(f"dL/d{sym.name} is not a quantity of the derivation (only graph nodes have adjoints)", self.text, col)
+            raise AnswerError(_("dL/d{name} is not a quantity of the derivation (only graph nodes have adjoints)").format(name=sym.name), self.text, col)
         return ir.Adjoint(var)
 
     def _time_piece(self, kind, value, col):
@@ -124,13 +125,13 @@ class SymbolReader:
         if kind == "word":
             if value in INDEX_NAMES:
                 return index_symbol(value)
-            raise AnswerError(f"{value!r} is not a time index (use t, T, i, j, k or a number)", self.text, col)
+            raise AnswerError(_("{value} is not a time index (use t, T, i, j, k or a number)").format(value=repr(value)), self.text, col)
         return value
 
     def check_bound(self, expr, col) -> None:
         for s in sympy.sympify(expr).free_symbols:
             if s != ir.T_SYM and s not in self.bound:
-                raise AnswerError(f"the index {s} is not bound by a sum (write \\sum_{{{s}=1}}^{{T}} ...)", self.text, col)
+                raise AnswerError(_("the index {s} is not bound by a sum (write \\sum_{{{s2}=1}}^{{T}} ...)").format(s=s, s2=s), self.text, col)
 
     # ----------------------------------------------------------------- index expressions
 
@@ -147,10 +148,10 @@ class SymbolReader:
 
     def small_int(self, token) -> int:
         if "." in token.value:
-            raise AnswerError(f"{token.value} is not a whole number", self.text, token.column)
+            raise AnswerError(_("{value} is not a whole number").format(value=token.value), self.text, token.column)
         n = int(token.value)
         if n > limits.MAX_EXPONENT * 16:
-            raise AnswerLimit(f"{n} is above the limit of {limits.MAX_EXPONENT * 16} for an index", self.text, token.column)
+            raise AnswerLimit(_("{n} is above the limit of {value} for an index").format(n=n, value=limits.MAX_EXPONENT * 16), self.text, token.column)
         return n
 
     def r_iterm_num(self, node):
@@ -159,7 +160,7 @@ class SymbolReader:
     def r_iterm_name(self, node):
         tok = node.children[0]
         if tok.value not in INDEX_NAMES:
-            raise AnswerError(f"{tok.value!r} is not an index (use t, T, i, j, k)", self.text, tok.column)
+            raise AnswerError(_("{value} is not an index (use t, T, i, j, k)").format(value=repr(tok.value)), self.text, tok.column)
         return index_symbol(tok.value)
 
     def r_iterm_coef(self, node):
@@ -193,7 +194,7 @@ class SymbolReader:
         inner = node.children[1]
         value = Pending(inner.value, inner.column) if isinstance(inner, Token) else self.value(inner)
         if not isinstance(value, Pending):
-            raise self.error("dL/d must be followed by a quantity of the network", node)
+            raise self.error(_("dL/d must be followed by a quantity of the network"), node)
         value.adjoint = True
         return value
 
@@ -201,7 +202,7 @@ class SymbolReader:
         return Pending("delta", node.children[0].column)
 
     def r_partial(self, node):
-        raise self.error("write derivatives as \\frac{\\partial L}{\\partial x}", node)
+        raise self.error(_("write derivatives as \\frac{\\partial L}{\\partial x}"), node)
 
     def r_wrapped(self, node):
         wrap_tok, inner = node.children
@@ -209,7 +210,7 @@ class SymbolReader:
         if isinstance(inner, Token) and inner.type == "NUMBER":
             if inner.value == "1":
                 return Ones(False, inner.column)
-            raise AnswerError(f"\\{kind}{{{inner.value}}} is not supported", self.text, inner.column)
+            raise AnswerError(_("\\{kind}{{{value}}} is not supported").format(kind=kind, value=inner.value), self.text, inner.column)
         if isinstance(inner, Token):
             return Pending(inner.value, inner.column, wrappers=(kind,))
         value = self.value(inner)
@@ -224,9 +225,9 @@ class SymbolReader:
         target, arg = node.children
         value = self.value(target)
         if not isinstance(value, Pending):
-            raise self.error("a subscript must follow a name", arg)
+            raise self.error(_("a subscript must follow a name"), arg)
         if value.index is not None:
-            raise self.error("a subscript after a bracket index", arg)
+            raise self.error(_("a subscript after a bracket index"), arg)
         if arg.data == "subarg_simple":
             tok = arg.children[0]
             value.pieces.append(("num" if tok.type == "NUMBER" else "word", tok.value, tok.column))
@@ -242,8 +243,8 @@ class SymbolReader:
         target, idx = node.children
         value = self.value(target)
         if not isinstance(value, Pending):
-            raise self.error("a [time] index must follow a name", idx)
+            raise self.error(_("a [time] index must follow a name"), idx)
         if value.index is not None:
-            raise self.error("a second [time] index", idx)
+            raise self.error(_("a second [time] index"), idx)
         value.index = self.r_idx(idx)
         return value

@@ -19,6 +19,7 @@ from lark import Tree
 
 from ..core import ir
 from ..core.errors import ShapeError
+from ..i18n import _
 from . import jacobian, naming
 from .naming import FUNCTIONS
 from .parse import AnswerError, parse_tree
@@ -39,7 +40,7 @@ class Builder(Powers):
         value = self.value(tree)
         value = self.resolve(value, tree)
         if isinstance(value, Ones):
-            raise self.error("a vector of ones must multiply something (\\mathbf{1}^{\\top} X sums the rows of X)", tree)
+            raise self.error(_("a vector of ones must multiply something (\\mathbf{1}^{\\top} X sums the rows of X)"), tree)
         return value
 
     def r_group(self, node):
@@ -57,17 +58,17 @@ class Builder(Powers):
         raw = naming.function_name(fn_tok.value)
         fn = FUNCTIONS.get(raw)
         if fn is None:
-            raise self.error(f"unknown function {fn_tok.value!r}", fn_tok)
+            raise self.error(_("unknown function {value}").format(value=repr(fn_tok.value)), fn_tok)
         if fn == "spec":
             fn = self._spec_activation(fn_tok)
         if isinstance(arg, (Scalar, Ones)):
-            raise self.error(f"{raw} needs a matrix argument", fn_tok)
+            raise self.error(_("{raw} needs a matrix argument").format(raw=raw), fn_tok)
         if fn in ("diag", "softmax", "sum_rows"):
             if prime:
-                raise self.error(f"{raw}' is not supported", fn_tok)
+                raise self.error(_("{raw}' is not supported").format(raw=raw), fn_tok)
             if fn == "diag":
                 if arg.cols != 1:
-                    raise self.error(f"diag needs a column vector, got shape {shape_text(arg.shape)}", fn_tok)
+                    raise self.error(_("diag needs a column vector, got shape {shape_text}").format(shape_text=shape_text(arg.shape)), fn_tok)
                 return ir.Diag(arg)
             if fn == "sum_rows":
                 return ir.sum_rows(arg)
@@ -90,14 +91,14 @@ class Builder(Powers):
         for left, right in ((ir.transpose(b), a), (a, b), (b, a)):
             if left.cols == right.rows:
                 return ir.matmul(left, right)
-        raise self.error(f"prod of a {shape_text(a.shape)} and a {shape_text(b.shape)} quantity fits no order", node.children[0])
+        raise self.error(_("prod of a {shape_text} and a {shape_text2} quantity fits no order").format(shape_text=shape_text(a.shape), shape_text2=shape_text(b.shape)), node.children[0])
 
     def _spec_activation(self, tok) -> str:
         spec = self.table.derivation.spec
         act = getattr(spec, "activation", None)
         if getattr(spec, "cell", None) == "rnn" and act:
             return act
-        raise AnswerError("f is ambiguous for this network; write \\tanh or \\sigma", self.text, tok.column)
+        raise AnswerError(_("f is ambiguous for this network; write \\tanh or \\sigma"), self.text, tok.column)
 
     def r_frac(self, node):
         _, num, den = node.children
@@ -105,7 +106,7 @@ class Builder(Powers):
         if target is not None:
             value = self.value(target)
             if not isinstance(value, Pending):
-                raise self.error("\\partial must be followed by a quantity of the network", den)
+                raise self.error(_("\\partial must be followed by a quantity of the network"), den)
             value.adjoint = True
             return self.resolve(value, den)
         jac = naming.jacobian_target(num, den)
@@ -121,12 +122,12 @@ class Builder(Powers):
         for tree, strip in parts:
             value = self.value(tree)
             if not isinstance(value, Pending) or value.adjoint:
-                raise self.error("a Jacobian \\frac{\\partial x}{\\partial y} needs a quantity of the network above and below", tree)
+                raise self.error(_("a Jacobian \\frac{\\partial x}{\\partial y} needs a quantity of the network above and below"), tree)
             if strip:
                 value.base = value.base[1:]
             var = self.resolve(value, tree)
             if not isinstance(var, ir.Var):
-                raise self.error("a Jacobian needs a quantity of the network above and below", tree)
+                raise self.error(_("a Jacobian needs a quantity of the network above and below"), tree)
             ends.append(var)
         try:
             return jacobian.make(*ends, free=self.free)
@@ -154,7 +155,7 @@ class Builder(Powers):
             value = self.value(target)
             layer_tok = arg.children[1]
             if not isinstance(value, Pending):
-                raise self.error("a layer ^{(n)} must follow a name", layer_tok)
+                raise self.error(_("a layer ^{(n)} must follow a name"), layer_tok)
             value.layer = int(self.small_int(layer_tok))
             if arg.data == "suparg_layer_top":
                 value.transposed = not value.transposed
@@ -173,7 +174,7 @@ class Builder(Powers):
                 if tok.value == "T":
                     return self.transpose(self.resolve(value, target), arg)
                 if tok.value not in INDEX_NAMES:
-                    raise AnswerError(f"unknown superscript {tok.value!r}", self.text, tok.column)
+                    raise AnswerError(_("unknown superscript {value}").format(value=repr(tok.value)), self.text, tok.column)
                 exponent = index_symbol(tok.value)
             else:
                 exponent = sympy.Integer(self.small_int(tok))
@@ -212,12 +213,12 @@ class Builder(Powers):
             elif b.rows == 1 and b.cols == a.cols:
                 b = ir.broadcast(b, a.rows)
             else:
-                raise AnswerError(f"cannot add shapes {shape_text(a.shape)} and {shape_text(b.shape)}", self.text, op_tok.column)
+                raise AnswerError(_("cannot add shapes {shape_text} and {shape_text2}").format(shape_text=shape_text(a.shape), shape_text2=shape_text(b.shape)), self.text, op_tok.column)
         return ir.add(a, b)
 
     def _no_ones(self, value, where):
         if isinstance(value, Ones):
-            raise self.error("\\mathbf{1}^{\\top} must multiply a matrix on its right", where)
+            raise self.error(_("\\mathbf{1}^{\\top} must multiply a matrix on its right"), where)
         return value
 
     @staticmethod
@@ -246,24 +247,24 @@ class Builder(Powers):
 
     def divide(self, a, b, where):
         if not isinstance(b, Scalar):
-            raise self.error("only division by a number (or T) is supported", where)
+            raise self.error(_("only division by a number (or T) is supported"), where)
         if b.value == 0:
-            raise self.error("division by zero", where)
+            raise self.error(_("division by zero"), where)
         if isinstance(a, Scalar):
             return self.bounded(Scalar(a.value / b.value), where)
         if isinstance(a, Ones):
-            raise self.error("cannot divide a vector of ones", where)
+            raise self.error(_("cannot divide a vector of ones"), where)
         return ir.scale(1 / b.value, a)
 
     def multiply(self, a, b, kind, where):
         if isinstance(a, Ones):
             if not a.transposed:
-                raise self.error("write the row of ones as \\mathbf{1}^{\\top}", where)
+                raise self.error(_("write the row of ones as \\mathbf{1}^{\\top}"), where)
             if isinstance(b, (Scalar, Ones)):
-                raise self.error("\\mathbf{1}^{\\top} must multiply a matrix", where)
+                raise self.error(_("\\mathbf{1}^{\\top} must multiply a matrix"), where)
             return ir.sum_rows(b)
         if isinstance(b, Ones):
-            raise self.error("a vector of ones on the right is not supported", where)
+            raise self.error(_("a vector of ones on the right is not supported"), where)
         if isinstance(a, Scalar) and isinstance(b, Scalar):
             return self.bounded(Scalar(a.value * b.value), where)
         if isinstance(a, Scalar):
@@ -273,8 +274,7 @@ class Builder(Powers):
         try:
             if kind == "hadamard":
                 if a.shape != b.shape:
-                    raise AnswerError(f"cannot take the elementwise product of shapes {shape_text(a.shape)} and "
-                                      f"{shape_text(b.shape)}", self.text, column(where))
+                    raise AnswerError(_("cannot take the elementwise product of shapes {shape_text} and {shape_text2}").format(shape_text=shape_text(a.shape), shape_text2=shape_text(b.shape)), self.text, column(where))
                 return ir.hadamard(a, b)
             if a.cols != b.rows:
                 if a.shape == (1, 1):
@@ -283,10 +283,12 @@ class Builder(Powers):
                     return self._scalar_times(b, a)
                 hint = ""
                 if a.cols == b.cols:
-                    hint = f" (is a transpose missing? with the right factor transposed the product is {shape_text((a.rows, b.rows))})"
+                    hint = " " + _("(is a transpose missing? with the right factor transposed the product is {shape})").format(
+                        shape=shape_text((a.rows, b.rows)))
                 elif a.rows == b.rows:
-                    hint = f" (is a transpose missing? with the left factor transposed the product is {shape_text((a.cols, b.cols))})"
-                raise AnswerError(f"cannot multiply a {shape_text(a.shape)} matrix by a {shape_text(b.shape)} matrix{hint}",
+                    hint = " " + _("(is a transpose missing? with the left factor transposed the product is {shape})").format(
+                        shape=shape_text((a.cols, b.cols)))
+                raise AnswerError(_("cannot multiply a {shape_text} matrix by a {shape_text2} matrix{hint}").format(shape_text=shape_text(a.shape), shape_text2=shape_text(b.shape), hint=hint),
                                   self.text, column(where), hint="missing_transpose" if hint else "")
             return ir.matmul(a, b)
         except ShapeError as err:  # pragma: no cover - the checks above come first
@@ -328,14 +330,14 @@ class Builder(Powers):
                 elif tok.value in INDEX_NAMES:
                     hi = index_symbol(tok.value)
                 else:
-                    raise AnswerError(f"{tok.value!r} is not an index", self.text, tok.column)
+                    raise AnswerError(_("{value} is not an index").format(value=repr(tok.value)), self.text, tok.column)
             else:
                 hi = self.r_idx(part.children[0])
         if name not in INDEX_NAMES or name == "T":
-            raise AnswerError(f"the summation index must be t, i, j or k, not {name!r}", self.text, op_tok.column)
+            raise AnswerError(_("the summation index must be t, i, j or k, not {name}").format(name=repr(name)), self.text, op_tok.column)
         sym = index_symbol(name)
         if sym in self.bound:
-            raise AnswerError(f"the index {name} is already bound by an outer sum", self.text, op_tok.column)
+            raise AnswerError(_("the index {name} is already bound by an outer sum").format(name=name), self.text, op_tok.column)
         for bound_expr in (lo, hi):
             self.check_bound(bound_expr, op_tok.column)
         self.bound.append(sym)
@@ -345,10 +347,10 @@ class Builder(Powers):
             self.bound.pop()
         body = self._no_ones(body, body_t)
         if isinstance(body, Scalar):
-            raise AnswerError("a sum over time needs a matrix body", self.text, op_tok.column)
+            raise AnswerError(_("a sum over time needs a matrix body"), self.text, op_tok.column)
         if kind == "prod":
             if body.rows != body.cols:
-                raise AnswerError("a product over time needs a square body", self.text, op_tok.column)
+                raise AnswerError(_("a product over time needs a square body"), self.text, op_tok.column)
             return ir.TimeProduct(sym, lo, hi, body)
         return ir.TimeSum(sym, lo, hi, body)
 
@@ -367,5 +369,5 @@ def read(text: str, table: SymbolTable, shape: tuple[int, int] | None = None, fr
             return ir.zeros(shape)
         if shape == (1, 1) and value.value.is_Rational:
             return ir.scale(value.value, ir.ones((1, 1)))
-        raise AnswerError(f"the answer is the number {value.value}, not a matrix")
+        raise AnswerError(_("the answer is the number {value}, not a matrix").format(value=value.value))
     return value

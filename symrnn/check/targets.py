@@ -28,6 +28,7 @@ import sympy
 from ..core import ir
 from ..core.errors import SymrnnError
 from ..core.labels import Equation, Kind, Label
+from ..i18n import _
 from . import jacobian
 from .parse import AnswerError
 
@@ -69,7 +70,7 @@ def read_target(text: str, table, params: dict) -> Target:
     from .verdict import normalize_grad
 
     if not isinstance(text, str) or not text.strip():
-        raise TargetError("--grad is empty; name a parameter (W_hh) or a quantity (h_t, dL/dh_t, dh_T/dh_t)")
+        raise TargetError(_("--grad is empty; name a parameter (W_hh) or a quantity (h_t, dL/dh_t, dh_T/dh_t)"))
     raw = text.strip()
     value = raw.startswith(VALUE_PREFIXES)
     if value:
@@ -99,7 +100,7 @@ def _read(text: str, table) -> ir.Expr:
         builder = Builder(table, text, target=True)
         return builder.build(tree)
     except AnswerError as err:
-        raise TargetError(f"--grad {text!r}: {err.problem}") from None
+        raise TargetError(_("--grad {text}: {problem}").format(text=repr(text), problem=err.problem)) from None
 
 
 def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
@@ -108,8 +109,7 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
     elif isinstance(expr, ir.Var):
         var = expr
     else:
-        raise TargetError(f"--grad {text!r} is not one quantity: name a parameter, a node (h, h_t, dL/dh_t), "
-                          "a Jacobian (dh_T/dh_t) or value:NAME")
+        raise TargetError(_("--grad {text} is not one quantity: name a parameter, a node (h, h_t, dL/dh_t), a Jacobian (dh_T/dh_t) or value:NAME").format(text=repr(text)))
     timed = var.time is not None and ir.t_SYM in sympy.sympify(var.time).free_symbols
     if var.role == jacobian.ROLE:
         timed = timed or jacobian.REGISTRY[var.name].uses_t
@@ -118,14 +118,13 @@ def _target_of(expr, value: bool, params: dict, table, text: str) -> Target:
         return Target("jacobian", var, eq, timed, var)
     if value:
         if var.role == "param":
-            raise TargetError(f"{var.name} is a parameter: its value is given, not derived; ask for its gradient")
+            raise TargetError(_("{name} is a parameter: its value is given, not derived; ask for its gradient").format(name=var.name))
         eq = Equation(_label(Kind.FORWARD, var), var, var, "forward", "generic")
         return Target("value", var, eq, timed, var)
     if var.role == "param":
         return gradient_target(params[_param_key(var)])
     if var.role not in ("node", "state"):
-        raise TargetError(f"{var.name} is an input of the network ({var.role}); ask for a node, a parameter, "
-                          f"or value:NAME; this network has: {table.listing()}")
+        raise TargetError(_("{name} is an input of the network ({role}); ask for a node, a parameter, or value:NAME; this network has: {value}").format(name=var.name, role=var.role, value=table.listing()))
     adj = ir.Adjoint(var)
     eq = Equation(_label(Kind.ADJOINT, var), adj, adj, "adjoint", "generic")
     return Target("adjoint", adj, eq, timed, adj)

@@ -29,6 +29,7 @@ from ..core import evaluate as numeric
 from ..core import ir
 from ..core.errors import LimitError, SymrnnError
 from ..core.mistakes import MISTAKES
+from ..i18n import N_, _
 from ..printing.latex import latex
 from ..printing.plain import plain
 from . import budget, jacobian, limits, numbers
@@ -39,6 +40,13 @@ from .parse import AnswerError
 from .setup import prepared
 from .shapes import read
 from .targets import uses_forbidden
+from .words import label, setting_word, status_word
+
+DIFFERS = {
+    "gradient": N_("the answer differs from the gradient"), "adjoint": N_("the answer differs from the adjoint"),
+    "jacobian": N_("the answer differs from the jacobian"), "value": N_("the answer differs from the value"),
+}
+"""The message of a wrong answer, per kind of quantity (``targets.Target.kind``)."""
 
 __all__ = ["Counterexample", "Verdict", "check_answer", "check_text", "mutant_table", "normalize_grad"]
 
@@ -75,25 +83,25 @@ class Verdict:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     def to_text(self) -> str:
-        lines = [f"answer:   {self.answer}"]
+        lines = [label(_("answer:")) + self.answer]
         if self.read_as:
-            lines.append(f"read as:  {self.read_as}")
-        lines.append(f"verdict:  {self.status}")
+            lines.append(label(_("read as:")) + self.read_as)
+        lines.append(label(_("verdict:")) + status_word(self.status))
         if self.message:
-            lines.append(f"message:  {self.message}")
+            lines.append(label(_("message:")) + self.message)
         if self.mistakes:
             names = ", ".join(f"{MISTAKES[m].number}. {MISTAKES[m].title} ({m})" for m in self.mistakes)
-            lines.append(f"mistake:  {names}")
+            lines.append(label(_("mistake:")) + names)
         if self.detail:
-            lines.append(f"where:    {self.detail}")
+            lines.append(label(_("where:")) + self.detail)
         if self.feedback:
-            lines.append(f"feedback: {self.feedback}")
+            lines.append(label(_("feedback:")) + self.feedback)
         if self.teacher_note:
-            lines.append(f"teacher:  {self.teacher_note}")
+            lines.append(label(_("teacher:")) + self.teacher_note)
         if self.counterexample is not None:
             lines.extend(self.counterexample.lines(self.grad))
         if self.checks:
-            lines.append("checked on: " + "; ".join(self.checks))
+            lines.append(_("checked on:") + " " + "; ".join(self.checks))
         return "\n".join(lines)
 
 
@@ -124,12 +132,15 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
     try:
         prob = prepared(spec, grad, deadline, time_limit)
     except LimitError as err:
-        verdict.message = f"refused: {err}"
+        verdict.message = _("refused: {reason}").format(reason=err)
         return verdict
+    if isinstance(text, str):
+        text = numbers.decimal_points(text)  # 0,082 in Spanish (the echo shows the point)
     try:
         expr = read(text, prob.table, prob.shape, free=prob.free)
         if uses_forbidden(expr, prob.target):
-            raise AnswerError(f"the answer may not use {prob.target.describe()}: that is what it should compute", text)
+            raise AnswerError(_("the answer may not use {quantity}: that is what it should compute").format(
+                quantity=prob.target.describe()), text)
     except AnswerError as err:
         return _unreadable(verdict, err)
     verdict.read_as = numbers.echo(expr, text, latex=True) or jacobian.echo(latex(expr), expr, True)
@@ -141,13 +152,13 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
             return _judge(prob, expr, text, verdict, deadline)
     except LimitError as err:
         verdict.status = "invalid"
-        verdict.message = f"refused: {err}"
+        verdict.message = _("refused: {reason}").format(reason=err)
     except numeric.EvaluationError as err:
         verdict.status = "invalid"
-        verdict.message = f"cannot evaluate the answer: {err}"
+        verdict.message = _("cannot evaluate the answer: {reason}").format(reason=err)
     except (OverflowError, MemoryError):
         verdict.status = "invalid"
-        verdict.message = "refused: a number in the answer is too large to evaluate"
+        verdict.message = _("refused: a number in the answer is too large to evaluate")
     return verdict
 
 
@@ -157,7 +168,7 @@ def _unreadable(verdict: Verdict, err: AnswerError) -> Verdict:
     if hint:
         verdict.mistakes = [hint]
         verdict.feedback = MISTAKES[hint].feedback
-        verdict.teacher_note = MISTAKES[hint].teacher_note + " (the answer does not even have matching shapes)"
+        verdict.teacher_note = MISTAKES[hint].teacher_note + " " + _("(the answer does not even have matching shapes)")
     return verdict
 
 
@@ -169,19 +180,19 @@ def _order(prob: Problem, expr: ir.Expr) -> list:
 
 def _first_failure(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, values: dict, deadline):
     for setting in _order(prob, expr):
-        verdict.checks.append(f"{setting.name} ({setting.sizes})")
+        verdict.checks.append(f"{setting_word(setting.name)} ({setting.sizes})")
         if setting.table is not prob.table:
             try:
                 sized = read(text, setting.table, setting.target.shape, free=prob.free)
             except AnswerError as err:
-                return (setting, None, f"at these sizes the answer does not fit: {err.problem}")
+                return (setting, None, _("at these sizes the answer does not fit: {problem}").format(problem=err.problem))
         else:
             sized = expr
         got = evaluate_answer(sized, setting, deadline)
         values[setting.name] = got
         if got.shape != setting.truth.shape:
-            return (setting, got, (f"the answer has shape {got.shape[0]}x{got.shape[1]}, the quantity "
-                                   f"{setting.truth.shape[0]}x{setting.truth.shape[1]}"))
+            return (setting, got, _("the answer has shape {got}, the quantity {want}").format(
+                got=f"{got.shape[0]}x{got.shape[1]}", want=f"{setting.truth.shape[0]}x{setting.truth.shape[1]}"))
         if not np.all(close(got, setting.truth, setting.instance.arithmetic.name)):
             return (setting, got, "")
     return None
@@ -193,7 +204,7 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
     if failure is None:
         verdict.status = "correct"
         verdict.score = 1.0
-        verdict.feedback = "Correct."
+        verdict.feedback = _("Correct.")
         return verdict
     verdict.status = "wrong"
     setting, got, note = failure
@@ -205,9 +216,10 @@ def _judge(prob: Problem, expr: ir.Expr, text: str, verdict: Verdict, deadline) 
         if not agree(f_got, flt.truth, "float"):
             same = setting.table is prob.table
             setting, got = flt, f_got
-            note = f"(the {failure[0].name} check {'at the same values' if same else 'at small sizes'} differs too)"
+            note = (_("(the {setting} check at the same values differs too)") if same
+                    else _("(the {setting} check at small sizes differs too)")).format(setting=setting_word(failure[0].name))
     verdict.counterexample = build(prob, setting, expr, got, note)
-    verdict.message = "the answer differs from the " + prob.target.kind + (f" {note}" if note.startswith("(") else f": {note}" if note else "")
+    verdict.message = _(DIFFERS[prob.target.kind]) + (f" {note}" if note.startswith("(") else f": {note}" if note else "")
     for name in MUTANT_SETTINGS:
         if name in prob.settings and name not in values:
             try:

@@ -26,6 +26,7 @@ import numpy as np
 from ..core import limits
 from ..core.errors import LimitError
 from ..core.spec import Spec, with_steps
+from ..i18n import N_, _
 from ..oracles import central_differences, reference_gradients
 from ..oracles.reference import draw
 from .generate import compile_spec
@@ -65,20 +66,21 @@ class Report:
         )
 
     def table(self) -> str:
-        head = f"symrnn verify {self.spec.name}: T = {self.steps}, batch = {self.batch}, seed = {self.seed}, float64"
+        head = f"symrnn verify {self.spec.name}: " + _("T = {T}, batch = {batch}, seed = {seed}, float64").format(
+            T=self.steps, batch=self.batch, seed=self.seed)
         width = max(12, *(len(name) for name, _ in self.rows)) + 2
-        lines = [head, "", "parameter".ljust(width) + "".join(o.rjust(14) for o in ORACLES)]
+        lines = [head, "", _("parameter").ljust(width) + "".join(o.rjust(14) for o in ORACLES)]
         for name, errors in self.rows:
             cells = []
             for oracle in ORACLES:
                 err = errors.get(oracle)
                 cells.append(("n/a" if err is None else f"{err:.2e}").rjust(14))
             lines.append(name.ljust(width) + "".join(cells))
-        lines.append("tolerance".ljust(width) + "".join(f"{TOLERANCES[o]:.0e}".rjust(14) for o in ORACLES))
+        lines.append(_("tolerance").ljust(width) + "".join(f"{TOLERANCES[o]:.0e}".rjust(14) for o in ORACLES))
         for oracle, note in sorted(self.notes.items()):
-            lines.append(f"note: {oracle} not compared: {note}")
-        verdict = "PASS" if self.passed else "FAIL"
-        lines.append(f"verdict: {verdict} ({'every' if self.passed else 'not every'} gradient within tolerance of every oracle)")
+            lines.append(_("note: {oracle} not compared: {note}").format(oracle=oracle, note=_(note)))
+        lines.append(_("verdict: PASS (every gradient within tolerance of every oracle)") if self.passed
+                     else _("verdict: FAIL (not every gradient within tolerance of every oracle)"))
         return "\n".join(lines)
 
 
@@ -87,7 +89,8 @@ def verify(spec: Spec, steps: int | None = None, batch: int = 2, seed: int = 0, 
     spec = with_steps(spec, steps)
     sizes = (spec.input_size, spec.hidden_size, spec.output_size) if spec.recurrent else spec.sizes
     if max(*sizes, batch) > limits.VERIFY_MAX_SIZE:
-        raise LimitError(f"numeric verification takes sizes and batch <= {limits.VERIFY_MAX_SIZE}; got {max(*sizes, batch)}")
+        raise LimitError(_("numeric verification takes sizes and batch <= {limit}; got {size}").format(
+            limit=limits.VERIFY_MAX_SIZE, size=max(*sizes, batch)))
     T = spec.steps if spec.recurrent else 1
     rng = np.random.default_rng(seed)
     params, inputs, targets = draw(spec, batch, T, rng, initial_state=spec.recurrent)
@@ -103,18 +106,18 @@ def verify(spec: Spec, steps: int | None = None, batch: int = 2, seed: int = 0, 
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, T if spec.recurrent else None)
     results["autograd"] = (ref_loss, ref)
     notes: dict[str, str] = {}
-    reason = torch_support(spec) if use_torch else "disabled"
+    reason = torch_support(spec) if use_torch else N_("disabled")
     if reason is None:
         try:
             from .torch_map import torch_gradients
         except ImportError:  # pragma: no cover - torch_map imports torch lazily
-            reason = "torch is not installed"
+            reason = N_("torch is not installed")
         else:
             try:
-                t_loss, t_grads, _ = torch_gradients(spec, params, inputs, targets, T)
+                t_loss, t_grads, _model = torch_gradients(spec, params, inputs, targets, T)
                 results["torch.nn"] = (t_loss, t_grads)
             except ModuleNotFoundError:
-                reason = "torch is not installed"
+                reason = N_("torch is not installed")
     if reason is not None:
         notes["torch.nn"] = reason
     largest = max((float(np.max(np.abs(g), initial=0.0)) for g in grads.values()), default=0.0)

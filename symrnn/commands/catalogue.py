@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..i18n import N_
+
 NAME = "catalogue"
-HELP = "list the catalogue networks (usable by name in every command)"
+HELP = N_("list the catalogue networks (usable by name in every command)")
 
 
 def register(parser) -> None:

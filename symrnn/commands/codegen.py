@@ -11,18 +11,19 @@ import sys
 from pathlib import Path
 
 from ..core.errors import SymrnnError
+from ..i18n import N_, _
 
 NAME = "codegen"
-HELP = "generate the NumPy module (forward loop + reversed loop) of a spec's gradients"
+HELP = N_("generate the NumPy module (forward loop + reversed loop) of a spec's gradients")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", nargs="?", help="a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: standard output)")
-    parser.add_argument("--steps", type=int, help="ignored: generated code takes any number of steps at run time")
-    parser.add_argument("--all", action="store_true", help="regenerate every catalogue module under derivations/")
-    parser.add_argument("--check", action="store_true", help="with --all: only report stale modules (exit 1 if any)")
-    parser.add_argument("--dir", metavar="DIR", help="with --all: write into DIR instead of the catalogue folder")
+    parser.add_argument("spec", nargs="?", help=_("a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file"))
+    parser.add_argument("-o", "--output", metavar="FILE", help=_("write the module here (default: standard output)"))
+    parser.add_argument("--steps", type=int, help=_("ignored: generated code takes any number of steps at run time"))
+    parser.add_argument("--all", action="store_true", help=_("regenerate every catalogue module under derivations/"))
+    parser.add_argument("--check", action="store_true", help=_("with --all: only report stale modules (exit 1 if any)"))
+    parser.add_argument("--dir", metavar="DIR", help=_("with --all: write into DIR instead of the catalogue folder"))
 
 
 def regenerate_all(directory: Path | None = None, check: bool = False) -> list[str]:
@@ -49,14 +50,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.all:
         changed = regenerate_all(Path(args.dir) if args.dir else None, check=args.check)
-        verb = "stale" if args.check else "written"
+        verb = _("stale") if args.check else _("written")
         for name in changed:
             print(f"{verb}: {name}")
         if not changed:
-            print("every catalogue module is up to date")
+            print(_("every catalogue module is up to date"))
         return 1 if (args.check and changed) else 0
     if not args.spec:
-        raise SymrnnError("name a spec (catalogue name or .toml file), or pass --all")
+        raise SymrnnError(_("name a spec (catalogue name or .toml file), or pass --all"))
     source = generate(catalogue.resolve(args.spec))
     if args.output:
         Path(args.output).write_text(source, encoding="utf-8")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from ..i18n import N_, _
 from ._common import add_spec_arguments, load_spec
 
 NAME = "prove"
-HELP = "prove every derived equation equal to sympy.diff at element level (small sizes)"
+HELP = N_("prove every derived equation equal to sympy.diff at element level (small sizes)")
 
 
 def register(parser) -> None:
     add_spec_arguments(parser)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random rational point (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help=_("seed of the random rational point (default 0)"))
 
 
 def run(args) -> int:
@@ -20,6 +21,7 @@ def run(args) -> int:
     for result in report.results:
         print(result.line())
     failed = sum(not r.passed for r in report.results)
-    verdict = "all proved" if not failed else f"{failed} FAILED"
-    print(f"{report.spec_name} ({report.sizes}): {len(report.results)} results, {verdict} in {report.seconds:.1f} s")
+    verdict = _("all proved") if not failed else _("{count} FAILED").format(count=failed)
+    print(f"{report.spec_name} ({report.sizes}): " + _("{count} results, {verdict} in {seconds} s").format(
+        count=len(report.results), verdict=verdict, seconds=f"{report.seconds:.1f}"))
     return 0 if not failed else 1

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import N_, _
+
 NAME = "verify"
-HELP = "check the generated NumPy gradients against autograd, torch.nn and finite differences"
+HELP = N_("check the generated NumPy gradients against autograd, torch.nn and finite differences")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", help="a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file")
-    parser.add_argument("--steps", type=int, help="sequence length T (default: the spec's own)")
-    parser.add_argument("--batch", type=int, default=2, help="batch size of the drawn data (default: 2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn data (default: 0)")
-    parser.add_argument("--no-torch", action="store_true", help="skip the torch.nn comparison")
+    parser.add_argument("spec", help=_("a catalogue name (rnn-tanh, lstm, ...) or a .toml spec file"))
+    parser.add_argument("--steps", type=int, help=_("sequence length T (default: the spec's own)"))
+    parser.add_argument("--batch", type=int, default=2, help=_("batch size of the drawn data (default: 2)"))
+    parser.add_argument("--seed", type=int, default=0, help=_("seed of the drawn data (default: 0)"))
+    parser.add_argument("--no-torch", action="store_true", help=_("skip the torch.nn comparison"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,10 +25,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ..codegen.verify import verify
     except ImportError as err:  # autograd is an optional (test) dependency
-        raise SymrnnError(f"symrnn verify needs HIPS autograd ({err}); pip install 'symrnn[test]'") from None
+        raise SymrnnError(_("symrnn verify needs HIPS autograd ({err}); pip install 'symrnn[test]'").format(err=err)) from None
 
     if args.batch < 1:
-        raise SymrnnError("--batch must be at least 1")
+        raise SymrnnError(_("--batch must be at least 1"))
     report = verify(catalogue.resolve(args.spec), steps=args.steps, batch=args.batch, seed=args.seed,
                     use_torch=not args.no_torch)
     print(report.table())

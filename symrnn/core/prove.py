@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..i18n import _
 from . import ir, limits
 from .activations import rational
 from .derive import Derivation, derive
@@ -48,11 +49,13 @@ class ProofResult:
     label: Label | None = None  # the equation it proves
 
     def line(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
-        how = "exact" if self.exact else f"max rel. error {self.max_error:.1e} (< 1e-{DIGITS})"
+        verdict = _("PASS") if self.passed else _("FAIL")
+        how = _("exact") if self.exact else _("max rel. error {error} (< 1e-{digits})").format(
+            error=f"{self.max_error:.1e}", digits=DIGITS)
         if self.oracle == "induction":
-            how = "symbolic T: base t = T and step t+1 -> t"
-        return f"{verdict}  {self.subject:<28} vs {self.oracle:<8} {self.entries:>3} entries, {how}"
+            how = _("symbolic T: base t = T and step t+1 -> t")
+        entries = _("{count} entries").format(count=f"{self.entries:>3}")
+        return f"{verdict:<4}  {self.subject:<28} vs {self.oracle:<8} {entries}, {how}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -26,6 +27,8 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from ..check import limits
+from ..check.words import status_word
+from ..i18n import _, current, use_language
 from . import export, render
 from .mathml import to_mathml
 from .preview import reading
@@ -46,6 +49,7 @@ class Settings:
     course: str = "symrnn: check your derivation"
     csrf_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     wait: float = WAIT_SECONDS
+    lang: str = field(default_factory=current)  # every page and verdict: the language of serve --lang
 
 
 class BadForm(ValueError):
@@ -54,12 +58,12 @@ class BadForm(ValueError):
 
 def _form(body: bytes, content_type: str) -> dict[str, str]:
     if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-        raise BadForm("send the form as application/x-www-form-urlencoded")
+        raise BadForm(_("send the form as application/x-www-form-urlencoded"))
     try:
         fields = parse_qs(body.decode("ascii"), keep_blank_values=True, strict_parsing=False,
                           encoding="utf-8", errors="strict", max_num_fields=10)
     except (UnicodeDecodeError, ValueError):
-        raise BadForm("the form is not valid UTF-8 form data") from None
+        raise BadForm(_("the form is not valid UTF-8 form data")) from None
     return {k: v[0] for k, v in fields.items()}
 
 
@@ -79,7 +83,8 @@ class Server:
 
     # -- helpers ----------------------------------------------------------------------------
     def page(self, name: str, status: int = 200, **context) -> HTMLResponse:
-        html = self.env.get_template(name).render(course=self.settings.course, version=__version__, **context)
+        html = self.env.get_template(name).render(course=_(self.settings.course), version=__version__, lang=current(),
+                                                  status_word=status_word, **context)
         return HTMLResponse(html, status_code=status)
 
     def error(self, status: int, heading: str, message: str) -> HTMLResponse:
@@ -133,7 +138,7 @@ class Server:
     async def question(self, request: Request) -> Response:
         q = self.questions.get(request.path_params["qid"])
         if q is None:
-            return self.error(404, "No such question", "There is no question at this address.")
+            return self.error(404, _("No such question"), _("There is no question at this address."))
         if request.method == "GET":
             return self._question_page(q, request)
         return await self.submit(q, request)
@@ -142,12 +147,12 @@ class Server:
         try:
             form = _form(await request.body(), request.headers.get("content-type", ""))
         except BadForm as err:
-            return self.error(400, "Bad request", str(err))
+            return self.error(400, _("Bad request"), str(err))
         if not self.csrf_ok(request, form):
-            return self.error(403, "Form expired", "This form has expired or came from another site: reload the "
-                                                   "question page and submit again.")
+            return self.error(403, _("Form expired"), _("This form has expired or came from another site: reload the "
+                                                        "question page and submit again."))
         student, answer = form.get("student", "").strip(), form.get("answer", "")
-        problem = _student_problem(student) or ("type an answer" if not answer.strip() else "")
+        problem = _student_problem(student) or (_("type an answer") if not answer.strip() else "")
         if problem:
             return self._question_page(q, request, 400, error=problem, student=student[:MAX_STUDENT], answer=answer)
         sub = await asyncio.to_thread(self.store.add, q.qid, q.spec, q.grad, student, answer)
@@ -160,10 +165,10 @@ class Server:
         except BadForm as err:
             return JSONResponse({"ok": False, "message": str(err)}, status_code=400)
         if not self.csrf_ok(request, form):
-            return JSONResponse({"ok": False, "message": "the page has expired: reload it"}, status_code=403)
+            return JSONResponse({"ok": False, "message": _("the page has expired: reload it")}, status_code=403)
         q = self.questions.get(form.get("q", ""))
         if q is None:
-            return JSONResponse({"ok": False, "message": "no such question"}, status_code=404)
+            return JSONResponse({"ok": False, "message": _("no such question")}, status_code=404)
         read = await asyncio.to_thread(reading, q.spec, q.grad, form.get("answer", ""))
         if not read.ok:
             return JSONResponse({"ok": False, "message": read.message})
@@ -173,7 +178,7 @@ class Server:
         token = request.path_params["token"]
         sub = await asyncio.to_thread(self.store.by_token, token) if len(token) < 64 else None
         if sub is None:
-            return self.error(404, "No such submission", "There is no submission at this address.")
+            return self.error(404, _("No such submission"), _("There is no submission at this address."))
         if sub.status == "pending":
             await self.wait_for(sub.id, self.settings.wait)
             sub = await asyncio.to_thread(self.store.by_token, token)
@@ -189,10 +194,10 @@ class Server:
     async def export(self, request: Request) -> Response:
         given = request.query_params.get("token", "")
         if not hmac.compare_digest(given.encode(), self.settings.export_token.encode()):
-            return self.error(403, "Forbidden", "The export needs the token the server printed when it started.")
+            return self.error(403, _("Forbidden"), _("The export needs the token the server printed when it started."))
         made = export.EXPORTS.get(request.path_params["name"])
         if made is None:
-            return self.error(404, "No such export", "Exports: results.csv, summary.md, summary.csv, chart.png.")
+            return self.error(404, _("No such export"), _("Exports: results.csv, summary.md, summary.csv, chart.png."))
         media, make = made
         body = await asyncio.to_thread(make, self.store.all())
         return Response(body, media_type=media, headers={"content-disposition": "attachment"})
@@ -200,11 +205,11 @@ class Server:
 
 def _student_problem(student: str) -> str:
     if not student:
-        return "give your student id"
+        return _("give your student id")
     if len(student) > MAX_STUDENT:
-        return f"a student id has at most {MAX_STUDENT} characters"
+        return _("a student id has at most {count} characters").format(count=MAX_STUDENT)
     if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in student):
-        return "a student id may not contain control characters"
+        return _("a student id may not contain control characters")
     return ""
 
 
@@ -224,7 +229,22 @@ def build(server: Server) -> Starlette:
         server.loop = asyncio.get_running_loop()
         yield
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Language, lang=server.settings.lang)])
+
+
+class Language:
+    """Every request is served in the server's language (``serve --lang``, a context variable).
+
+    Not the visitor's Accept-Language: the verdicts are graded once, in the grader's thread, and
+    stored with their words, so the page around them speaks the same language."""
+
+    def __init__(self, app, lang: str):
+        self.app = app
+        self.lang = lang
+
+    async def __call__(self, scope, receive, send):
+        with use_language(self.lang):
+            await self.app(scope, receive, send)
 
 
 __all__ = ["Server", "Settings", "build"]

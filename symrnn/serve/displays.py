@@ -12,23 +12,25 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ..check.verdict import Verdict
+from ..check.words import status_word
 from ..core.mistakes import MISTAKES
 from ..exam.model import Display, Para, Problem
+from ..i18n import _
 from ..printing.mdescape import markdown_escape
 from .mathml import aligned, to_mathml
 
 
 def verdict_html(v: Verdict) -> str:
     """The verdict as ``symrnn check`` says it: answer, reading, verdict, mistake, counterexample."""
-    rows = [Markup("<p><strong>{}</strong> &mdash; {} <code>{}</code></p>").format(v.status.upper(), v.spec, v.grad),
-            Markup("<p>answer: <code>{}</code></p>").format(v.answer)]
+    rows = [Markup("<p><strong>{}</strong> &mdash; {} <code>{}</code></p>").format(status_word(v.status).upper(), v.spec, v.grad),
+            Markup("<p>{} <code>{}</code></p>").format(_("answer:"), v.answer)]
     if v.read_as:
-        rows.append(Markup("<p>read as: {}</p>").format(to_mathml(v.read_as)))
+        rows.append(Markup("<p>{} {}</p>").format(_("read as:"), to_mathml(v.read_as)))
     if v.message:
         rows.append(Markup("<pre>{}</pre>").format(v.message))
     for mid in v.mistakes:
         title = MISTAKES[mid].title if mid in MISTAKES else mid
-        rows.append(Markup("<p>mistake: <strong>{}</strong> <code>{}</code></p>").format(title, mid))
+        rows.append(Markup("<p>{} <strong>{}</strong> <code>{}</code></p>").format(_("mistake:"), title, mid))
     if v.feedback:
         rows.append(Markup("<p>{}</p>").format(v.feedback))
     if v.counterexample is not None:
@@ -37,14 +39,14 @@ def verdict_html(v: Verdict) -> str:
 
 
 def verdict_markdown(v: Verdict) -> str:
-    lines = [f"**{v.status}**: `{v.grad}` of `{v.spec}`", ""]
+    lines = [_("**{status}**: `{grad}` of `{spec}`").format(status=status_word(v.status), grad=v.grad, spec=v.spec), ""]
     if v.read_as:
-        lines += [f"read as: ${v.read_as}$", ""]
+        lines += [_("read as:") + f" ${v.read_as}$", ""]
     if v.message:
         lines += [markdown_escape(v.message), ""]
     if v.mistakes:
         titles = (MISTAKES[m].title if m in MISTAKES else m for m in v.mistakes)
-        lines += ["mistake: " + ", ".join(f"{markdown_escape(t)} (`{m}`)" for t, m in zip(titles, v.mistakes)), ""]
+        lines += [_("mistake:") + " " + ", ".join(f"{markdown_escape(t)} (`{m}`)" for t, m in zip(titles, v.mistakes)), ""]
     if v.feedback:
         lines += [markdown_escape(v.feedback), ""]
     return "\n".join(lines)
@@ -75,11 +77,11 @@ def _rich_markdown(blocks) -> str:
 def problem_html(p: Problem) -> str:
     """An exam variant: title, statement, each part with its key, and the worked solution."""
     parts = Markup("").join(
-        Markup("<li>{}<p><em>key:</em> {}</p></li>").format(_rich_html(part.prompt), _key_html(part.answer))
+        Markup("<li>{}<p><em>{}</em> {}</p></li>").format(_rich_html(part.prompt), _("key:"), _key_html(part.answer))
         for part in p.parts)
-    return str(Markup("<div class=\"symrnn-problem\"><h4>{}</h4>{}<ol>{}</ol><details><summary>worked solution"
+    return str(Markup("<div class=\"symrnn-problem\"><h4>{}</h4>{}<ol>{}</ol><details><summary>{}"
                       "</summary>{}</details></div>").format(p.title, _rich_html(p.statement), parts,
-                                                             _rich_html(p.solution)))
+                                                             _("worked solution"), _rich_html(p.solution)))
 
 
 def _key_html(answer) -> Markup:
@@ -92,7 +94,7 @@ def problem_markdown(p: Problem) -> str:
     out = [f"#### {markdown_escape(p.title)}", "", _rich_markdown(p.statement), ""]
     for k, part in enumerate(p.parts, 1):
         key = f"${part.answer.formula}$" if part.answer.kind == "formula" else markdown_escape(part.answer.shown)
-        out += [f"{k}. {_rich_markdown(part.prompt)}", "", f"   *key:* {key}", ""]
+        out += [f"{k}. {_rich_markdown(part.prompt)}", "", f"   *{_('key:')}* {key}", ""]
     return "\n".join(out)
 
 

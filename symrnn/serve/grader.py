@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 
 from ..check import limits
+from ..i18n import _, current, use_language
 from .store import Store, Submission
 
 BATCH_PER_WORKER = 16
@@ -29,8 +30,10 @@ rounds (32 rows in 0.36 s, against 8 rows in 0.30 s); a quiet one grades each ro
 
 class Grader:
     def __init__(self, store: Store, workers: int, time_limit: float = limits.TIME_LIMIT,
-                 memory_limit: int | None = limits.MEMORY_LIMIT, on_done: Callable[[int], None] | None = None):
+                 memory_limit: int | None = limits.MEMORY_LIMIT, on_done: Callable[[int], None] | None = None,
+                 lang: str | None = None):
         self.store = store
+        self.lang = lang or current()  # the thread grades in the language the server was started in
         self.workers = max(1, workers)
         self.time_limit = time_limit
         self.memory_limit = memory_limit
@@ -54,6 +57,10 @@ class Grader:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        with use_language(self.lang):  # a new thread starts in the default language
+            self._rounds()
+
+    def _rounds(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
             try:
@@ -64,7 +71,8 @@ class Grader:
                     continue
             except Exception as err:  # noqa: BLE001 - a locked or full database: say so, keep grading
                 self.failures += 1
-                print(f"symrnn serve: grading round failed ({type(err).__name__}: {err}); trying again",
+                print("symrnn serve: " + _("grading round failed ({error}); trying again").format(
+                    error=f"{type(err).__name__}: {err}"),
                       file=sys.stderr, flush=True)
             self._wake.wait(1.0)
 
@@ -82,7 +90,7 @@ class Grader:
                                      memory_limit=self.memory_limit)
             except Exception as err:  # noqa: BLE001 - a spec that fails to load must not stop the grader
                 results = [{"id": s.student, "grad": s.grad, "answer": s.answer, "status": "error", "score": 0.0,
-                            "message": f"internal error: {type(err).__name__}: {err}"[:500]} for s in subs]
+                            "message": _("internal error: {error}").format(error=f"{type(err).__name__}: {err}")[:500]} for s in subs]
             for sub, result in zip(subs, results):
                 if self.store.save(sub.id, {**result, "line": sub.id, "flags": ""}) and self.on_done:
                     self.on_done(sub.id)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ..i18n import _
+
 MAX_BODY = 64 * 1024
 """Largest request body, in bytes (an answer is at most 2,000 characters)."""
 
@@ -136,7 +138,7 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if _head_size(scope) > MAX_HEADERS:
-            return await _plain(send, 431, f"the request's headers are larger than {MAX_HEADERS} bytes\n")
+            return await _plain(send, 431, _("the request's headers are larger than {max_headers} bytes").format(max_headers=MAX_HEADERS) + "\n")
         if scope["method"] == "POST":
             replay = await self._admit(scope, receive, send)
             if replay is None:
@@ -150,20 +152,20 @@ class Guard:
         kind = "preview" if scope.get("path") == "/preview" else "post"
         wait = self.limiter.allow((client, kind), PREVIEW_FACTOR if kind == "preview" else 1.0)
         if wait:
-            await _plain(send, 429, "too many requests from this address: wait a moment and send again\n",
+            await _plain(send, 429, _("too many requests from this address: wait a moment and send again") + "\n",
                          ((b"retry-after", str(int(wait) + 1).encode()),))
             return None
         declared = _declared(scope)
         if declared is not None and (declared < 0 or declared > self.max_body):
-            await _plain(send, 413, f"the request body is larger than {self.max_body} bytes\n")
+            await _plain(send, 413, _("the request body is larger than {max_body} bytes").format(max_body=self.max_body) + "\n")
             return None
         try:
             body = await read_body(receive, self.max_body, self.read_timeout)
         except TooLarge:
-            await _plain(send, 413, f"the request body is larger than {self.max_body} bytes\n")
+            await _plain(send, 413, _("the request body is larger than {max_body} bytes").format(max_body=self.max_body) + "\n")
             return None
         except TooSlow:
-            await _plain(send, 408, f"the request body did not arrive within {self.read_timeout:g} s\n")
+            await _plain(send, 408, _("the request body did not arrive within {read_timeout} s").format(read_timeout=f"{self.read_timeout:g}") + "\n")
             return None
         sent = False
 

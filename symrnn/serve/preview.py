@@ -17,6 +17,7 @@ from ..check.setup import prepared
 from ..check.shapes import read
 from ..check.targets import uses_forbidden
 from ..core.errors import SymrnnError
+from ..i18n import _
 from ..printing.latex import latex
 
 SETUP_SECONDS = 120.0
@@ -48,18 +49,18 @@ def asked(spec, grad: str) -> str:
 def reading(spec, grad: str, text: str) -> Reading:
     """The answer as the checker reads it, or the checker's message (with its column)."""
     if not text.strip():
-        return Reading(False, message="type an answer")
+        return Reading(False, message=_("type an answer"))
     try:
         prob = problem(spec, grad)
         expr = read(text, prob.table, prob.shape, free=prob.free)
         if uses_forbidden(expr, prob.target):
-            raise AnswerError(f"the answer may not use {prob.target.describe()}: that is what it should compute", text)
+            raise AnswerError(_("the answer may not use {quantity}: that is what it should compute").format(quantity=prob.target.describe()), text)
     except AnswerError as err:
         return Reading(False, message=str(err))
     except SymrnnError as err:
         return Reading(False, message=str(err))
     except (RecursionError, OverflowError, MemoryError):
-        return Reading(False, message="the answer is too large to read")
+        return Reading(False, message=_("the answer is too large to read"))
     shown = numbers.echo(expr, text, latex=True) or jacobian.echo(latex(expr), expr, True)
     return Reading(True, latex=shown)
 

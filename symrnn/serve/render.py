@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from ..i18n import _, ngettext
 from .mathml import aligned, to_mathml
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,8 +20,10 @@ STATIC = Path(__file__).parent / "static"
 
 
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)  # the language at render time
+    return env
 
 
 def _block(kind: str, content) -> Markup:
@@ -62,7 +65,8 @@ def counterexample(result: dict) -> list[str]:
     except (TypeError, ValueError):
         return []
     # The command line's pointer to --format json means nothing on a page: the values are in the export.
-    return [line.replace(": all are in --format json", "") for line in lines]
+    cli_only = _(": all are in --format json")
+    return [line.replace(cli_only, "") for line in lines]
 
 
 def escaped(text: str) -> Markup:

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from ..check import limits
+from ..i18n import N_, _
 from .questions import Question
 
 KEEP_ALIVE = 30
@@ -35,7 +36,7 @@ class Options:
     rate: float = 30.0  # submissions a minute per client address
     time_limit: float = limits.TIME_LIMIT
     read_timeout: float = 10.0  # seconds a client may pause while sending a body
-    course: str = "symrnn: check your derivation"
+    course: str = N_("symrnn: check your derivation")  # translated where it is shown
 
 
 def warm(questions: tuple[Question, ...]) -> None:
@@ -58,7 +59,7 @@ def listen(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
         sock.listen(512)
     except OSError as err:
-        raise SymrnnError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+        raise SymrnnError(_("cannot listen on {address}: {reason}").format(address=f"{host}:{port}", reason=err.strerror or err)) from None
     sock.set_inheritable(True)
     return sock
 
@@ -80,11 +81,13 @@ def serve(questions: tuple[Question, ...], options: Options, out=sys.stdout) -> 
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     pending = store.counts().get("pending", 0)
-    print(f"symrnn serve: {len(questions)} questions at http://{shown}:{port}/", file=out)
-    print(f"symrnn serve: lecturer export: http://{shown}:{port}/export/results.csv?token={settings.export_token}",
-          file=out)
-    print(f"symrnn serve: (also summary.md, summary.csv, chart.png); submissions in {options.db}"
-          + (f"; {pending} left pending by an earlier run are graded first" if pending else ""), file=out, flush=True)
+    address = f"http://{shown}:{port}"
+    print("symrnn serve: " + _("{count} questions at {address}").format(count=len(questions), address=f"{address}/"), file=out)
+    print("symrnn serve: " + _("lecturer export: {address}").format(
+        address=f"{address}/export/results.csv?token={settings.export_token}"), file=out)
+    print("symrnn serve: " + _("(also summary.md, summary.csv, chart.png); submissions in {db}").format(db=options.db)
+          + (_("; {count} left pending by an earlier run are graded first").format(count=pending) if pending else ""),
+          file=out, flush=True)
     server.grader.start()
     app = Guard(build(server), options.rate, read_timeout=options.read_timeout)
     config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE, limit_concurrency=2000,

@@ -22,7 +22,7 @@
     fetch("/preview", {method: "POST", body: body, credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : {ok: false, message: "preview unavailable (" + r.status + ")"}; })
       .then(function (data) { show(data, mine); })
-      .catch(function () { show({ok: false, message: "preview unavailable"}, mine); });
+      .catch(function () { show({ok: false, message: out.getAttribute("data-unavailable") || "preview unavailable"}, mine); });
   }
   box.addEventListener("input", function () {
     if (timer) { clearTimeout(timer); }

@@ -1,0 +1,250 @@
+"""The checker, grading, prove, verify, serve and the CLI help speak Spanish with --lang es: no
+message of the catalogue is left in English in what they print, the mistakes name themselves in
+Spanish wherever they are shown, and a Spanish answer may write a decimal comma."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from symrnn.check.verdict import check_answer, check_text
+from symrnn.cli import main
+from symrnn.core.catalogue import resolve
+from symrnn.core.mistakes import MISTAKES
+from symrnn.i18n import _, use_language
+from symrnn.i18n.catalog import read
+
+COMMANDS = ("derive", "report", "exam", "check", "serve", "verify", "prove", "codegen", "catalogue")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\{|\}\}|\{[^{}]*\}")
+
+
+@pytest.fixture(scope="module")
+def english_fragments():
+    """The English pieces of every message whose Spanish differs: a fragment of a message between
+    its placeholders, long enough (three words, 16 characters) not to occur by chance in Spanish
+    text or in an English word of a command's own (an option's metavar, a spec's title)."""
+    out = set()
+    for m in read("es"):
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for msgid in ids:
+            if msgid in strings:
+                continue
+            for piece in PLACEHOLDER.split(msgid):
+                piece = piece.strip(" :;,.()'")
+                if len(piece) >= 16 and piece.count(" ") >= 2 and not any(piece in s for s in strings):
+                    out.add(piece)
+    return out
+
+
+def english_left(text: str, fragments) -> list[str]:
+    return sorted(f for f in fragments if f in text)
+
+
+def run_cli(capsys, *argv) -> str:
+    with use_language("en"):  # the CLI sets the language of this thread: put it back afterwards
+        try:
+            main([*argv, "--lang", "es"])
+        except SystemExit:
+            pass
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+# ----------------------------------------------------------------------------- the walk
+
+
+def test_check_speaks_spanish_and_names_the_mistake_in_spanish(capsys, english_fragments):
+    out = run_cli(capsys, "check", "rnn-linear", "--grad", "h", "--answer", "W_qh.T @ dL_do[t]")
+    assert "veredicto:" in out and "incorrecta" in out
+    assert "Falta el término recurrente (missing_recurrent_term)" in out
+    assert "contraejemplo (float: entrada 2, oculta 2, salida 2, T = 3):" in out
+    assert "devolución:" in out and "docente:" in out
+    assert english_left(out, english_fragments) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ("check", "rnn-linear", "--grad", "W_hh", "--answer", "W_qh @ "),
+    ("check", "rnn-linear", "--grad", "W_hh", "--answer", "sum_t dL_dh[t] @ h[t-1]"),
+    ("check", "rnn-linear", "--grad", "W_hh", "--answer", "sum_t dL_dh[t] @ h[t-1].T"),
+    ("check", "rnn-tanh", "--grad", "W_hh", "--answer", "sum_t dL_dh[t] @ h[t-1].T"),
+    ("check", "mlp-2-2-2", "--grad", "w5", "--answer", "0,08"),
+    ("check", "rnn-linear", "--grad", "nothing", "--answer", "h[t]"),
+    ("check", "rnn-linear", "--grad", "h", "--answer", "\\input{x}"),
+    ("prove", "rnn-linear"),
+    ("verify", "rnn-linear", "--no-torch"),
+    ("codegen", "--all", "--check"),
+    ("serve", "rnn-linear", "--db", "x.sqlite", "--exam", "e.json"),
+], ids=lambda a: " ".join(a)[:40])
+def test_each_command_leaves_no_english_message(capsys, english_fragments, argv):
+    out = run_cli(capsys, *argv)
+    assert out.strip()
+    assert english_left(out, english_fragments) == [], out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_help_of_every_command_is_spanish(capsys, english_fragments, command):
+    out = run_cli(capsys, command, "--help")
+    assert "opciones" in out or "argumentos" in out, out
+    assert english_left(out, english_fragments) == [], out
+
+
+def test_prove_and_verify_words():
+    from symrnn.codegen.verify import Report
+    from symrnn.core.prove import ProofResult
+
+    result = ProofResult("dL/dW_hh", "sympy", 4, True, 0.0, True)
+    report = Report(resolve("rnn-linear"), 3, 2, 0, (("W_hh", {"autograd": 1e-12, "finite diff": 1e-10}),),
+                    {"torch.nn": "disabled"})
+    with use_language("es"):
+        assert result.line().startswith("BIEN  ") and "4 entradas, exacta" in result.line()
+        table = report.table()
+    assert "parámetro" in table and "nota: torch.nn no comparado: desactivado" in table
+    assert "veredicto: BIEN" in table
+    assert result.line().startswith("PASS  ") and "4 entries, exact" in result.line()
+
+
+# ----------------------------------------------------------------------------- the catalogue of mistakes
+
+
+def test_every_mistake_names_itself_in_the_current_language():
+    for m in MISTAKES.values():
+        with use_language("es"):
+            spanish = (m.title, m.feedback, m.description, m.teacher_note)
+        assert (m.title, m.feedback, m.teacher_note) == (m.title_en, m.feedback_en, m.teacher_note_en)
+        assert all(s and s != e for s, e in zip(spanish, (m.title_en, m.feedback_en, m.feedback_en, m.teacher_note_en)))
+    with use_language("es"):
+        assert MISTAKES["lstm_cell_path_dropped"].feedback.count("compuerta de olvido") == 1
+
+
+def test_the_cached_set_up_does_not_freeze_the_language():
+    """A check's set-up is cached: its words (sizes, what a mutant changed) are translated when shown."""
+    answer = "W_qh.T @ dL_do[t]"
+    english = check_text("rnn-linear", "h", answer)
+    with use_language("es"):
+        spanish = check_text("rnn-linear", "h", answer)
+    assert "counterexample (float: input 2, hidden 2, output 2, T = 3):" in english
+    assert "where:    adj:h:t: dropped W_hh.T" in english
+    assert "contraejemplo (float: entrada 2, oculta 2, salida 2, T = 3):" in spanish
+    assert "adj:h:t: se omitió W_hh.T" in spanish
+    assert check_text("rnn-linear", "h", answer) == english
+
+
+# ----------------------------------------------------------------------------- decimal comma
+
+
+def test_a_spanish_answer_may_write_a_decimal_comma():
+    with use_language("es"):
+        v = check_answer("mlp-2-2-2", "w5", "0,082167041")
+        assert v.correct and v.read_as == "0.082167041"
+        assert check_answer("mlp-2-2-2", "w5", "0,74136507 \\cdot 0,186815602 \\cdot 0,593269992").correct
+        assert check_answer("mlp-2-2-2", "w5", "0,5").status == "wrong"
+    english = check_answer("mlp-2-2-2", "w5", "0,082167041")
+    assert english.status == "invalid" and "column 2" in english.message
+
+
+def test_the_grammar_s_own_commas_stay_commas():
+    from symrnn.check.numbers import decimal_points
+
+    with use_language("es"):
+        assert decimal_points("h_{1,2} + 0,5") == "h_{1,2} + 0.5"
+        assert decimal_points("\\textrm{prod}(2, 3)") == "\\textrm{prod}(2, 3)"
+        assert decimal_points("x_1,2") == "x_1,2"
+        assert decimal_points("1,2,3") == "1,2,3"
+        assert decimal_points("\\frac{0,5}{T}") == "\\frac{0.5}{T}"
+    assert decimal_points("0,5") == "0,5"
+
+
+# ----------------------------------------------------------------------------- the browser checker
+
+
+@pytest.fixture()
+def spanish_server(tmp_path):
+    pytest.importorskip("httpx")
+    from starlette.testclient import TestClient
+
+    from symrnn.serve.app import Server, Settings, build
+    from symrnn.serve.questions import from_spec
+    from symrnn.serve.store import Store
+
+    class Idle:
+        def notify(self):
+            pass
+
+    store = Store(str(tmp_path / "class.sqlite"))
+    with use_language("es"):
+        questions = from_spec("rnn-linear", ["h"])
+    server = Server(questions, store, Idle(), Settings(export_token="t", lang="es"))
+    with TestClient(build(server)) as client:
+        yield server, store, client
+    store.close()
+
+
+def test_the_pages_are_spanish_with_serve_lang_es(spanish_server, english_fragments):
+    _server, store, client = spanish_server
+    page = client.get("/q/q1").text
+    assert '<html lang="es">' in page and "Tu número de legajo" in page and "<p>La red " in page
+    assert "symrnn: verificá tu derivación" in page and "<p>Derivá <math" in page
+    assert 'data-unavailable="vista previa no disponible"' in page
+    sub = store.add("q1", "rnn-linear", "h", "A1", "W_qh.T @ dL_do[t]")
+    with use_language("es"):
+        v = check_answer("rnn-linear", "h", sub.answer)
+    store.save(sub.id, {"id": "A1", "grad": "h", "answer": sub.answer, "status": v.status, "score": 0.0,
+                        "message": v.message, "mistakes": ";".join(v.mistakes), "feedback": v.feedback,
+                        "read_as": v.read_as, "line": sub.id, "flags": ""})
+    result = client.get(f"/r/{sub.token}").text
+    assert "Veredicto: <strong>incorrecta</strong>" in result and "Falta el término recurrente" in result
+    missing = client.get("/q/nope")
+    assert missing.status_code == 404 and "No existe esa pregunta" in missing.text
+    for text in (page, result, missing.text, client.get("/").text):
+        assert english_left(text, english_fragments) == []
+
+
+def test_the_grader_thread_grades_in_the_server_s_language(tmp_path):
+    from symrnn.serve.grader import Grader
+    from symrnn.serve.store import Store
+
+    store = Store(str(tmp_path / "g.sqlite"))
+    sub = store.add("q1", "rnn-linear", "h", "A1", "W_qh.T @ dL_do[t]")
+    done = threading.Event()
+    with use_language("es"):
+        grader = Grader(store, 1, on_done=lambda _sub: done.set())
+    assert grader.lang == "es"
+    grader.start()  # a new thread: it would grade in English unless it sets the language itself
+    try:
+        assert done.wait(120)
+    finally:
+        grader.stop()
+    result = store.by_token(sub.token).result
+    store.close()
+    assert result["message"].startswith("la respuesta difiere del adjunto"), result["message"]
+
+
+def test_every_template_message_is_in_the_catalogue():
+    """The page templates are ``*.html``: their messages are listed in symrnn/serve/words.py."""
+    from babel.messages.extract import extract_from_dir
+
+    from symrnn.serve import render
+    from symrnn.serve.words import TEMPLATE_MESSAGES
+
+    found = {m for _f, _l, m, _c, _x in extract_from_dir(
+        str(render.TEMPLATES), [("**.html", "jinja2")], {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}},
+        {"_": None})}
+    assert found and found <= set(TEMPLATE_MESSAGES), sorted(found - set(TEMPLATE_MESSAGES))
+    with use_language("es"):
+        assert all(_(m) != m for m in found)
+
+
+def test_a_new_thread_starts_in_english_so_the_grader_must_set_its_language():
+    seen = []
+    with use_language("es"):
+        t = threading.Thread(target=lambda: seen.append(_("Correct.")))
+        t.start()
+        t.join()
+        time.sleep(0)
+    assert seen == ["Correct."]
