@@ -1,4 +1,7 @@
-"""``symrnn codegen SPEC [-o FILE]``: the NumPy module of a spec's gradients.
+"""``symrnn codegen SPEC [-o FILE] [--backend numpy|numba]``: the NumPy module of a spec's gradients.
+
+``--backend numba`` writes the same module with its loops over time compiled by numba
+(:mod:`symrnn.codegen.numba_backend`).
 
 ``symrnn codegen --all [--check]`` regenerates (or checks) the committed modules of the whole
 catalogue under ``derivations/`` (``gru-torch`` -> ``derivations/gru_torch.py``).
@@ -24,6 +27,23 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help=_("regenerate every catalogue module under derivations/"))
     parser.add_argument("--check", action="store_true", help=_("with --all: only report stale modules (exit 1 if any)"))
     parser.add_argument("--dir", metavar="DIR", help=_("with --all: write into DIR instead of the catalogue folder"))
+    parser.add_argument("--backend", choices=tuple(BACKENDS), default="numpy",
+                        help=_("numpy (default) or numba: the loops over time as @njit kernels (needs numba)"))
+
+
+def _numpy(spec):
+    from ..codegen.generate import generate
+
+    return generate(spec)
+
+
+def _numba(spec):
+    from ..codegen.numba_backend import generate_numba
+
+    return generate_numba(spec)
+
+
+BACKENDS = {"numpy": _numpy, "numba": _numba}
 
 
 def regenerate_all(directory: Path | None = None, check: bool = False) -> list[str]:
@@ -45,9 +65,10 @@ def regenerate_all(directory: Path | None = None, check: bool = False) -> list[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..codegen.generate import generate
     from ..core import catalogue
 
+    if args.all and args.backend != "numpy":
+        raise SymrnnError(_("--all writes the committed NumPy modules: drop --backend"))
     if args.all:
         changed = regenerate_all(Path(args.dir) if args.dir else None, check=args.check)
         verb = _("stale") if args.check else _("written")
@@ -58,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if (args.check and changed) else 0
     if not args.spec:
         raise SymrnnError(_("name a spec (catalogue name or .toml file), or pass --all"))
-    source = generate(catalogue.resolve(args.spec))
+    source = BACKENDS[args.backend](catalogue.resolve(args.spec))
     if args.output:
         Path(args.output).write_text(source, encoding="utf-8")
     else:
