@@ -132,7 +132,7 @@ def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
     part = problem.parts[0]
     view = {
         "type": qtype,
-        "name": f"{problem.family} v{version:03d} (seed {problem.seed})",
+        "name": _("{family} v{version} (seed {seed})").format(family=problem.family, version=f"{version:03d}", seed=problem.seed),
         "idnumber": f"{problem.family}-{problem.seed}",
         "text": _in_language(question_text(problem, qtype)),
         # the general feedback is shown to students: it names the tool, never the seed (the name and id are the teacher's)

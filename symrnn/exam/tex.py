@@ -20,7 +20,7 @@ from ..i18n import _, current
 from ..printing.texescape import TeX, escape, finalize
 from . import decimal
 from .exam import Exam
-from .header import Header
+from .header import Header, header
 from .model import Answer, Display, Para, Part, Problem, Rich, fmt
 
 SOURCE_NAME = "exam.tex"
@@ -120,7 +120,7 @@ def render_tex(exam: Exam, head: Header | None = None) -> str:
     The student sheet never prints the seed (anyone with symrnn could regenerate the key from
     it); the key prints it in its footer and beside each worked solution.
     """
-    head = head or Header()
+    head = head or header()
     template = environment().get_template("exam.tex.j2")
     versions = [{"number": str(v.number), "points": _("({points} points)").format(points=v.points), "problems": [problem_view(p) for p in v.problems]} for v in exam.versions]
     instructions = [line for line in re.split(r"\n|\\n", head.instructions) if line.strip()]

@@ -37,6 +37,12 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..core.activations import activation as _activation
+from ..i18n import _
+from .figure_words import AFTER as _AFTER
+from .figure_words import BOUND as _BOUND
+from .figure_words import IDENTITY as _IDENTITY
+from .figure_words import PRODUCT as _PRODUCT
+from .figure_words import XLABEL as _XLABEL
 
 SPECTRAL_RADII = (0.5, 0.9, 1.0, 1.1, 1.5)
 """Spectral radii of W_hh drawn in the vanishing/exploding figure."""
@@ -177,7 +183,7 @@ def hidden_adjoint_norms(radius: float, steps: int, hidden: int = 8, seed: int =
     d_o /= np.linalg.norm(d_o)
     d_h = W_qh.T @ d_o  # (9.7.13): dL/dh_T = W_qh^T dL/do_T
     norms = [np.linalg.norm(d_h)]
-    for _ in range(steps - 1):
+    for _step in range(steps - 1):
         d_h = W_hh.T @ d_h  # (9.7.14) with dL/do_t = 0 for t < T
         norms.append(np.linalg.norm(d_h))
     return np.array(norms[::-1])
@@ -200,7 +206,7 @@ def scalar_chain(w: float, steps: int, activation: str = "identity", h0: float =
     f, df = _functions(activation)
     h, product = float(h0), 1.0
     pre, factors = [], [1.0]
-    for _ in range(steps):
+    for _step in range(steps):
         a = w * h
         product *= w * df(a)
         h = f(a)
@@ -261,15 +267,15 @@ def gradient_norm_plot(steps: int = 40, radii: tuple[float, ...] = SPECTRAL_RADI
         Series(rf"$\rho(W_{{hh}}) = {radius:g}$", t, tuple(hidden_adjoint_norms(radius, steps)), color=f"C{i}")
         for i, radius in enumerate(radii)
     )
-    caption = (
-        f"Norm of the hidden-state adjoint of a linear RNN (hidden size 8, a random recurrent weight scaled to "
-        f"each spectral radius, loss at t = T = {steps} only), computed with the recurrence. Going back in "
-        f"time it shrinks geometrically when the spectral radius is below one (vanishing) and grows "
-        f"when it is above one (exploding)."
-    )
+    caption = _(
+        "Norm of the hidden-state adjoint of a linear RNN (hidden size 8, a random recurrent weight scaled to "
+        "each spectral radius, loss at t = T = {steps} only), computed with the recurrence. Going back in "
+        "time it shrinks geometrically when the spectral radius is below one (vanishing) and grows "
+        "when it is above one (exploding)."
+    ).format(steps=steps)
     return Plot(
         "gradient-norms", caption,
-        xlabel=rf"time step $t$ (loss read at $t = T = {steps}$)",
+        xlabel=_("time step $t$ (loss read at $t = T = {steps}$)").format(steps=steps),
         ylabel=r"$\|\partial L / \partial h_t\|_2$",
         series=series,
         inputs=(("hidden", 8), ("seed", SEED), ("steps", steps)),
@@ -285,6 +291,7 @@ _DEPTH = {"steps": ("unrolled steps", "unrolled step"), "layers": ("layers", "la
 """What ``N`` counts: unrolled steps of a recurrent network, or layers of a feed-forward one."""
 
 
+
 def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, activation: str = "identity", depth: str = "steps") -> Plot:
     """The seed's ``Input x w^N`` against ``N``, log scale; with a nonlinear ``activation``, ``prod w f'(a_k)``.
 
@@ -294,19 +301,14 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
     if depth not in _DEPTH:
         raise ValueError(f"unknown depth {depth!r}; choose one of {', '.join(_DEPTH)}")
     _activation(activation)  # an unknown name raises UnknownName listing the known ones
-    many, one = _DEPTH[depth]
     n = tuple(range(unrolls + 1))
-    xlabel = rf"number of {many} $N$"
+    xlabel = _(_XLABEL[depth])
     seed_note = 2.0 in weights and unrolls >= 4
     if activation == "identity":
         series = tuple(Series(rf"$w = {w:g}$", n, tuple(np.power(w, n)), color=f"C{i}") for i, w in enumerate(weights))
-        caption = (
-            f"The lecture's scalar example: a signal multiplied by the same weight $w$ at every {one} "
-            r"becomes $\mathrm{Input} \times w^N$. With $w = 2$ and four steps it is 16 times the input; for $w > 1$ it "
-            "explodes, for $w < 1$ it vanishes."
-        )
+        caption = _(_IDENTITY[depth]).format()
         return Plot(
-            "scalar-power", caption, xlabel, r"$\mathrm{Input} \times w^{N}$ (Input $= 1$)", series,
+            "scalar-power", caption, xlabel, _("$\\mathrm{Input} \\times w^{N}$ (Input $= 1$)"), series,
             hlines=(1.0,),
             integer_x=True,
             legend_loc="outside",
@@ -323,14 +325,14 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
         ends[w] = factor[-1]
         series.append(Series(rf"$w = {w:g}$", n, tuple(factor), color=f"C{i}"))
     for i, w in enumerate(weights):
-        series.append(Series(f"bound ${bound_math}$", n, tuple(np.power(abs(w) * sup, n)), "bound", f"C{i}", legend=i == 0))
+        series.append(Series(_("bound ${bound}$").format(bound=bound_math), n, tuple(np.power(abs(w) * sup, n)), "bound", f"C{i}", legend=i == 0))
     if seed_note:
-        series.append(Series(r"$2^N$ (identity, the lecture's $w = 2$)", n, tuple(np.power(2.0, n)), "reference", "0.45"))
+        series.append(Series(_("$2^N$ (identity, the lecture's $w = 2$)"), n, tuple(np.power(2.0, n)), "reference", "0.45"))
 
-    caption = _factor_caption(activation, sup, bound_math, one, many, unrolls, ends, seed_note)
+    caption = _factor_caption(activation, sup, bound_math, depth, unrolls, ends, seed_note)
     return Plot(
         "scalar-power", caption, xlabel,
-        rf"$\partial h_N / \partial h_0$, factors $w\,{fn}'(a_k)$",
+        _("$\\partial h_N / \\partial h_0$, factors $w\\,{fn}'(a_k)$").format(fn=fn),
         tuple(series),
         hlines=(1.0,),
         integer_x=True,
@@ -342,34 +344,26 @@ def scalar_power_plot(unrolls: int = 20, weights: tuple[float, ...] = WEIGHTS, a
 _BOUNDS = {0.25: r"(|w|/4)^N", 1.0: r"|w|^N"}
 """How the bound ``(|w| sup f')^N`` is written, for the common values of ``sup f'``."""
 
-def _factor_caption(activation: str, sup: float, bound: str, one: str, many: str, unrolls: int, ends: dict, seed_note: bool) -> str:
+def _factor_caption(activation: str, sup: float, bound: str, depth: str, unrolls: int, ends: dict, seed_note: bool) -> str:
     """The caption of the scalar figure with a nonlinear activation (maths between dollars); ``ends``
-    maps each ``w`` to its factor at ``N = unrolls``."""
-    f = _activation(activation).latex
-    caption = (
-        f"The lecture's scalar example with {_activation(activation).words}: every {one} multiplies the gradient by "
-        rf"$w\,{f}'(a_k)$, not by $w$ alone, so $\partial h_N/\partial h_0 = \prod_{{k=1}}^{{N}} w\,{f}'(a_k)$ (solid lines; "
-        rf"a forward pass from $h_0 = \mathrm{{Input}} = 1$ with $a_k = w\,h_{{k-1}}$ and $h_k = {f}(a_k)$, no further input "
-        rf"and no bias). Since ${f}' \leq {'1/4' if sup == 0.25 else f'{sup:g}'}$, the product is at most ${bound}$ (dashed)"
-    )
+    maps each ``w`` to its factor at ``N = unrolls``. Three whole sentences, each chosen by the facts."""
+    act = _activation(activation)
+    f = act.latex
+    first = _(_PRODUCT[depth]).format(act=_(act.words), f=f)
+    slots = {"f": f, "sup": "1/4" if sup == 0.25 else f"{sup:g}", "bound": bound}
     if sup < 1.0:
-        caption += f", so it vanishes for every $|w| < {1 / sup:g}$"
+        slots["limit"] = f"{1 / sup:g}"
         if seed_note:
-            seed = scalar_chain(2.0, 4, activation)[1][-1]
-            caption += (f", even for the lecture's $w = 2$: after four {many} the factor is "
-                        rf"$2^4\,{f}'(a_1) \cdots {f}'(a_4) = {seed:.2g}$ instead of the identity's $2^4 = 16$ "
-                        "(dotted: $2^N$ explodes)")
-        caption += "."
-    else:
-        caption += ", the identity case"
-        # only a saturating activation (the registry says which) has small derivatives far from 0
-        caption += ("; where the activation saturates its derivative is small and the product falls below the bound."
-                    if _activation(activation).saturates else ".")
-    vanishing = [f"{w:g}" for w, end in ends.items() if abs(end) < 1.0]
-    exploding = [f"{w:g}" for w, end in ends.items() if abs(end) > 1.0]
-    parts = [f"below one for $w = {', '.join(vanishing)}$"] if vanishing else []
-    parts += [f"above one for $w = {', '.join(exploding)}$"] if exploding else []
-    return caption + f" After $N = {unrolls}$ {many} the product is {' and '.join(parts)}."
+            slots["seed"] = f"{scalar_chain(2.0, 4, activation)[1][-1]:.2g}"
+        key = ("vanishes", depth) if seed_note else ("below", None)
+    else:  # only a saturating activation (the registry says which) has small derivatives far from 0
+        key = ("saturates", None) if act.saturates else ("identity", None)
+    second = _(_BOUND[key]).format(**slots)
+    below = ", ".join(f"{w:g}" for w, end in ends.items() if abs(end) < 1.0)
+    above = ", ".join(f"{w:g}" for w, end in ends.items() if abs(end) > 1.0)
+    which = "both" if below and above else "below" if below else "above"
+    third = _(_AFTER[(which, depth)]).format(n=unrolls, below=below, above=above)
+    return f"{first} {second} {third}"
 
 
 def scalar_power_figure(

@@ -93,8 +93,8 @@ def _gate_series(d, of: str, states, labels) -> list[Series]:
         norms = state_adjoint_norms(d, setting)
         mean = gate_means(d, of, setting)
         for j, (key, label) in enumerate(zip(states, labels)):
-            series.append(Series(_("{label}, $b = {bias}$ (mean gate ${mean}$)").format(
-                                     label=_(label), bias=f"{bias:g}", mean=f"{mean:.2f}"), t, _relative(norms[key]),
+            series.append(Series(_("{label}, $b = {b}$ (mean gate ${mean}$)").format(
+                                     label=_(label), b=f"{bias:g}", mean=f"{mean:.2f}"), t, _relative(norms[key]),
                                  "data" if j == 0 else "second", f"C{i}"))
     return series
 

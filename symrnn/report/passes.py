@@ -73,7 +73,7 @@ def _output_layer_prose(d: Derivation):
     if outs and act.from_output is not None:
         return para(*say(_("The adjoints of the output layer come straight from the loss; a neuron with {act} multiplies by its "
                          "derivative, written with its own output as ${form}$."),
-                         act=act.words, form=TeX(SCALAR.doprint(act.from_output(outs[0])))))
+                         act=_(act.words), form=TeX(SCALAR.doprint(act.from_output(outs[0])))))
     return para(*say(_("The adjoints of the output layer come straight from the loss.")))
 
 

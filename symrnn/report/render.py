@@ -133,7 +133,7 @@ def render_markdown(report: Report, figure_prefix: str) -> str:
                 numbers[block.key] = block.number
     template = markdown_environment().get_template("report.md.j2")
     return template.render(report=report, version=__version__, figure_prefix=TeX(figure_prefix), numbers=numbers,
-                           intro=_intro(report, tex=False))
+                           intro=_intro(report, tex=False), figure_word=_("figure"))
 
 
 def _check_prefix(prefix: str) -> None:
