@@ -15,15 +15,16 @@ import html
 
 from ..core.derive import DISPLAYS
 from ..core.labels import Equation
+from ..i18n import N_, _
 from .latex import condition_latex, latex
 from .mdescape import markdown_escape
 from .texescape import escape
 
 _GROUPS = (
-    ("Forward pass", "generic_forward"),
-    ("Adjoints", "generic_adjoints"),
-    ("Parameter gradients", "generic_gradients"),
-    ("Closed forms", "closed_forms"),
+    (N_("Forward pass"), "generic_forward"),
+    (N_("Adjoints"), "generic_adjoints"),
+    (N_("Parameter gradients"), "generic_gradients"),
+    (N_("Closed forms"), "closed_forms"),
 )
 
 
@@ -46,7 +47,7 @@ def derivation_latex(derivation) -> str:
         eqs = getattr(derivation, attr)
         if not eqs:
             continue
-        rows.append(rf"&\textbf{{{escape(heading)}}} \\")
+        rows.append(rf"&\textbf{{{escape(_(heading))}}} \\")
         rows.extend(_line(eq) + r" \\" for eq in eqs)
     body = "\n".join(rows)
     return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$"
@@ -59,7 +60,7 @@ def derivation_markdown(derivation) -> str:
         eqs = getattr(derivation, attr)
         if not eqs:
             continue
-        out += [f"**{heading}**", ""]
+        out += [f"**{_(heading)}**", ""]
         for eq in eqs:
             cond = condition_latex(eq.bounds)
             shown = f"{latex(eq.lhs)} = {latex(eq.rhs)}" + (rf" \qquad ({cond})" if cond else "")
@@ -91,9 +92,10 @@ def _proof_rows(report) -> list[tuple[str, str, str, str, str]]:
 
 
 def _proof_title(report) -> str:
-    verdict = "all passed" if report.passed else f"{sum(not r.passed for r in report.results)} FAILED"
-    return (f"Proof of {report.spec_name} at T = {report.steps} ({report.sizes}): {len(report.results)} results, "
-            f"{verdict}, {report.seconds:.1f} s")
+    verdict = _("all passed") if report.passed else _("{n} FAILED").format(n=sum(not r.passed for r in report.results))
+    return _("Proof of {spec} at T = {steps} ({sizes}): {n} results, {verdict}, {seconds} s").format(
+        spec=report.spec_name, steps=report.steps, sizes=report.sizes, n=len(report.results), verdict=verdict,
+        seconds=f"{report.seconds:.1f}")
 
 
 def proof_markdown(report) -> str:
