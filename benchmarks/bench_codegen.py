@@ -17,6 +17,9 @@ alternation and the lowest median is kept.
 Methods:
   generated   the module symrnn generates for the spec (rnn: row-notation tanh RNN, lstm: D2L LSTM,
               gru: torch's reset-after GRU), called as ``gradients(params, inputs, targets)``
+  numba       the same spec's module from ``symrnn codegen --backend numba`` (loops over time as
+              ``@njit`` kernels); column present when numba is installed. The first call (which
+              compiles the kernels) is excluded from the timing and reported as "numba first call"
   hand        careful hand-written NumPy BPTT (benchmarks/handwritten.py)
   eager       the same equations in torch float64 tensors, ``loss.backward()``
   torch.nn    nn.RNN / nn.LSTM / nn.GRU + nn.Linear (through symrnn.codegen.torch_map), ``loss.backward()``
@@ -44,7 +47,7 @@ import numpy as np
 SIZES = [(1, 2, 2, 5), (8, 16, 32, 20), (32, 64, 128, 50), (64, 128, 256, 100)]
 CELLS = {"rnn": "rnn", "lstm": "lstm", "gru": "gru-torch"}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-METHODS = ("generated", "hand", "eager", "torch.nn", "jax.jit", "floor")
+METHODS = ("generated", "numba", "hand", "eager", "torch.nn", "jax.jit", "floor")
 PEERS = ("hand", "eager", "torch.nn", "jax.jit")
 JAX_CHILD = Path(__file__).resolve().parent / "jax_child.py"
 
@@ -77,6 +80,22 @@ def runner_generated(cell, B, D, H, T, module_path):
     _, params, X, Y = make_data(cell, B, D, H, T)
     inputs, targets = {"X": X}, {"Y": Y}
     return lambda: module.gradients(params, inputs, targets)
+
+
+def numba_path(module_path) -> Path:
+    """Where the numba module of a row is written: next to its NumPy module."""
+    path = Path(module_path)
+    return path.with_name(path.stem + "_numba.py")
+
+
+def runner_numba(cell, B, D, H, T, module_path):
+    return runner_generated(cell, B, D, H, T, numba_path(module_path))
+
+
+def has_numba() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
 
 
 def runner_hand(cell, B, D, H, T, module_path):
@@ -179,7 +198,7 @@ def runner_floor(cell, B, D, H, T, module_path):
     return run
 
 
-RUNNERS = {"generated": runner_generated, "hand": runner_hand, "eager": runner_eager, "torch.nn": runner_torch_nn,
+RUNNERS = {"generated": runner_generated, "numba": runner_numba, "hand": runner_hand, "eager": runner_eager, "torch.nn": runner_torch_nn,
            "floor": runner_floor}
 
 
@@ -189,7 +208,10 @@ def child(method, cell, B, D, H, T, module_path, budget):
 
         torch.set_num_threads(int(os.environ["SYMRNN_BENCH_TORCH_THREADS"]))
     fn = RUNNERS[method](cell, B, D, H, T, module_path)
-    for _ in range(3):
+    first = time.perf_counter()
+    fn()  # numba compiles its kernels here: reported apart, never timed with the rest
+    first = time.perf_counter() - first
+    for _ in range(2):
         fn()
     # CPU time of this (single-threaded by default) process: robust to other processes sharing the
     # machine, which wall time is not; with --threads 0 (library thread pools) wall time is used.
@@ -200,7 +222,7 @@ def child(method, cell, B, D, H, T, module_path, budget):
         t0 = clock()
         fn()
         times.append(clock() - t0)
-    print(json.dumps({"median": statistics.median(times), "runs": len(times), "clock": clock.__name__}))
+    print(json.dumps({"median": statistics.median(times), "runs": len(times), "clock": clock.__name__, "first": first}))
 
 
 # --------------------------------------------------------------------------- parent side
@@ -262,7 +284,7 @@ def _jax_gradients(jax_python, cell, size, tmp: Path):
         return float(npz["L"]), {k: npz[k] for k in npz.files if k != "L"}
 
 
-def measure(method, cell, size, module_path, budget, threads, jax_python=None) -> float:
+def measure(method, cell, size, module_path, budget, threads, jax_python=None, firsts=None) -> float:
     if method == "jax.jit":
         cmd = [jax_python, str(JAX_CHILD), cell, str(_jax_data(cell, size, Path(module_path).parent)), str(budget)]
     else:
@@ -273,7 +295,10 @@ def measure(method, cell, size, module_path, budget, threads, jax_python=None) -
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         raise SystemExit(f"bench_codegen: the {method} child for {cell} {size} failed: {last}")
-    return json.loads(out.stdout.strip().splitlines()[-1])["median"]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if firsts is not None and "first" in result:
+        firsts.append(result["first"])
+    return result["median"]
 
 
 def find_jax(option: str | None) -> tuple[str | None, str]:
@@ -294,17 +319,23 @@ def find_jax(option: str | None) -> tuple[str | None, str]:
 def table_row(cell, size, t) -> dict:
     peers = {m: t[m] for m in PEERS if m in t}
     best = min(peers, key=peers.get)
-    return {"cell": cell, "B": size[0], "D": size[1], "H": size[2], "T": size[3], "seconds": t, "best_peer": best,
-            "gen_over_best_peer": t["generated"] / peers[best], "gen_over_floor": t["generated"] / t["floor"]}
+    row = {"cell": cell, "B": size[0], "D": size[1], "H": size[2], "T": size[3], "seconds": t, "best_peer": best,
+           "gen_over_best_peer": t["generated"] / peers[best], "gen_over_floor": t["generated"] / t["floor"]}
+    if "numba" in t:
+        row["numba_over_best_peer"] = t["numba"] / peers[best]
+    return row
 
 
 def markdown(rows, methods) -> list[str]:
-    head = "| cell | B, D, H, T | " + " | ".join(f"{m} ms" for m in methods) + " | best peer | gen / best peer | gen / floor |"
-    lines = [head, "|" + "---|" * (len(methods) + 5)]
+    extra = ("numba / best peer", "numba first call s") if "numba" in methods else ()
+    head = ("| cell | B, D, H, T | " + " | ".join(f"{m} ms" for m in methods) + " | best peer | gen / best peer | gen / floor |"
+            + "".join(f" {e} |" for e in extra))
+    lines = [head, "|" + "---|" * (len(methods) + 5 + len(extra))]
     for r in rows:
         ms = " | ".join(f"{r['seconds'][m] * 1e3:.4g}" for m in methods)
         lines.append(f"| {r['cell']} | {r['B']}, {r['D']}, {r['H']}, {r['T']} | {ms} | {r['best_peer']} | "
-                     f"{r['gen_over_best_peer']:.2f} | {r['gen_over_floor']:.2f} |")
+                     f"{r['gen_over_best_peer']:.2f} | {r['gen_over_floor']:.2f} |"
+                     + (f" {r['numba_over_best_peer']:.2f} | {r['numba_first_call_s']:.1f} |" if extra else ""))
     return lines
 
 
@@ -340,13 +371,16 @@ def main(argv=None) -> int:
     print(f"machine: {machine}")
     if not jax_python:
         print(f"note: jax.jit column skipped: {jax_note}")
-    methods = tuple(m for m in METHODS if m != "jax.jit" or jax_python)
+    methods = tuple(m for m in METHODS if (m != "jax.jit" or jax_python) and (m != "numba" or has_numba()))
+    if "numba" not in methods:
+        print("note: numba column skipped: numba is not installed (pip install 'symrnn[numba]')")
     if args.check:
         check(cells, jax_python)
     sizes = SIZES[:2] if args.quick else SIZES
     if args.sizes:
         sizes = [SIZES[int(i)] for i in args.sizes.split(",")]
     from symrnn.codegen.generate import write_module
+    from symrnn.codegen.numba_backend import generate_numba
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -354,11 +388,17 @@ def main(argv=None) -> int:
             for size in sizes:
                 path = Path(tmp) / f"bench_{cell}_{'_'.join(map(str, size))}.py"
                 write_module(make_spec(cell, size[0], size[1], size[2]), path)
+                if "numba" in methods:
+                    numba_path(path).write_text(generate_numba(make_spec(cell, *size[:3])), encoding="utf-8")
                 t = {m: float("inf") for m in methods}
+                firsts: list[float] = []
                 for _ in range(args.rounds):  # methods alternate; the least disturbed round counts
                     for m in methods:
-                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads, jax_python))
+                        got = firsts if m == "numba" else None
+                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads, jax_python, got))
                 rows.append(table_row(cell, size, t))
+                if firsts:
+                    rows[-1]["numba_first_call_s"] = min(firsts)
                 print(markdown(rows[-1:], methods)[-1], flush=True)
     clock = "CPU time (time.process_time)" if args.threads == 1 else "wall time"
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
