@@ -109,8 +109,8 @@ def test_header_options_are_data_and_bad_ones_are_refused(tmp_path, capsys):
     assert issubclass(HeaderError, SymrnnError)
     assert main(["exam", "--family", "vanishing", "--format", "json", "-o", str(tmp_path), "--course", "x\x07"]) == 2
     assert "--course holds a control character" in capsys.readouterr().err
-    assert main(["exam", "--family", "vanishing", "--format", "tex", "-o", str(tmp_path), "--title", "Examen — final"]) == 0
-    assert "no glyph for '—' (U+2014) in --title" in capsys.readouterr().err
+    assert main(["exam", "--family", "vanishing", "--format", "tex", "-o", str(tmp_path), "--title", "Examen → final"]) == 0
+    assert "no glyph for '→' (U+2192) in --title" in capsys.readouterr().err
 
 
 def test_every_family_is_in_the_order():
