@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..core.errors import SymrnnError
+from ..i18n import _
 from .terminal import safe_line
 
 FIELD_LIMIT = 16 * 1024 * 1024
@@ -70,8 +71,7 @@ def sniff(text: str) -> str:
     fits = [(len(fields), d) for d in DELIMITERS if "answer" in (fields := _header_fields(text, d))]
     if not fits:
         first = text.split("\n", 1)[0][:80]
-        raise CSVError(f"line 1: no delimiter fits: split by a comma, a semicolon or a tab, the header "
-                       f"{safe_line(first)!r} has no 'answer' column (and optionally 'id', 'grad')")
+        raise CSVError(_("line 1: no delimiter fits: split by a comma, a semicolon or a tab, the header {safe_line} has no 'answer' column (and optionally 'id', 'grad')").format(safe_line=repr(safe_line(first))))
     return max(fits)[1]
 
 
@@ -79,14 +79,14 @@ def read_csv(text: str) -> Table:
     """The rows of a submissions file (a spreadsheet's byte-order mark is dropped)."""
     text = text.removeprefix(BOM)
     if not text.strip():
-        raise CSVError("the CSV file is empty: it needs a header with an 'answer' column")
+        raise CSVError(_("the CSV file is empty: it needs a header with an 'answer' column"))
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     delimiter = sniff(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header = [f.strip() for f in next(reader)]
     repeated = sorted({f for f in header if header.count(f) > 1})
     if repeated:
-        raise CSVError(f"line 1: the header names a column twice: {safe_line(', '.join(repeated))}")
+        raise CSVError(_("line 1: the header names a column twice: {safe_line}").format(safe_line=safe_line(', '.join(repeated))))
     rows, lines, last = [], [], reader.line_num
     while True:
         start = last + 1
@@ -95,14 +95,13 @@ def read_csv(text: str) -> Table:
         except StopIteration:
             break
         except csv.Error as err:
-            hint = " (a quote opened here is never closed)" if "end of data" in str(err) else ""
-            raise CSVError(f"line {start}: the CSV file cannot be read: {err}{hint}") from None
+            hint = " " + _("(a quote opened here is never closed)") if "end of data" in str(err) else ""
+            raise CSVError(_("line {start}: the CSV file cannot be read: {err}{hint}").format(start=start, err=err, hint=hint)) from None
         last = reader.line_num
         if not record:
             continue  # a blank line
         if len(record) != len(header):
-            raise CSVError(f"line {start}: {len(record)} fields where the header has {len(header)} "
-                           f"(delimiter: {DELIMITERS[delimiter]})")
+            raise CSVError(_("line {start}: {length} fields where the header has {length2} (delimiter: {delimiters})").format(start=start, length=len(record), length2=len(header), delimiters=DELIMITERS[delimiter]))
         rows.append(dict(zip(header, record)))
         lines.append(start)
     return Table(tuple(header), tuple(rows), tuple(lines), delimiter)

@@ -15,6 +15,7 @@ import time
 import uuid
 
 from ..core.errors import SymrnnError
+from ..i18n import _
 from . import limits
 
 
@@ -22,20 +23,20 @@ def _client(address: str, workers: int):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise SymrnnError("--dask needs Dask distributed: pip install 'symrnn[dask]'") from None
+        raise SymrnnError(_("--dask needs Dask distributed: pip install 'symrnn[dask]'")) from None
     if address == "local":
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                    silence_logs=50)
         except Exception as err:  # noqa: BLE001 - distributed raises RuntimeError and others: one line
-            raise SymrnnError(f"could not start a Dask LocalCluster: {type(err).__name__}: {err}") from None
+            raise SymrnnError(_("could not start a Dask LocalCluster: {name}: {err}").format(name=type(err).__name__, err=err)) from None
         return Client(cluster), cluster
     if not address.startswith("tcp://"):
-        raise SymrnnError(f"--dask takes 'local' or a scheduler address tcp://HOST:PORT, got {address[:80]!r}")
+        raise SymrnnError(_("--dask takes 'local' or a scheduler address tcp://HOST:PORT, got {address}").format(address=repr(address[:80])))
     try:
         return Client(address, timeout=10), None
     except (OSError, TimeoutError) as err:
-        raise SymrnnError(f"cannot reach the Dask scheduler at {address[:80]}: {type(err).__name__}") from None
+        raise SymrnnError(_("cannot reach the Dask scheduler at {address}: {name}").format(address=address[:80], name=type(err).__name__)) from None
 
 
 def grade_on_dask(address: str, items: list, workers: int, batch: int = 8, budget: float | None = None,

@@ -37,9 +37,11 @@ import numpy as np
 from ..core import evaluate as numeric
 from ..core.derive import derive
 from ..core.labels import param_key
+from ..i18n import _
 from . import limits
 from .evaluate import resolve_spec, steps_for
 from .terminal import safe_line
+from .words import status_word
 
 RTOL = 1e-7
 
@@ -58,16 +60,16 @@ class FunctionVerdict:
         return self.status == "correct"
 
     def to_text(self) -> str:
-        lines = [f"function verdict: {self.status} ({self.draws} draws)"]
+        lines = [_("function verdict: {status} ({count} draws)").format(status=status_word(self.status), count=self.draws)]
         if self.isolation:
             lines.append(self.isolation)
         if self.message:
             lines.append(safe_line(self.message))
         for key in sorted(self.parameters):
             info = self.parameters[key]
-            extra = f", max error {info['max_error']:.3g}" if info.get("max_error") is not None else ""
+            extra = ", " + _("max error {error}").format(error=f"{info['max_error']:.3g}") if info.get("max_error") is not None else ""
             why = f" ({safe_line(info['message'])})" if info.get("message") else ""
-            lines.append(f"  {safe_line(key)}: {info['status']}{extra}{why}")
+            lines.append(f"  {safe_line(key)}: {status_word(info['status'])}{extra}{why}")
         return "\n".join(lines)
 
 
@@ -142,14 +144,14 @@ def _judge(verdict: FunctionVerdict, instances: list, returned: list[dict], erro
     elif any(info["status"] != "correct" for info in verdict.parameters.values()):
         verdict.status = "wrong"
         bad_keys = sorted(k for k, info in verdict.parameters.items() if info["status"] != "correct")
-        verdict.message = "wrong or missing gradients: " + ", ".join(bad_keys)
+        verdict.message = _("wrong or missing gradients:") + " " + ", ".join(bad_keys)
     return verdict
 
 
 def check_function(spec, fn, draws: int = 3, steps: int | None = None, time_limit: float | None = 10.0) -> FunctionVerdict:
     """Call the trusted callable ``fn`` in-process on ``draws`` drawn instances and compare every gradient."""
     spec = resolve_spec(spec)
-    verdict = FunctionVerdict(spec.name, "correct", isolation="isolation: none (a callable runs in this process)")
+    verdict = FunctionVerdict(spec.name, "correct", isolation=_("isolation: none (a callable runs in this process)"))
     instances = _instances(spec, draws, steps)
     returned, errors = [], []
     for inst in instances:
@@ -169,20 +171,20 @@ def function_file(ref: str) -> tuple[Path, str]:
 
     path, _, name = ref.rpartition(":")
     if not path or not name.isidentifier():
-        raise SymrnnError(f"--function needs FILE.py:NAME (a Python name after the colon), got {safe_line(ref[:200])!r}")
+        raise SymrnnError(_("--function needs FILE.py:NAME (a Python name after the colon), got {safe_line}").format(safe_line=repr(safe_line(ref[:200]))))
     file = Path(path)
     shown = safe_line(path[:200])
     if file.suffix != ".py":
-        raise SymrnnError(f"--function needs a .py file, got {shown!r}")
+        raise SymrnnError(_("--function needs a .py file, got {shown}").format(shown=repr(shown)))
     try:
         regular = file.is_file()
         size = file.stat().st_size if regular else 0
     except (OSError, ValueError) as err:  # a name too long, a NUL byte
-        raise SymrnnError(f"cannot use {shown!r}: {getattr(err, 'strerror', None) or err}") from None
+        raise SymrnnError(_("cannot use {shown}: {value}").format(shown=repr(shown), value=getattr(err, 'strerror', None) or err)) from None
     if not regular:
-        raise SymrnnError(f"no such file (or not a regular file): {shown}")
+        raise SymrnnError(_("no such file (or not a regular file): {shown}").format(shown=shown))
     if size > limits.FUNCTION_FILE_MAX:
-        raise SymrnnError(f"{shown} is larger than {limits.FUNCTION_FILE_MAX // 1024} KB")
+        raise SymrnnError(_("{shown} is larger than {value} KB").format(shown=shown, value=limits.FUNCTION_FILE_MAX // 1024))
     return file, name
 
 
@@ -210,19 +212,19 @@ def _call(fn, params: dict, data: dict, time_limit: float | None, verdict: Funct
             got = fn(params, data)
     except _FunctionTimeout:
         verdict.status = "timeout"
-        verdict.message = f"the function did not return within {time_limit:g} s"
+        verdict.message = _("the function did not return within {seconds} s").format(seconds=f"{time_limit:g}")
         return None
     except SystemExit as err:
         verdict.status = "error"
-        verdict.message = f"the function called exit({err.code!r}) instead of returning"
+        verdict.message = _("the function called exit({code}) instead of returning").format(code=repr(err.code))
         return None
     except Exception as err:  # noqa: BLE001 - the person's code may raise anything: report it
         verdict.status = "error"
-        verdict.message = safe_line(f"the function raised {type(err).__name__}: {err}"[:400])
+        verdict.message = safe_line(_("the function raised {error}").format(error=f"{type(err).__name__}: {err}")[:400])
         return None
     if not isinstance(got, dict):
         verdict.status = "error"
-        verdict.message = f"the function must return a dict of gradients, got {type(got).__name__}"
+        verdict.message = _("the function must return a dict of gradients, got {type}").format(type=type(got).__name__)
         return None
     return got
 
@@ -234,7 +236,7 @@ def _converted(got: dict) -> tuple[dict, dict]:
         try:
             arrays[key] = np.array(value, dtype=float)
         except Exception as err:  # noqa: BLE001 - __array__ may raise anything: report it
-            errors[key] = safe_line(f"not an array of numbers ({type(err).__name__}: {err})"[:400])
+            errors[key] = safe_line(_("not an array of numbers ({error})").format(error=f"{type(err).__name__}: {err}")[:400])
     return arrays, errors
 
 
@@ -253,7 +255,7 @@ def _compare(info: dict, key: str, got: dict, want: np.ndarray, T) -> None:
         value = value.reshape(want.shape)
     if not np.all(np.isfinite(value)):
         info["status"] = "wrong"
-        info["message"] = "not finite (NaN or infinity)"
+        info["message"] = _("not finite (NaN or infinity)")
         info["max_error"] = None
         info["differ"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(~np.isfinite(value.reshape(want.shape))))]
         return

@@ -25,6 +25,7 @@ from concurrent.futures import Executor, Future, wait
 from dataclasses import asdict
 
 from ..core.errors import SymrnnError
+from ..i18n import _, current, use_language
 from . import csvio, limits
 from .csvio import Table, read_csv
 
@@ -36,7 +37,10 @@ UNGRADED = ("error", "timeout", "ungraded")
 SETUP_SECONDS = 60.0
 """A row's budget beyond its answer's time limit: building the spec's derivation in a fresh worker."""
 
-_COLUMN = re.compile(r"^column (\d+): ")
+def _column(message: str):
+    """``column N: `` at the start of a message, in the current language (the checker's words)."""
+    head, _sep, _rest = _("column {column}: ").partition("{column}")
+    return re.match(re.escape(head) + r"(\d+)" + re.escape(_rest), message)
 
 
 def _empty() -> dict:
@@ -47,18 +51,25 @@ def _where(answer: str, message: str) -> str:
     """For a multi-line answer, ``column N:`` (of the answer read as one line) as ``line L, column C:``."""
     if "\n" not in answer and "\r" not in answer:
         return message
-    found = _COLUMN.match(message)
+    found = _column(message)
     if not found:
-        return message + " (the checker gave no position for this error)" if message else message
+        return message + " " + _("(the checker gave no position for this error)") if message else message
     offset = int(found.group(1)) - 1
     before = answer[:offset].replace("\r\n", "\n").replace("\r", "\n")
     line = before.count("\n") + 1
     col = len(before) - (before.rfind("\n") + 1) + 1
-    return f"line {line}, column {col}: " + message[found.end():].split("\n", 1)[0]
+    return _("line {line}, column {column}: ").format(line=line, column=col) + message[found.end():].split("\n", 1)[0]
 
 
-def grade_one(spec, grad: str, answer: str, row_id: str = "", time_limit: float = limits.TIME_LIMIT) -> dict:
-    """One result row; never raises (a crash becomes status ``error``)."""
+def grade_one(spec, grad: str, answer: str, row_id: str = "", time_limit: float = limits.TIME_LIMIT,
+              lang: str | None = None) -> dict:
+    """One result row; never raises (a crash becomes status ``error``). ``lang``: the language of
+    its words (the submitting command's: a Dask or executor worker does not share its context)."""
+    with use_language(lang or current()):
+        return _grade_one(spec, grad, answer, row_id, time_limit)
+
+
+def _grade_one(spec, grad: str, answer: str, row_id: str, time_limit: float) -> dict:
     base = {"id": row_id, "grad": grad, "answer": answer}
     flat = answer.replace("\r", " ").replace("\n", " ")
     try:
@@ -72,9 +83,9 @@ def grade_one(spec, grad: str, answer: str, row_id: str = "", time_limit: float 
     except SymrnnError as err:
         return {**base, **_empty(), "status": "invalid", "message": _where(answer, str(err))}
     except MemoryError:
-        return {**base, **_empty(), "status": "error", "message": "the check ran out of memory"}
+        return {**base, **_empty(), "status": "error", "message": _("the check ran out of memory")}
     except Exception as err:  # noqa: BLE001 - one row's crash must not lose the others
-        return {**base, **_empty(), "status": "error", "message": f"internal error: {type(err).__name__}: {err}"}
+        return {**base, **_empty(), "status": "error", "message": _("internal error: {error}").format(error=f"{type(err).__name__}: {err}")}
 
 
 def grade_item(item: tuple) -> dict:
@@ -94,7 +105,7 @@ def submission_items(spec, rows: list[dict], grad: str | None, time_limit: float
     for i, row in enumerate(rows):
         row_id = str(row.get("id") or row.get("student") or i + 1)
         g = (row.get("grad") or row.get("parameter") or grad or "").strip()
-        items.append((spec, g, str(row.get("answer") or ""), row_id, time_limit))
+        items.append((spec, g, str(row.get("answer") or ""), row_id, time_limit, current()))
     return items
 
 
@@ -118,7 +129,7 @@ def grade_rows(spec, rows: Iterable[dict], grad: str | None = None, executor: Ex
     results: list[dict | None] = [None] * len(items)
     for i, item in enumerate(items):
         if not item[1]:
-            results[i] = _not_graded(item, "invalid", "no gradient named: add a 'grad' column or pass grad")
+            results[i] = _not_graded(item, "invalid", _("no gradient named: add a 'grad' column or pass grad"))
     todo = [i for i in range(len(items)) if results[i] is None]
     n_workers = workers or os.cpu_count() or 1
     if dask is not None:
@@ -147,8 +158,9 @@ def done_row(item: tuple, status: str, value, attempts: int, time_limit: float) 
     if status == "ok":
         return value
     if status == "lost":
-        return _not_graded(item, "ungraded", f"not graded: its grading worker died {attempts} times")
-    return _not_graded(item, "timeout", f"not graded within its budget ({time_limit:g} s per answer + set-up)")
+        return _not_graded(item, "ungraded", _("not graded: its grading worker died {count} times").format(count=attempts))
+    return _not_graded(item, "timeout", _("not graded within its budget ({seconds} s per answer + set-up)").format(
+        seconds=f"{time_limit:g}"))
 
 
 def _on_executor(executor: Executor, items: list, workers: int, batch: int, time_limit: float, budget) -> list[dict]:
@@ -167,7 +179,7 @@ def _on_executor(executor: Executor, items: list, workers: int, batch: int, time
             futures[executor.submit(grade_batch, [items[i] for i in batches[b]])] = b
         except Exception as err:  # noqa: BLE001 - a broken executor refuses new work
             for i in batches[b]:
-                results[i] = _not_graded(items[i], "ungraded", f"not graded: the executor failed ({type(err).__name__})")
+                results[i] = _not_graded(items[i], "ungraded", _("not graded: the executor failed ({error})").format(error=type(err).__name__))
 
     for b in range(len(batches)):
         submit(b)
@@ -184,8 +196,8 @@ def _on_executor(executor: Executor, items: list, workers: int, batch: int, time
                     submit(b)
                 else:
                     for i in batches[b]:
-                        results[i] = _not_graded(items[i], "ungraded", f"not graded: its grading worker failed "
-                                                 f"{tries[b]} times ({type(err).__name__})")
+                        results[i] = _not_graded(items[i], "ungraded", _("not graded: its grading worker failed {count} times ({error})").format(
+                                                     count=tries[b], error=type(err).__name__))
         pending = set(futures)
     for f in futures:
         f.cancel()
@@ -199,7 +211,7 @@ def annotate(table: Table, results: list[dict]) -> list[dict]:
     for row, line, result in zip(table.rows, table.lines, results):
         extra = {k: v for k, v in row.items() if k not in OUT_FIELDS}
         others = [str(n) for n in repeated.get(line, ()) if n != line]
-        flags = f"duplicate id: also on line {', '.join(others)}" if others else ""
+        flags = _("duplicate id: also on line {lines}").format(lines=", ".join(others)) if others else ""
         out.append({**extra, **result, "line": line, "flags": flags})
     return out
 

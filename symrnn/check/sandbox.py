@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import _
 from . import limits
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
@@ -125,8 +126,8 @@ def _write_inputs(indir: Path, draws) -> None:
 def isolation_note() -> str:
     ok, why = bubblewrap()
     if ok:
-        return "isolation: bubblewrap (no network, no other process, read-only view of Python and your file) + rlimits"
-    return f"isolation: rlimits only (bubblewrap unavailable: {why})"
+        return _("isolation: bubblewrap (no network, no other process, read-only view of Python and your file) + rlimits")
+    return _("isolation: rlimits only (bubblewrap unavailable: {reason})").format(reason=why)
 
 
 def run_function(path: Path, name: str, draws, cpu: float = limits.FUNCTION_CPU_SECONDS,
@@ -175,14 +176,16 @@ def _supervise(cmd: list[str], wall: float) -> tuple[str, int | None]:
 
 def _read_outcome(outdir: Path, status: str, code: int | None, cpu: int, wall: float, memory: int) -> Outcome:
     if status == "wall":
-        return Outcome("timeout", f"the function's process was killed after {wall:g} s of wall-clock time")
+        return Outcome("timeout", _("the function's process was killed after {seconds} s of wall-clock time").format(
+            seconds=f"{wall:g}"))
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return Outcome("timeout", f"the function's process was killed at its CPU time limit ({cpu} s)")
+        return Outcome("timeout", _("the function's process was killed at its CPU time limit ({seconds} s)").format(seconds=cpu))
     result_file = outdir / "result.json"
     if not result_file.is_file() or result_file.stat().st_size > _RESULT_MAX:
-        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
-        return Outcome("error", f"the function's process {how} without a result "
-                       f"(sys.exit, a crash, or more than {memory // 1024**2} MB of memory)")
+        how = (_("was killed by signal {signal}").format(signal=-code) if code is not None and code < 0
+               else _("exited with status {status}").format(status=code))
+        return Outcome("error", _("the function's process {how} without a result (sys.exit, a crash, or more than "
+                                  "{size} MB of memory)").format(how=how, size=memory // 1024**2))
     try:
         result = json.loads(result_file.read_text(encoding="utf-8"))
         if result.get("status") != "ok":

@@ -13,8 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..core.mistakes import MISTAKES
+from ..i18n import N_, _
+from .words import status_word
 
 STATUSES = ("correct", "wrong", "invalid", "error", "timeout", "ungraded")
+COLUMNS = (N_("kind"), N_("what"), N_("rows"), N_("share"))
+"""The Markdown table's headings (the CSV's stay English: tools read them)."""
+KINDS = {"status": N_("status"), "mistake": N_("mistake"), "flag": N_("flag")}
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,10 @@ class Summary:
 
     def rows(self) -> list[tuple[str, str, int]]:
         """``(kind, what, count)``: every status, then every mistake seen."""
-        out = [("status", s, n) for s, n in self.statuses]
-        out += [("mistake", f"{title} ({mid})", n) for mid, title, n in self.mistakes]
+        out = [("status", status_word(s), n) for s, n in self.statuses]
+        out += [("mistake", f"{_(title)} ({mid})", n) for mid, title, n in self.mistakes]
         if self.duplicates:
-            out.append(("flag", "rows whose id is repeated", self.duplicates))
+            out.append(("flag", _("rows whose id is repeated"), self.duplicates))
         return out
 
 
@@ -48,7 +53,7 @@ def summarize(results: list[dict]) -> Summary:
     return Summary(
         total=len(results),
         statuses=tuple((s, statuses[s]) for s in known),
-        mistakes=tuple((m, MISTAKES[m].title if m in MISTAKES else m, mistakes[m]) for m in listed),
+        mistakes=tuple((m, MISTAKES[m].title_en if m in MISTAKES else m, mistakes[m]) for m in listed),
         duplicates=sum(1 for r in results if r.get("flags")),
     )
 
@@ -58,7 +63,7 @@ def _share(n: int, total: int) -> str:
 
 
 def to_text(summary: Summary) -> str:
-    lines = [f"{summary.total} submissions"]
+    lines = [_("{count} submissions").format(count=summary.total)]
     width = max([len(what) for _, what, _ in summary.rows()] + [10])
     for _kind, what, n in summary.rows():
         lines.append(f"  {what:<{width}}  {n:>6}  {_share(n, summary.total):>4}")
@@ -66,17 +71,18 @@ def to_text(summary: Summary) -> str:
 
 
 def to_markdown(summary: Summary) -> str:
-    lines = [f"# Class summary ({summary.total} submissions)", "", "| kind | what | rows | share |",
-             "| --- | --- | ---: | ---: |"]
+    title = _("Class summary ({count} submissions)").format(count=summary.total)
+    head = "| " + " | ".join(_(c) for c in COLUMNS) + " |"
+    lines = [f"# {title}", "", head, "| --- | --- | ---: | ---: |"]
     for kind, what, n in summary.rows():
-        lines.append(f"| {kind} | {what.replace('|', '/')} | {n} | {_share(n, summary.total)} |")
+        lines.append(f"| {_(KINDS[kind])} | {what.replace('|', '/')} | {n} | {_share(n, summary.total)} |")
     return "\n".join(lines) + "\n"
 
 
 def to_csv(summary: Summary) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["kind", "what", "rows", "share"])
+    writer.writerow(["kind", "what", "rows", "share"])  # machine columns: the same in every language
     for kind, what, n in summary.rows():
         writer.writerow([kind, what, n, _share(n, summary.total)])
     return "\ufeff" + out.getvalue()
@@ -90,7 +96,7 @@ def bar_chart(summary: Summary, path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    bars = [(s, n) for s, n in summary.statuses] + [(f"{title}", n) for _mid, title, n in summary.mistakes]
+    bars = [(status_word(s), n) for s, n in summary.statuses] + [(_(title), n) for _mid, title, n in summary.mistakes]
     colours = ["#4c72b0"] * len(summary.statuses) + ["#dd8452"] * len(summary.mistakes)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.5))
     try:
@@ -102,8 +108,9 @@ def bar_chart(summary: Summary, path) -> None:
             ax.text(n, y, f" {n}", va="center")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(0, max(counts, default=1) * 1.12 + 0.5)
-        ax.set_xlabel("submissions")
-        ax.set_title(f"Class summary: {summary.total} submissions (blue: verdicts, orange: named mistakes)")
+        ax.set_xlabel(_("submissions"))
+        ax.set_title(_("Class summary: {count} submissions (blue: verdicts, orange: named mistakes)").format(
+            count=summary.total))
         fig.tight_layout()
         fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
     finally:

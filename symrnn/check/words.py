@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from ..i18n import N_, _
 
-STATUS = {"correct": N_("correct"), "wrong": N_("wrong"), "invalid": N_("invalid")}
+STATUS = {"correct": N_("correct"), "wrong": N_("wrong"), "invalid": N_("invalid"), "error": N_("error"),
+          "timeout": N_("timeout"), "ungraded": N_("ungraded"), "pending": N_("pending")}
 SETTINGS = {  # the English words are the names themselves (the English text is unchanged)
     "worked": N_("worked"), "exact": N_("exact"), "mp": N_("mp"), "float": N_("float"),
     "float T+1": N_("float T+1"), "sizes": N_("sizes"),

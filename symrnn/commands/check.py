@@ -7,21 +7,22 @@ import json
 import sys
 
 from ..core.errors import SymrnnError
+from ..i18n import N_, _
 from ._seconds import seconds
 
 NAME = "check"
-HELP = "check a hand-derived gradient (typed formula or your own NumPy function) against the derivation"
+HELP = N_("check a hand-derived gradient (typed formula or your own NumPy function) against the derivation")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", help="a catalogue name (rnn-linear, lstm, ...) or a .toml spec file")
-    parser.add_argument("--grad", help="the parameter whose gradient the answer gives (W_hh; W_hh_l2 for layer 2)")
-    parser.add_argument("--answer", help="the gradient, as LaTeX or plain text (e.g. 'sum_t dL_dh[t] @ h[t-1].T')")
+    parser.add_argument("spec", help=_("a catalogue name (rnn-linear, lstm, ...) or a .toml spec file"))
+    parser.add_argument("--grad", help=_("the parameter whose gradient the answer gives (W_hh; W_hh_l2 for layer 2)"))
+    parser.add_argument("--answer", help=_("the gradient, as LaTeX or plain text (e.g. 'sum_t dL_dh[t] @ h[t-1].T')"))
     parser.add_argument("--function", metavar="FILE.py:NAME",
-                        help="check your own NumPy BPTT function instead (runs FILE.py in its own bounded process)")
+                        help=_("check your own NumPy BPTT function instead (runs FILE.py in its own bounded process)"))
     parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
-                        help="seconds for the check (default: 5 for a formula; 10 CPU seconds for a function)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+                        help=_("seconds for the check (default: 5 for a formula; 10 CPU seconds for a function)"))
+    parser.add_argument("--format", choices=("text", "json"), default="text", help=_("output format (default: text)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.function:
         return _run_function(args)
     if not args.grad or args.answer is None:
-        raise SymrnnError("give --grad NAME and --answer TEXT (or --function FILE.py:NAME)")
+        raise SymrnnError(_("give --grad NAME and --answer TEXT (or --function FILE.py:NAME)"))
     from ..check.verdict import check_answer
 
     verdict = check_answer(args.spec, args.grad, args.answer, time_limit=args.time_limit or limits.TIME_LIMIT)

@@ -13,27 +13,28 @@ from pathlib import Path
 
 from ..core import limits as core_limits
 from ..core.errors import SymrnnError
+from ..i18n import N_, _
 from ._common import bounded
 from ._seconds import seconds
 
 NAME = "grade"
-HELP = "grade a CSV of typed gradients (columns id, grad, answer): one result row per submission"
+HELP = N_("grade a CSV of typed gradients (columns id, grad, answer): one result row per submission")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", help="a catalogue name or a .toml spec file")
-    parser.add_argument("csv", help="the submissions: a CSV (comma, semicolon or tab) with a header 'id,grad,answer' "
-                                    "('grad' optional with --grad; other columns are kept)")
-    parser.add_argument("-o", "--output", help="write the results here (default: standard output)")
-    parser.add_argument("--grad", help="the parameter asked, for a CSV without a 'grad' column")
+    parser.add_argument("spec", help=_("a catalogue name or a .toml spec file"))
+    parser.add_argument("csv", help=_("the submissions: a CSV (comma, semicolon or tab) with a header 'id,grad,answer' "
+                                    "('grad' optional with --grad; other columns are kept)"))
+    parser.add_argument("-o", "--output", help=_("write the results here (default: standard output)"))
+    parser.add_argument("--grad", help=_("the parameter asked, for a CSV without a 'grad' column"))
     parser.add_argument("--workers", type=bounded("--workers", 1, core_limits.MAX_WORKERS), default=None,
-                        help="worker processes (default: every core; never more than the cores or the rows)")
+                        help=_("worker processes (default: every core; never more than the cores or the rows)"))
     parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
-                        help="seconds per answer (default 5)")
-    parser.add_argument("--summary", metavar="summary.md|summary.csv", help="also write the class summary here")
-    parser.add_argument("--chart", metavar="FILE.png", help="also draw the class summary as a bar chart (PNG)")
+                        help=_("seconds per answer (default 5)"))
+    parser.add_argument("--summary", metavar="summary.md|summary.csv", help=_("also write the class summary here"))
+    parser.add_argument("--chart", metavar="FILE.png", help=_("also draw the class summary as a bar chart (PNG)"))
     parser.add_argument("--dask", metavar="local|tcp://HOST:PORT",
-                        help="grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')")
+                        help=_("grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')"))
 
 
 def worker_count(requested: int | None, rows: int, cores: int | None = None) -> int:
@@ -47,11 +48,11 @@ def _outputs(args: argparse.Namespace) -> None:
     from ..check.summary import WRITERS
 
     if args.summary and Path(args.summary).suffix.lower() not in WRITERS:
-        raise SymrnnError(f"--summary writes .md or .csv, got {Path(args.summary).name[:80]!r}")
+        raise SymrnnError(_("--summary writes .md or .csv, got {name}").format(name=repr(Path(args.summary).name[:80])))
     if args.chart and Path(args.chart).suffix.lower() != ".png":
-        raise SymrnnError(f"--chart writes a .png file, got {Path(args.chart).name[:80]!r}")
+        raise SymrnnError(_("--chart writes a .png file, got {name}").format(name=repr(Path(args.chart).name[:80])))
     if args.dask is not None and args.dask != "local" and not args.dask.startswith("tcp://"):
-        raise SymrnnError(f"--dask takes 'local' or tcp://HOST:PORT, got {args.dask[:80]!r}")
+        raise SymrnnError(_("--dask takes 'local' or tcp://HOST:PORT, got {dask}").format(dask=repr(args.dask[:80])))
 
 
 def _read(path_text: str) -> str:
@@ -63,9 +64,9 @@ def _read(path_text: str) -> str:
     except (OSError, ValueError):  # a name too long, a NUL byte
         regular = False
     if not regular:
-        raise SymrnnError(f"no such file (or not a regular file): {path_text[:200]!r}")
+        raise SymrnnError(_("no such file (or not a regular file): {path_text}").format(path_text=repr(path_text[:200])))
     if path.stat().st_size > MAX_BYTES:
-        raise SymrnnError(f"{path_text[:200]!r} is larger than {MAX_BYTES // 1024**2} MB")
+        raise SymrnnError(_("{path_text} is larger than {value} MB").format(path_text=repr(path_text[:200]), value=MAX_BYTES // 1024**2))
     return path.read_bytes().decode("utf-8")
 
 
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     table = read_csv(_read(args.csv))
     rows = table.rows
     if not args.grad and rows and not any((r.get("grad") or r.get("parameter") or "").strip() for r in rows):
-        raise SymrnnError("no gradient named: add a 'grad' column to the CSV or pass --grad NAME")
+        raise SymrnnError(_("no gradient named: add a 'grad' column to the CSV or pass --grad NAME"))
     workers = (args.workers or os.cpu_count() or 1) if args.dask else worker_count(args.workers, len(rows))
     results = annotate(table, grade_rows(args.spec, rows, grad=args.grad, workers=workers, dask=args.dask,
                                          time_limit=args.time_limit or limits.TIME_LIMIT))
@@ -103,11 +104,15 @@ def _report(args: argparse.Namespace, table, results: list[dict]) -> None:
     if args.chart:
         class_summary.bar_chart(counts, args.chart)
     for key, lines in sorted(table.duplicates().items()):
-        print(f"symrnn: warning: id {safe_line(key[:80])!r} is given on lines {', '.join(map(str, lines))}",
+        print("symrnn: " + _("warning: id {id} is given on lines {lines}").format(
+            id=repr(safe_line(key[:80])), lines=", ".join(map(str, lines))),
               file=sys.stderr)
     missed = [r for r in results if r["status"] in UNGRADED]
     if missed:
-        print(f"symrnn: {len(missed)} of {len(results)} submissions could not be graded:", file=sys.stderr)
+        print("symrnn: " + _("{count} of {total} submissions could not be graded:").format(
+            count=len(missed), total=len(results)), file=sys.stderr)
         for r in missed[:20]:
-            print(f"  line {r['line']}, id {safe_line(str(r['id'])[:80])!r}: {r['status']}: {safe_line(r['message'][:200])}",
+            print("  " + _("line {line}, id {id}: {status}: {message}").format(
+                line=r["line"], id=repr(safe_line(str(r["id"])[:80])), status=r["status"],
+                message=safe_line(r["message"][:200])),
                   file=sys.stderr)
