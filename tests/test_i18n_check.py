@@ -316,3 +316,17 @@ def test_a_function_verdict_in_spanish():
         text = v.to_text()
     assert text.splitlines()[0] == "veredicto de la función: incorrecta (3 sorteos)"
     assert "W_hh: incorrecta, error máx. 0.5" in text
+
+
+def test_the_guard_s_refusals_are_in_the_server_s_language():
+    pytest.importorskip("httpx")
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from symrnn.serve.app import Language
+    from symrnn.serve.guard import Guard
+
+    app = Language(Guard(Starlette(), 1000, max_body=10), "es")
+    with TestClient(app) as client:
+        r = client.post("/preview", content=b"x" * 100, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and r.text == "el cuerpo de la solicitud supera los 10 bytes\n"

@@ -67,7 +67,7 @@ def listen(host: str, port: int) -> socket.socket:
 def serve(questions: tuple[Question, ...], options: Options, out=sys.stdout) -> None:
     import uvicorn
 
-    from .app import Server, Settings, build
+    from .app import Language, Server, Settings, build
     from .grader import Grader
     from .guard import Guard
     from .store import Store
@@ -89,7 +89,7 @@ def serve(questions: tuple[Question, ...], options: Options, out=sys.stdout) -> 
           + (_("; {count} left pending by an earlier run are graded first").format(count=pending) if pending else ""),
           file=out, flush=True)
     server.grader.start()
-    app = Guard(build(server), options.rate, read_timeout=options.read_timeout)
+    app = Language(Guard(build(server), options.rate, read_timeout=options.read_timeout), settings.lang)  # its refusals too
     config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE, limit_concurrency=2000,
                             http="h11", h11_max_incomplete_event_size=16 * 1024, lifespan="on", access_log=False)
     try:
