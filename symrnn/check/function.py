@@ -169,7 +169,7 @@ def function_file(ref: str) -> tuple[Path, str]:
     """``FILE.py:NAME`` as a path to a regular ``.py`` file of at most ``FUNCTION_FILE_MAX`` bytes and a name."""
     from ..core.errors import SymrnnError
 
-    path, _, name = ref.rpartition(":")
+    path, _colon, name = ref.rpartition(":")
     if not path or not name.isidentifier():
         raise SymrnnError(_("--function needs FILE.py:NAME (a Python name after the colon), got {safe_line}").format(safe_line=repr(safe_line(ref[:200]))))
     file = Path(path)

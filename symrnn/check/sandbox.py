@@ -139,7 +139,7 @@ def run_function(path: Path, name: str, draws, cpu: float = limits.FUNCTION_CPU_
         indir.mkdir()
         outdir.mkdir()
         _write_inputs(indir, draws)
-        use_bwrap, _ = bubblewrap()
+        use_bwrap, _why = bubblewrap()
         cpu_s = max(1, int(np.ceil(cpu)))
         cmd = [sys.executable, "-I", str(CHILD), str(indir), str(outdir), str(path), name, str(cpu_s), str(memory)]
         if use_bwrap:

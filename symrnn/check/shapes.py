@@ -101,7 +101,7 @@ class Builder(Powers):
         raise AnswerError(_("f is ambiguous for this network; write \\tanh or \\sigma"), self.text, tok.column)
 
     def r_frac(self, node):
-        _, num, den = node.children
+        _frac, num, den = node.children
         target = naming.adjoint_target(num, den, self.text)
         if target is not None:
             value = self.value(target)

@@ -115,7 +115,7 @@ def normalize_grad(grad: str) -> str:
         g = g.removeprefix(prefix)
     layer = ""
     if "^{(" in g and g.endswith(")}"):
-        g, _, rest = g.partition("^{(")
+        g, _sep, rest = g.partition("^{(")
         layer = "_l" + rest[:-2]
     return g.replace("{", "").replace("}", "").replace("\\", "") + layer
 
