@@ -81,6 +81,7 @@ def test_check_speaks_spanish_and_names_the_mistake_in_spanish(capsys, english_f
     ("check", "mlp-2-2-2", "--grad", "w5", "--answer", "0,08"),
     ("check", "rnn-linear", "--grad", "nothing", "--answer", "h[t]"),
     ("check", "rnn-linear", "--grad", "h", "--answer", "\\input{x}"),
+    ("check", "rnn-linear", "--function", "mine.txt:grads"),
     ("prove", "rnn-linear"),
     ("verify", "rnn-linear", "--no-torch"),
     ("codegen", "--all", "--check"),
@@ -330,3 +331,24 @@ def test_the_guard_s_refusals_are_in_the_server_s_language():
     with TestClient(app) as client:
         r = client.post("/preview", content=b"x" * 100, headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413 and r.text == "el cuerpo de la solicitud supera los 10 bytes\n"
+
+
+def test_no_function_that_translates_binds_the_name_underscore():
+    """``a, _ = ...`` in a function that also calls ``_()`` makes ``_`` a string there."""
+    import ast
+    from pathlib import Path
+
+    import symrnn
+
+    bad = []
+    for path in Path(symrnn.__file__).parent.rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            inner = [n for stmt in fn.body for n in ast.walk(stmt)]
+            binds = [n for n in inner if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+                     and not any(isinstance(c, ast.comprehension) and n in ast.walk(c.target) for c in inner)]
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in inner)
+            if binds and calls:
+                bad.append(f"{path.relative_to(path.parents[1])}:{binds[0].lineno}")
+    assert not bad, bad
