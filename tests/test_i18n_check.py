@@ -352,3 +352,14 @@ def test_no_function_that_translates_binds_the_name_underscore():
             if binds and calls:
                 bad.append(f"{path.relative_to(path.parents[1])}:{binds[0].lineno}")
     assert not bad, bad
+
+
+def test_the_jupyter_display_of_a_verdict_in_spanish():
+    from symrnn.serve.displays import verdict_html, verdict_markdown
+
+    with use_language("es"):
+        v = check_answer("rnn-linear", "h", "W_qh.T @ dL_do[t]")
+        html, md = verdict_html(v), verdict_markdown(v)
+    assert "<strong>INCORRECTA</strong>" in html and "leída como:" in html and "Falta el término recurrente" in html
+    assert md.startswith("**incorrecta**: `h` de `rnn-linear`") and "error: Falta el término recurrente" in md
+    assert verdict_markdown(v).startswith("**wrong**: `h` of `rnn-linear`")
