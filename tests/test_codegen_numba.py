@@ -47,7 +47,7 @@ DRAWN = (
     _drawn("lstm", "encoder-decoder", 2, notation="row", loss="softmax_ce", reduction="mean"),
     _drawn("gru-torch", "many-to-one", 3, input_size=2, bias=False),
     _drawn("gru-d2l", "one-to-many", 1, output_layer=False, output_size=2),
-    _drawn("rnn", "many-to-many", 2, activation="relu", loss="softmax_ce"),
+    _drawn("rnn", "many-to-many", 2, activation="relu", loss="softmax_ce"),  # _relu_grad in the loop
     _drawn("rnn", "encoder-decoder", 1, activation="softplus", notation="row"),
     _drawn("rnn", "many-to-one", 1, activation="sigmoid", hidden_size=4),
 )
@@ -65,14 +65,14 @@ def _agree(spec, tag):
     nb = _numba_module(spec, tag)
     numpy_module = compile_spec(spec, Path(_TMP.name))
     params, inputs, targets = draw(spec, 3, 4, np.random.default_rng(7))
-    loss, grads = nb.gradients(params, inputs, targets)
-    want_loss, want = numpy_module.gradients(params, inputs, targets)
+    loss, grads = nb.gradients(params, inputs, targets, steps=4)  # one-to-many: T only from steps
+    want_loss, want = numpy_module.gradients(params, inputs, targets, steps=4)
     assert loss == pytest.approx(want_loss, rel=1e-12, abs=1e-300)
     assert_grads_close(grads, want, rtol=1e-12, what=f"{tag} numba vs numpy", floor=floor_for(spec))
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, 4)
     assert loss == pytest.approx(ref_loss, rel=1e-8)
     assert_grads_close(grads, ref, rtol=1e-8, what=f"{tag} numba vs autograd", floor=floor_for(spec))
-    out, want_out = nb.forward(params, inputs), numpy_module.forward(params, inputs)
+    out, want_out = nb.forward(params, inputs, steps=4), numpy_module.forward(params, inputs, steps=4)
     for key in want_out:
         np.testing.assert_allclose(out[key], want_out[key], rtol=1e-12, atol=1e-14)
     return nb

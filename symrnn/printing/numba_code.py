@@ -18,7 +18,7 @@ from .numpy_code import CodegenError
 NUMPY_CALLS = frozenset({"tanh", "exp", "log", "abs", "where", "maximum", "minimum", "logaddexp", "sqrt", "zeros"})
 """``np.<name>`` calls numba compiles with the arguments the printer gives them."""
 
-COMPILED_HELPERS = frozenset({"_sigmoid", "_sigmoid_grad", "_tanh_grad", "_relu", "_softplus"})
+COMPILED_HELPERS = frozenset({"_sigmoid", "_sigmoid_grad", "_tanh_grad", "_relu", "_relu_grad", "_softplus"})
 """Generated-code helpers whose NumPy source numba compiles unchanged (each checked by a test)."""
 
 ATTRIBUTES = frozenset({"T"})
