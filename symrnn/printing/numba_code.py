@@ -61,9 +61,9 @@ def _check(node: ast.AST, where: str, helpers: list[str]) -> None:
         helper = _check_call(node, where)
         if helper and helper not in helpers:
             helpers.append(helper)
-    elif isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "np"):
-        if node.attr not in ATTRIBUTES:
-            raise _refuse(f"the attribute .{node.attr}", where)
+    elif isinstance(node, ast.Attribute) and node.attr not in ATTRIBUTES and not (
+            isinstance(node.value, ast.Name) and node.value.id == "np"):
+        raise _refuse(f"the attribute .{node.attr}", where)
 
 
 def loop_names(source: str, where: str) -> LoopNames:
@@ -80,10 +80,11 @@ def loop_names(source: str, where: str) -> LoopNames:
     for node in _in_order(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in binds:
             binds.append(node.id)
+    skip = ("np", *BUILTINS, *helpers)
     for node in _in_order(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id not in binds and node.id not in reads and node.id not in ("np", *BUILTINS, *helpers):
-                reads.append(node.id)
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in binds
+                and node.id not in reads and node.id not in skip):
+            reads.append(node.id)
     return LoopNames(tuple(reads), tuple(binds), tuple(helpers))
 
 
