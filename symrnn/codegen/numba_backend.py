@@ -39,9 +39,13 @@ class Kernel:
     """One loop over time as a compiled function: its name, arguments and the planned loop."""
 
     name: str
+    role: str  # forward, loss or backward
     args: tuple[str, ...]
     block: Block
-    doc: str
+
+    @property
+    def doc(self) -> str:
+        return f"the {self.role} loop over t"
 
     @property
     def signature(self) -> str:
@@ -56,7 +60,7 @@ class KernelCall:
 
     @property
     def text(self) -> str:
-        return _wrapped(self.kernel.name, self.kernel.args, "        ") + f"  # {self.kernel.doc}, compiled"
+        return _wrapped(self.kernel.name, self.kernel.args, "        ") + "  # compiled loop over t"
 
 
 def _wrapped(name: str, args: tuple[str, ...], indent: str) -> str:
@@ -92,15 +96,6 @@ def loop_source(block: Block) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _labels(block: Block) -> str:
-    seen: list[str] = []
-    for branch in block.branches:
-        for s in branch.statements:
-            if s.label and not s.label.startswith("shared by"):
-                seen.extend(label for label in s.label.split(", ") if label not in seen)
-    return seen[0] if len(seen) == 1 else f"{seen[0]} ... {seen[-1]}" if seen else ""
-
-
 def _kernels(blocks: tuple[Block, ...], prefix: str, outside: frozenset[str], counter: list[int]):
     """``blocks`` with each loop replaced by a call to its kernel, and the kernels."""
     out, kernels = [], []
@@ -115,8 +110,7 @@ def _kernels(blocks: tuple[Block, ...], prefix: str, outside: frozenset[str], co
         leaked = [n for n in names.binds if n in outside]
         if leaked:
             raise CodegenError(f"numba backend: the loop binds {leaked[0]}, which code outside it uses ({where})")
-        labels = _labels(block)
-        kernel = Kernel(name, names.reads, block, f"the {prefix} loop over t" + (f" ({labels})" if labels else ""))
+        kernel = Kernel(name, prefix, names.reads, block)
         kernels.append(kernel)
         out.append(Block(None, (Branch(None, (KernelCall(kernel),)),)))
     return tuple(out), kernels
