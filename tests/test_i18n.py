@@ -90,3 +90,14 @@ def test_an_unknown_language_is_one_line():
     proc = subprocess.run([sys.executable, "-m", "symrnn.cli", "derive", "rnn-linear", "--lang", "fr"],
                           check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "fr" in proc.stderr
+
+
+def test_every_catalogue_title_is_translated_where_it_is_shown():
+    from symrnn.core import catalogue
+
+    for name in catalogue.names():
+        spec = catalogue.load(name)
+        assert spec.title in catalogue.TITLES, f"add {name}'s title to core.catalogue.TITLES"
+        with use_language("es"):
+            assert catalogue.shown_title(spec) != spec.title
+        assert catalogue.shown_title(spec) == spec.title

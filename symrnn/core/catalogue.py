@@ -8,9 +8,29 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..i18n import N_, _
 from .errors import SpecError, UnknownName
 from .spec import Spec, load_spec_file, load_spec_text
 from .values import check_example
+
+TITLES: tuple[str, ...] = (
+    N_("Deep (stacked) tanh RNN, two layers"),
+    N_("GRU, D2L variant (reset before the matmul)"),
+    N_("GRU, PyTorch variant (reset after the matmul)"),
+    N_("LSTM (D2L 10.1 notation)"),
+    N_("The seed's 2-2-2 sigmoid network (worked example)"),
+    N_("Linear RNN of Dive into Deep Learning 9.7"),
+    N_("Scalar sigmoid RNN: w^N with the derivative factor"),
+    N_("Scalar RNN: the seed's w^N example"),
+    N_("Vanilla tanh RNN"),
+)
+"""The catalogue specs' titles, for translation (a test checks every catalogue title is here)."""
+
+
+def shown_title(spec: Spec) -> str:
+    """The spec's title as a reader sees it: a catalogue title in the current language; a title
+    a person wrote is theirs, shown as written."""
+    return _(spec.title) if spec.title in TITLES else spec.title
 
 
 def names() -> tuple[str, ...]:

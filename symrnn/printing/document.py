@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 
+from ..core.catalogue import shown_title
 from ..core.derive import DISPLAYS
 from ..core.labels import Equation
 from ..i18n import N_, _
@@ -37,7 +38,7 @@ def _line(eq) -> str:
 def _title(derivation) -> str:
     spec = derivation.spec
     steps = f", T = {derivation.steps}" if spec.recurrent else ""
-    return f"{spec.title or spec.name} ({spec.name}{steps})"
+    return f"{shown_title(spec) or spec.name} ({spec.name}{steps})"
 
 
 def derivation_latex(derivation) -> str:

@@ -23,6 +23,7 @@ from dataclasses import fields
 from typing import Any
 
 from .. import __version__
+from ..core.catalogue import shown_title
 from ..core.derive import Derivation
 from ..core.labels import Equation
 from ..core.references import citation
@@ -71,7 +72,7 @@ def one_line(text: str) -> str:
 
 def as_text(derivation: Derivation, values=None, chains=()) -> str:
     spec = derivation.spec
-    lines = [f"{spec.name}: {one_line(spec.title)}".rstrip(": ")]
+    lines = [f"{spec.name}: {one_line(shown_title(spec))}".rstrip(": ")]
     if spec.recurrent:
         lines.append(_("unrolled over T = {steps} steps").format(steps=derivation.steps))
     for key, eqs in _sections(derivation):

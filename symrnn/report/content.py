@@ -13,6 +13,7 @@ All maths comes from the printers; these modules choose which equations go where
 
 from __future__ import annotations
 
+from ..core.catalogue import shown_title
 from ..core.derive import Derivation
 from ..i18n import _
 from .chain import chain_rule_section
@@ -61,7 +62,7 @@ def build(derivation: Derivation, trust: Trust | None = None, title: str | None 
     if spec.recurrent:
         sections.append(_unrolled_section(b))
     sections.append(trust_section(b))
-    heading = title if title is not None else (spec.title or spec.name)
+    heading = title if title is not None else (shown_title(spec) or spec.name)
     subtitle = (_("Derivation report for the network {name}, unrolled over {steps} steps") if spec.recurrent
                 else _("Derivation report for the network {name}")).format(name=spec.name, steps=derivation.steps)
     return Report(heading, subtitle, tuple(sections), figures, handout)
