@@ -9,8 +9,8 @@ The key is the derivation's own equation printed by ``symrnn.printing.latex``. A
 gradient is graded by the checker (``symrnn check SPEC --grad NAME --answer ...`` for one answer,
 ``symrnn grade SPEC answers.csv --grad NAME`` for a class: it reads the typed formula, compares it
 with the derivation and names the mistake); the answer records ``(spec, parameter)`` for that. The
-checker grades gradients only, so an adjoint recurrence is graded by hand against the key, with
-the mistakes to look for in the grader information. In Moodle both are essay questions.
+checker grades gradients and adjoints at a generic step or at T (``--grad dL/dZ_t``); a closed
+form is graded by hand against the key, with the mistakes to look for in the grader information. In Moodle both are essay questions.
 """
 
 from __future__ import annotations
@@ -119,6 +119,21 @@ _WHAT = {Kind.ADJOINT: N_("Derive an adjoint equation of the {network}"),
          Kind.CLOSED: N_("Derive a closed form of the {network}")}
 
 
+def _checker_target(eq) -> str:
+    """What ``symrnn check --grad`` calls the equation's quantity: a parameter by its key, an
+    adjoint at a generic step or at T as ``dL/dh_t`` / ``dL/dh_T`` (empty: graded by hand)."""
+    label = eq.label
+    if label.kind is Kind.GRADIENT:
+        return param_key(eq.lhs.of)
+    if label.kind is not Kind.ADJOINT or label.layer is not None:
+        return ""
+    # the checker judges dL/dh_t at every step 1..T: only a recurrence that holds at all of them
+    everywhere = eq.bounds is not None and tuple(eq.bounds) == (1, ir.T_SYM)
+    if label.case == "T" or (label.case == "t" and everywhere):
+        return f"dL/d{label.quantity}_{label.case}"
+    return ""
+
+
 def _draw_once(rng) -> Draft:
     spec_name, spec, label, watch, graded = pick(rng, QUESTIONS)
     d = derivation(spec)
@@ -129,7 +144,7 @@ def _draw_once(rng) -> Draft:
         display(*model),
     )
     notes = "; ".join(f"{_(MISTAKES[m].title)}: {_(MISTAKES[m].teacher_note)}" for m in watch)
-    checker = (spec_name, param_key(eq.lhs.of)) if label.kind is Kind.GRADIENT and graded else ()
+    checker = (spec_name, _checker_target(eq)) if graded and _checker_target(eq) else ()
     how = (_("Grade with: symrnn check {spec} --grad {grad} --answer '<the answer>' "
              "(a class: symrnn grade {spec} answers.csv --grad {grad}).").format(spec=checker[0], grad=checker[1])
            if checker else _("Grade by hand against the key."))
