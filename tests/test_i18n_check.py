@@ -83,6 +83,7 @@ def test_check_speaks_spanish_and_names_the_mistake_in_spanish(capsys, english_f
     ("check", "rnn-linear", "--grad", "h", "--answer", "\\input{x}"),
     ("check", "rnn-linear", "--function", "mine.txt:grads"),
     ("prove", "rnn-linear"),
+    ("catalogue",),
     ("verify", "rnn-linear", "--no-torch"),
     ("codegen", "--all", "--check"),
     ("serve", "rnn-linear", "--db", "x.sqlite", "--exam", "e.json"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import N_
+from ..i18n import N_, _
 
 NAME = "catalogue"
 HELP = N_("list the catalogue networks (usable by name in every command)")
@@ -17,5 +17,5 @@ def run(args) -> int:
 
     for name in catalogue.names():
         spec = catalogue.load(name)
-        print(f"{name:<12} {spec.title}")
+        print(f"{name:<12} {_(spec.title) if spec.title else ''}")
     return 0

@@ -132,7 +132,7 @@ def from_spec(spec: str, grads: list[str]) -> tuple[Question, ...]:
     for k, grad in enumerate(dict.fromkeys(grads), 1):
         prob = problem(spec, grad)
         model = tuple(f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in prob.derivation.generic_forward)
-        name = prob.spec.title or prob.spec.name
+        name = _(prob.spec.title) if prob.spec.title else prob.spec.name  # a catalogue title is a message
         statement = (("text", _("The network {name}:").format(name=name)), ("display", model))
         derive, after = _("Derive {quantity}.").split("{quantity}")
         prompt = (("text", derive), ("math", asked(spec, grad)), ("text", after))
