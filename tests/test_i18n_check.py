@@ -19,10 +19,7 @@ from symrnn.core.mistakes import MISTAKES
 from symrnn.i18n import _, use_language
 from symrnn.i18n.catalog import read
 
-COMMANDS = ("report", "exam", "check", "grade", "serve", "verify", "prove", "codegen", "catalogue",
-            pytest.param("derive", marks=pytest.mark.xfail(
-                reason="derive's option help (symrnn/commands/derive.py, not this test's owner) is not marked for "
-                       "translation yet: 'output format (default: text)' is printed in English", strict=False)))
+COMMANDS = ("report", "exam", "check", "grade", "serve", "verify", "prove", "codegen", "catalogue", "derive")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\{|\}\}|\{[^{}]*\}")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import _
+
 
 def add_spec_arguments(parser: argparse.ArgumentParser, steps: bool = True) -> None:
-    parser.add_argument("spec", metavar="SPEC", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
+    parser.add_argument("spec", metavar="SPEC", help=_("a catalogue name (see 'symrnn catalogue') or a TOML spec file"))
     if steps:
-        parser.add_argument("--steps", "-T", type=steps_argument, default=None, help="sequence length T to unroll (default: the spec's)")
+        parser.add_argument("--steps", "-T", type=steps_argument, default=None, help=_("sequence length T to unroll (default: the spec's)"))
 
 
 def bounded(option: str, lo: int, hi: int):
@@ -18,9 +20,9 @@ def bounded(option: str, lo: int, hi: int):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} takes a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(_("{option} takes a whole number, got {text}").format(option=option, text=repr(text))) from None
         if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{option} must be between {lo} and {hi}, got {value}")
+            raise argparse.ArgumentTypeError(_("{option} must be between {lo} and {hi}, got {value}").format(option=option, lo=lo, hi=hi, value=value))
         return value
 
     return parse
@@ -30,7 +32,7 @@ def steps_argument(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--steps takes a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("{option} takes a whole number, got {text}").format(option="--steps", text=repr(text))) from None
     return value
 
 

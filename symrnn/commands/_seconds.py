@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..i18n import _
+
 
 def seconds(option: str, lo: float, hi: float):
     """A type for ``option``: a finite number of seconds with ``lo < value <= hi`` (no nan, no inf)."""
@@ -13,9 +15,10 @@ def seconds(option: str, lo: float, hi: float):
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} takes a number of seconds, got {text[:40]!r}") from None
+            raise argparse.ArgumentTypeError(_("{option} takes a number of seconds, got {text}").format(option=option, text=repr(text[:40]))) from None
         if not math.isfinite(value) or not lo < value <= hi:
-            raise argparse.ArgumentTypeError(f"{option} must be more than {lo:g} and at most {hi:g} seconds, got {text[:40]!r}")
+            raise argparse.ArgumentTypeError(_("{option} must be more than {lo} and at most {hi} seconds, got {text}").format(
+                option=option, lo=f"{lo:g}", hi=f"{hi:g}", text=repr(text[:40])))
         return value
 
     return parse

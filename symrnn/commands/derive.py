@@ -5,23 +5,23 @@ from __future__ import annotations
 import re
 
 from ..core.errors import UnknownName
-from ..i18n import _
+from ..i18n import N_, _
 from ._common import add_spec_arguments, load_spec
 
 NAME = "derive"
-HELP = "derive the backprop/BPTT equations of a network (generic recurrence, unrolled, closed forms)"
+HELP = N_("derive the backprop/BPTT equations of a network (generic recurrence, unrolled, closed forms)")
 FORMATS = ("text", "latex", "json")
 
 
 def register(parser) -> None:
     add_spec_arguments(parser)
-    parser.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="text", help=_("output format (default: text)"))
     parser.add_argument(
         "--paths",
         metavar="NAME[i,j]",
         action="append",
         default=[],
-        help="also show dL/dNAME[i,j] as a sum over paths of local partials (text format; e.g. 'W_hh[0,1]')",
+        help=_("also show dL/dNAME[i,j] as a sum over paths of local partials (text format; e.g. 'W_hh[0,1]')"),
     )
 
 

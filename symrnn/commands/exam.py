@@ -9,38 +9,38 @@ import time
 
 from ..core import limits
 from ..core.errors import SymrnnError
-from ..i18n import _
+from ..i18n import N_, _
 from ._common import bounded
 from ._seconds import seconds
 
 NAME = "exam"
-HELP = "exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family"
+HELP = N_("exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", action="append", default=[], metavar="F",
-                        help="a problem family to ask (repeatable; default: every family); see --list")
+                        help=_("a problem family to ask (repeatable; default: every family); see --list"))
     parser.add_argument("--variants", type=bounded("--variants", 1, limits.MAX_STRESS_VARIANTS), default=1, metavar="N",
-                        help=f"number of versions (default 1; at most {limits.MAX_EXAM_VARIANTS}, "
-                             f"{limits.MAX_STRESS_VARIANTS} with --stress)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="the exam's seed (default 0)")
-    parser.add_argument("-o", "--output", default="exam", metavar="DIR", help="output directory (default: exam)")
+                        help=_("number of versions (default 1; at most {most}, {stress} with --stress)").format(
+                            most=limits.MAX_EXAM_VARIANTS, stress=limits.MAX_STRESS_VARIANTS))
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help=_("the exam's seed (default 0)"))
+    parser.add_argument("-o", "--output", default="exam", metavar="DIR", help=_("output directory (default: exam)"))
     parser.add_argument("--format", default="pdf,moodle,json", metavar="LIST",
-                        help="comma-separated: pdf, tex, moodle, json (default: pdf,moodle,json)")
-    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=300.0, help="seconds allowed for each LaTeX build (default 300)")
+                        help=_("comma-separated: pdf, tex, moodle, json (default: pdf,moodle,json)"))
+    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=300.0, help=_("seconds allowed for each LaTeX build (default 300)"))
     parser.add_argument("--stress", action="append", default=[], metavar="F",
-                        help="stress-test family F over --variants draws instead (repeatable; 'all' for every family)")
+                        help=_("stress-test family F over --variants draws instead (repeatable; 'all' for every family)"))
     parser.add_argument("--benchmark", action="store_true",
-                        help="time drawing --variants versions and rendering them (LaTeX, Moodle, JSON) in memory; writes nothing")
-    parser.add_argument("--list", action="store_true", help="list the problem families and exit")
-    parser.add_argument("--title", default=None, help="the exam's title (default: 'Recurrent neural networks: exam')")
-    parser.add_argument("--course", default=None, help="the course, printed under the title")
-    parser.add_argument("--date", default=None, help="the date, printed under the title")
+                        help=_("time drawing --variants versions and rendering them (LaTeX, Moodle, JSON) in memory; writes nothing"))
+    parser.add_argument("--list", action="store_true", help=_("list the problem families and exit"))
+    parser.add_argument("--title", default=None, help=_("the exam's title (default: 'Recurrent neural networks: exam')"))
+    parser.add_argument("--course", default=None, help=_("the course, printed under the title"))
+    parser.add_argument("--date", default=None, help=_("the date, printed under the title"))
     parser.add_argument("--decimal-comma", action="store_true",
-                        help="write decimal numbers with a comma (0,05) on the sheets, keys and Moodle texts; "
-                             "Moodle accepts answers typed either way")
+                        help=_("write decimal numbers with a comma (0,05) on the sheets, keys and Moodle texts; "
+                               "Moodle accepts answers typed either way"))
     parser.add_argument("--instructions", default=None,
-                        help="instructions printed above the questions (one item per line; '\\n' in the shell's quoting)")
+                        help=_("instructions printed above the questions (one item per line; '\\n' in the shell's quoting)"))
 
 
 def run(args: argparse.Namespace) -> int:

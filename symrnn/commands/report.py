@@ -12,7 +12,7 @@ import sys
 
 from ..core import limits
 from ..core.errors import LimitError, SymrnnError
-from ..i18n import _
+from ..i18n import N_, _
 from ._common import steps_argument
 from ._seconds import seconds
 
@@ -20,20 +20,20 @@ FORMATS = ("pdf", "tex", "md")
 """The report formats (``symrnn.report.FORMATS``, spelled here so that ``--help`` loads no report)."""
 
 NAME = "report"
-HELP = "write a LaTeX/PDF or Markdown derivation report of a network"
+HELP = N_("write a LaTeX/PDF or Markdown derivation report of a network")
 
 
 def register(parser) -> None:
-    parser.add_argument("spec", metavar="SPEC", nargs="?", help="a catalogue name (see 'symrnn catalogue') or a TOML spec file")
-    parser.add_argument("--steps", "-T", type=steps_argument, default=None, help="sequence length T to unroll (default: the spec's)")
-    parser.add_argument("-o", "--output", default=".", metavar="DIR", help="directory to write into (default: the current one)")
-    parser.add_argument("--format", "-f", choices=FORMATS, default="pdf", help="pdf (needs TeX Live), tex or md (default pdf)")
-    parser.add_argument("--title", default=None, help="title of the report (default: the spec's title)")
-    parser.add_argument("--no-proof", action="store_true", help="skip the element-level proof (the report says so)")
-    parser.add_argument("--no-tests", action="store_true", help="skip testing the generated code (the report says so)")
-    parser.add_argument("--all", action="store_true", help="every catalogue network (SPEC must be omitted)")
-    parser.add_argument("--handout", action="store_true", help="a copy for students: no verification lines under the equations, no table of code lines")
-    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=120.0, help="seconds allowed for the LaTeX build (default 120)")
+    parser.add_argument("spec", metavar="SPEC", nargs="?", help=_("a catalogue name (see 'symrnn catalogue') or a TOML spec file"))
+    parser.add_argument("--steps", "-T", type=steps_argument, default=None, help=_("sequence length T to unroll (default: the spec's)"))
+    parser.add_argument("-o", "--output", default=".", metavar="DIR", help=_("directory to write into (default: the current one)"))
+    parser.add_argument("--format", "-f", choices=FORMATS, default="pdf", help=_("pdf (needs TeX Live), tex or md (default pdf)"))
+    parser.add_argument("--title", default=None, help=_("title of the report (default: the spec's title)"))
+    parser.add_argument("--no-proof", action="store_true", help=_("skip the element-level proof (the report says so)"))
+    parser.add_argument("--no-tests", action="store_true", help=_("skip testing the generated code (the report says so)"))
+    parser.add_argument("--all", action="store_true", help=_("every catalogue network (SPEC must be omitted)"))
+    parser.add_argument("--handout", action="store_true", help=_("a copy for students: no verification lines under the equations, no table of code lines"))
+    parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=120.0, help=_("seconds allowed for the LaTeX build (default 120)"))
 
 
 def run(args) -> int:
