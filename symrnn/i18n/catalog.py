@@ -24,8 +24,9 @@ from . import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parents[1]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
-METHODS = [("**/templates/**.j2", "jinja2"), ("**.py", "python")]
-OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+METHODS = [("**/templates/**.j2", "jinja2"), ("**/templates/**.html", "jinja2"), ("**.py", "python")]
+OPTIONS = {pattern: {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+           for pattern in ("**/templates/**.j2", "**/templates/**.html")}
 
 
 def extracted() -> Catalog:
