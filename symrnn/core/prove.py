@@ -302,11 +302,12 @@ def _prove_generic(eq, derivation: Derivation, env, chain, record, element) -> N
 def _sizes(derivation: Derivation) -> str:
     spec = derivation.spec
     if not spec.recurrent:
-        return "sizes " + "-".join(str(s) for s in spec.sizes)
-    text = f"input {spec.input_size}, hidden {spec.hidden_size}, output {spec.output_size}, T = {derivation.steps}"
+        return _("sizes {sizes}").format(sizes="-".join(str(s) for s in spec.sizes))
     if spec.notation == "row":
-        text += f", batch {spec.batch}"
-    return text
+        return _("input {i}, hidden {h}, output {o}, T = {T}, batch {b}").format(
+            i=spec.input_size, h=spec.hidden_size, o=spec.output_size, T=derivation.steps, b=spec.batch)
+    return _("input {i}, hidden {h}, output {o}, T = {T}").format(
+        i=spec.input_size, h=spec.hidden_size, o=spec.output_size, T=derivation.steps)
 
 
 __all__ = ["ProofReport", "ProofResult", "node_key", "prove"]
