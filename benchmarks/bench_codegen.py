@@ -3,7 +3,7 @@
     python -m benchmarks.bench_codegen            # the full table (a few minutes)
     python -m benchmarks.bench_codegen --quick    # the two small sizes only
     python -m benchmarks.bench_codegen --check    # first check that every method computes the same gradients
-    python -m benchmarks.bench_codegen --json out.json --jax-python /tmp/venv-jax/bin/python
+    python -m benchmarks.bench_codegen --json out.json --jax-python "$JAX_PYTHON"
 
 Each (method, cell, size) is timed in its own subprocess: on a 2-core machine OpenBLAS's spinning
 worker threads slow torch by up to 3.7x when NumPy and torch share a process. Every run computes
