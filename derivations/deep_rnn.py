@@ -53,7 +53,10 @@ def _steps(a, lo, hi):
     return a[lo:hi + 1].reshape(-1, a.shape[-1])
 
 
-def _dtype(params, inputs, targets):
+def _dtype(params, inputs, targets, check_inputs):
+    """The result type of every array given, at least float32 (unchecked: the first parameter's dtype)."""
+    if not check_inputs:
+        return next(iter(params.values())).dtype
     arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
 
@@ -68,7 +71,11 @@ def _get(values, key):
     return None if values is None else values.get(key)
 
 
-def _param(params, key, shape, dtype):
+def _param(params, key, shape, dtype, check_inputs):
+    """The parameter ``key`` as an array of ``dtype``, its shape checked (unchecked: trusted)."""
+    if not check_inputs:
+        value = params[key]
+        return value if value.dtype == dtype else value.astype(dtype)
     if key not in params:
         raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
     value = np.asarray(params[key], dtype=dtype)
@@ -97,10 +104,10 @@ def _sizes(steps, sequences, others):
     return B, T
 
 
-def _sequence(values, key, T, B, n, dtype):
+def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
-    value = np.asarray(values[key], dtype=dtype)
-    if value.shape != (B, T, n):
+    value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
+    if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
@@ -115,21 +122,21 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _forward(params, inputs, targets, steps):
+def _forward(params, inputs, targets, steps, check_inputs):
     """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "x")
     targets = _as_dict(targets, "y")
-    dtype = _dtype(params, inputs, targets)
-    W_hx_l1 = _param(params, "W_hx_l1", (2, 2), dtype)
-    W_hh_l1 = _param(params, "W_hh_l1", (2, 2), dtype)
-    b_h_l1 = _param(params, "b_h_l1", (2, 1), dtype)
-    W_hx_l2 = _param(params, "W_hx_l2", (2, 2), dtype)
-    W_hh_l2 = _param(params, "W_hh_l2", (2, 2), dtype)
-    b_h_l2 = _param(params, "b_h_l2", (2, 1), dtype)
-    W_qh = _param(params, "W_qh", (2, 2), dtype)
-    b_q = _param(params, "b_q", (2, 1), dtype)
+    dtype = _dtype(params, inputs, targets, check_inputs)
+    W_hx_l1 = _param(params, "W_hx_l1", (2, 2), dtype, check_inputs)
+    W_hh_l1 = _param(params, "W_hh_l1", (2, 2), dtype, check_inputs)
+    b_h_l1 = _param(params, "b_h_l1", (2, 1), dtype, check_inputs)
+    W_hx_l2 = _param(params, "W_hx_l2", (2, 2), dtype, check_inputs)
+    W_hh_l2 = _param(params, "W_hh_l2", (2, 2), dtype, check_inputs)
+    b_h_l2 = _param(params, "b_h_l2", (2, 1), dtype, check_inputs)
+    W_qh = _param(params, "W_qh", (2, 2), dtype, check_inputs)
+    b_q = _param(params, "b_q", (2, 1), dtype, check_inputs)
     B, T = _sizes(steps, (_get(inputs, "x"), _get(targets, "y")), (_get(inputs, "h_l1_0"), _get(inputs, "h_l2_0")))
-    x = _sequence(inputs, "x", T, B, 2, dtype)
+    x = _sequence(inputs, "x", T, B, 2, dtype, check_inputs)
     h_l1 = _initial(inputs, "h_l1_0", T, B, 2, dtype)
     h_l2 = _initial(inputs, "h_l2_0", T, B, 2, dtype)
     a_l1 = np.zeros((T + 2, B, 2), dtype)
@@ -148,26 +155,37 @@ def _forward(params, inputs, targets, steps):
     }
     if targets is None:
         return None, outputs, None
-    y = _sequence(targets, "y", T, B, 2, dtype)
+    y = _sequence(targets, "y", T, B, 2, dtype, check_inputs)
     L = (1/T) * _half_sq(_steps(o, 1, T), _steps(y, 1, T))  # fwd:L
     return L, outputs, (
         dtype, W_hh_l1, W_hx_l2, W_hh_l2, W_qh, B, T, x, h_l1, h_l2, o, y,
     )
 
 
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given."""
-    L, outputs, _ = _forward(params, inputs, targets, steps)
+def forward(params, inputs, targets=None, steps=None, check_inputs=True):
+    """The forward pass: a dict of the outputs (o), and the loss "L" when targets are given.
+
+    ``check_inputs=False``: the fast path, see ``gradients``.
+    """
+    L, outputs, _ = _forward(params, inputs, targets, steps, check_inputs)
     if L is not None:
         outputs["L"] = L
     return outputs
 
 
-def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+def gradients(params, inputs, targets, steps=None, check_inputs=True):
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop.
+
+    Every argument is checked by default: each parameter present and of its shape, each input of
+    the sizes B and T the others give, lists accepted. ``check_inputs=False`` is the fast path
+    for repeated calls (a training loop) once a checked call has accepted arguments of these
+    shapes: parameters, inputs and targets are then trusted to be NumPy arrays of those shapes
+    and of one dtype, float32 or float64 (the first parameter's is used), and a wrong shape fails
+    later, or not at all, instead of with a message naming it.
+    """
     L, _, (
         dtype, W_hh_l1, W_hx_l2, W_hh_l2, W_qh, B, T, x, h_l1, h_l2, o, y,
-    ) = _forward(params, inputs, targets, steps)
+    ) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.), last step first
     d_a_l1 = np.zeros((T + 2, B, 2), dtype)

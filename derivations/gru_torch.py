@@ -65,7 +65,10 @@ def _steps(a, lo, hi):
     return a[lo:hi + 1].reshape(-1, a.shape[-1])
 
 
-def _dtype(params, inputs, targets):
+def _dtype(params, inputs, targets, check_inputs):
+    """The result type of every array given, at least float32 (unchecked: the first parameter's dtype)."""
+    if not check_inputs:
+        return next(iter(params.values())).dtype
     arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
 
@@ -80,7 +83,11 @@ def _get(values, key):
     return None if values is None else values.get(key)
 
 
-def _param(params, key, shape, dtype):
+def _param(params, key, shape, dtype, check_inputs):
+    """The parameter ``key`` as an array of ``dtype``, its shape checked (unchecked: trusted)."""
+    if not check_inputs:
+        value = params[key]
+        return value if value.dtype == dtype else value.astype(dtype)
     if key not in params:
         raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
     value = np.asarray(params[key], dtype=dtype)
@@ -109,10 +116,10 @@ def _sizes(steps, sequences, others):
     return B, T
 
 
-def _sequence(values, key, T, B, n, dtype):
+def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
-    value = np.asarray(values[key], dtype=dtype)
-    if value.shape != (B, T, n):
+    value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
+    if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
@@ -127,28 +134,28 @@ def _initial(values, key, T, B, n, dtype):
     return out
 
 
-def _forward(params, inputs, targets, steps):
+def _forward(params, inputs, targets, steps, check_inputs):
     """The forward pass, every step kept: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "X")
     targets = _as_dict(targets, "Y")
-    dtype = _dtype(params, inputs, targets)
-    W_ir = _param(params, "W_ir", (2, 2), dtype)
-    b_ir = _param(params, "b_ir", (1, 2), dtype)
-    W_hr = _param(params, "W_hr", (2, 2), dtype)
-    b_hr = _param(params, "b_hr", (1, 2), dtype)
-    W_iz = _param(params, "W_iz", (2, 2), dtype)
-    b_iz = _param(params, "b_iz", (1, 2), dtype)
-    W_hz = _param(params, "W_hz", (2, 2), dtype)
-    b_hz = _param(params, "b_hz", (1, 2), dtype)
-    W_in = _param(params, "W_in", (2, 2), dtype)
-    b_in = _param(params, "b_in", (1, 2), dtype)
-    W_hn = _param(params, "W_hn", (2, 2), dtype)
-    b_hn = _param(params, "b_hn", (1, 2), dtype)
-    W_hq = _param(params, "W_hq", (2, 2), dtype)
-    b_q = _param(params, "b_q", (1, 2), dtype)
+    dtype = _dtype(params, inputs, targets, check_inputs)
+    W_ir = _param(params, "W_ir", (2, 2), dtype, check_inputs)
+    b_ir = _param(params, "b_ir", (1, 2), dtype, check_inputs)
+    W_hr = _param(params, "W_hr", (2, 2), dtype, check_inputs)
+    b_hr = _param(params, "b_hr", (1, 2), dtype, check_inputs)
+    W_iz = _param(params, "W_iz", (2, 2), dtype, check_inputs)
+    b_iz = _param(params, "b_iz", (1, 2), dtype, check_inputs)
+    W_hz = _param(params, "W_hz", (2, 2), dtype, check_inputs)
+    b_hz = _param(params, "b_hz", (1, 2), dtype, check_inputs)
+    W_in = _param(params, "W_in", (2, 2), dtype, check_inputs)
+    b_in = _param(params, "b_in", (1, 2), dtype, check_inputs)
+    W_hn = _param(params, "W_hn", (2, 2), dtype, check_inputs)
+    b_hn = _param(params, "b_hn", (1, 2), dtype, check_inputs)
+    W_hq = _param(params, "W_hq", (2, 2), dtype, check_inputs)
+    b_q = _param(params, "b_q", (1, 2), dtype, check_inputs)
     W_h_rz = np.concatenate((W_hr, W_hz), axis=1)  # shared by fwd:A_r:t, fwd:A_z:t
     B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"),))
-    X = _sequence(inputs, "X", T, B, 2, dtype)
+    X = _sequence(inputs, "X", T, B, 2, dtype, check_inputs)
     H = _initial(inputs, "H_0", T, B, 2, dtype)
     A_rz = np.zeros((T + 2, B, 4), dtype)
     A_r = A_rz[:, :, 0:2]
@@ -176,26 +183,37 @@ def _forward(params, inputs, targets, steps):
     }
     if targets is None:
         return None, outputs, None
-    Y = _sequence(targets, "Y", T, B, 2, dtype)
+    Y = _sequence(targets, "Y", T, B, 2, dtype, check_inputs)
     L = (1/T) * _half_sq(_steps(Yhat, 1, T), _steps(Y, 1, T))  # fwd:L
     return L, outputs, (
         dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, H_W_hn, Y,
     )
 
 
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given."""
-    L, outputs, _ = _forward(params, inputs, targets, steps)
+def forward(params, inputs, targets=None, steps=None, check_inputs=True):
+    """The forward pass: a dict of the outputs (Yhat), and the loss "L" when targets are given.
+
+    ``check_inputs=False``: the fast path, see ``gradients``.
+    """
+    L, outputs, _ = _forward(params, inputs, targets, steps, check_inputs)
     if L is not None:
         outputs["L"] = L
     return outputs
 
 
-def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+def gradients(params, inputs, targets, steps=None, check_inputs=True):
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop.
+
+    Every argument is checked by default: each parameter present and of its shape, each input of
+    the sizes B and T the others give, lists accepted. ``check_inputs=False`` is the fast path
+    for repeated calls (a training loop) once a checked call has accepted arguments of these
+    shapes: parameters, inputs and targets are then trusted to be NumPy arrays of those shapes
+    and of one dtype, float32 or float64 (the first parameter's is used), and a wrong shape fails
+    later, or not at all, instead of with a message naming it.
+    """
     L, _, (
         dtype, W_hn, b_hn, W_hq, W_h_rz, B, T, X, H, R, Z, N, Yhat, H_W_hn, Y,
-    ) = _forward(params, inputs, targets, steps)
+    ) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.), last step first
     d_A_rz = np.zeros((T + 2, B, 4), dtype)

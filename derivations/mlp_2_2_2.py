@@ -54,7 +54,10 @@ def _half_sq(pred, target):
     return 0.5 * np.sum(d * d)
 
 
-def _dtype(params, inputs, targets):
+def _dtype(params, inputs, targets, check_inputs):
+    """The result type of every array given, at least float32 (unchecked: the first parameter's dtype)."""
+    if not check_inputs:
+        return next(iter(params.values())).dtype
     arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
 
@@ -65,7 +68,11 @@ def _as_dict(value, key):
     return {key: value}
 
 
-def _param(params, key, shape, dtype):
+def _param(params, key, shape, dtype, check_inputs):
+    """The parameter ``key`` as an array of ``dtype``, its shape checked (unchecked: trusted)."""
+    if not check_inputs:
+        value = params[key]
+        return value if value.dtype == dtype else value.astype(dtype)
     if key not in params:
         raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
     value = np.asarray(params[key], dtype=dtype)
@@ -74,9 +81,9 @@ def _param(params, key, shape, dtype):
     return value
 
 
-def _static(values, key, B, n, dtype):
+def _static(values, key, B, n, dtype, check_inputs):
     value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
+    if check_inputs and value.size != B * n:
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
     return value.reshape(B, n)
 
@@ -86,24 +93,24 @@ def _batch(values, key):
     return np.asarray(values[key]).shape[0]
 
 
-def _forward(params, inputs, targets, steps):
+def _forward(params, inputs, targets, steps, check_inputs):
     """The forward pass: the loss (None without targets), the outputs, what backward reads."""
     inputs = _as_dict(inputs, "i1")
     targets = _as_dict(targets, "target_o1")
-    dtype = _dtype(params, inputs, targets)
-    w1 = _param(params, "w1", (1, 1), dtype)
-    w2 = _param(params, "w2", (1, 1), dtype)
-    b1 = _param(params, "b1", (1, 1), dtype)
-    w3 = _param(params, "w3", (1, 1), dtype)
-    w4 = _param(params, "w4", (1, 1), dtype)
-    w5 = _param(params, "w5", (1, 1), dtype)
-    w6 = _param(params, "w6", (1, 1), dtype)
-    b2 = _param(params, "b2", (1, 1), dtype)
-    w7 = _param(params, "w7", (1, 1), dtype)
-    w8 = _param(params, "w8", (1, 1), dtype)
+    dtype = _dtype(params, inputs, targets, check_inputs)
+    w1 = _param(params, "w1", (1, 1), dtype, check_inputs)
+    w2 = _param(params, "w2", (1, 1), dtype, check_inputs)
+    b1 = _param(params, "b1", (1, 1), dtype, check_inputs)
+    w3 = _param(params, "w3", (1, 1), dtype, check_inputs)
+    w4 = _param(params, "w4", (1, 1), dtype, check_inputs)
+    w5 = _param(params, "w5", (1, 1), dtype, check_inputs)
+    w6 = _param(params, "w6", (1, 1), dtype, check_inputs)
+    b2 = _param(params, "b2", (1, 1), dtype, check_inputs)
+    w7 = _param(params, "w7", (1, 1), dtype, check_inputs)
+    w8 = _param(params, "w8", (1, 1), dtype, check_inputs)
     B = _batch(inputs, "i1")
-    i1 = _static(inputs, "i1", B, 1, dtype)
-    i2 = _static(inputs, "i2", B, 1, dtype)
+    i1 = _static(inputs, "i1", B, 1, dtype, check_inputs)
+    i2 = _static(inputs, "i2", B, 1, dtype, check_inputs)
     in_h1 = i1 @ w1 + i2 @ w2 + b1  # fwd:in_h1
     out_h1 = _sigmoid(in_h1)  # fwd:out_h1
     in_h2 = i1 @ w3 + i2 @ w4 + b1  # fwd:in_h2
@@ -118,8 +125,8 @@ def _forward(params, inputs, targets, steps):
     }
     if targets is None:
         return None, outputs, None
-    target_o1 = _static(targets, "target_o1", B, 1, dtype)
-    target_o2 = _static(targets, "target_o2", B, 1, dtype)
+    target_o1 = _static(targets, "target_o1", B, 1, dtype, check_inputs)
+    target_o2 = _static(targets, "target_o2", B, 1, dtype, check_inputs)
     E_o1 = _half_sq(out_o1, target_o1)  # fwd:E_o1
     E_o2 = _half_sq(out_o2, target_o2)  # fwd:E_o2
     L = E_o1 + E_o2  # fwd:L
@@ -128,19 +135,30 @@ def _forward(params, inputs, targets, steps):
     )
 
 
-def forward(params, inputs, targets=None, steps=None):
-    """The forward pass: a dict of the outputs (out_o1, out_o2), and the loss "L" when targets are given."""
-    L, outputs, _ = _forward(params, inputs, targets, steps)
+def forward(params, inputs, targets=None, steps=None, check_inputs=True):
+    """The forward pass: a dict of the outputs (out_o1, out_o2), and the loss "L" when targets are given.
+
+    ``check_inputs=False``: the fast path, see ``gradients``.
+    """
+    L, outputs, _ = _forward(params, inputs, targets, steps, check_inputs)
     if L is not None:
         outputs["L"] = L
     return outputs
 
 
-def gradients(params, inputs, targets, steps=None):
-    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop."""
+def gradients(params, inputs, targets, steps=None, check_inputs=True):
+    """The loss and the dict of its gradients, keyed like ``params``: the forward pass, then a reversed loop.
+
+    Every argument is checked by default: each parameter present and of its shape, each input of
+    the sizes B and T the others give, lists accepted. ``check_inputs=False`` is the fast path
+    for repeated calls (a training loop) once a checked call has accepted arguments of these
+    shapes: parameters, inputs and targets are then trusted to be NumPy arrays of those shapes
+    and of one dtype, float32 or float64 (the first parameter's is used), and a wrong shape fails
+    later, or not at all, instead of with a message naming it.
+    """
     L, _, (
         w5, w6, w7, w8, i1, i2, target_o1, target_o2, out_h1, out_h2, out_o1, out_o2,
-    ) = _forward(params, inputs, targets, steps)
+    ) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.)
     d_out_o2 = -(target_o2 - out_o2)  # adj:out_o2

@@ -275,6 +275,32 @@ def test_wrong_parameter_shape_names_the_parameter():
         module.gradients(params, inputs, targets)
 
 
+@pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru-torch", "mlp-2-2-2"])
+def test_arguments_are_checked_by_default_and_after_a_fast_call(name):
+    """Issue 14: ``check_inputs=False`` skips the argument checks (a training loop's fast path) and
+    computes the same loss and gradients; the default, before and after a fast call, still checks."""
+    spec = catalogue.load(name)
+    module = load_module(_golden_path(name), f"checks_{module_name(name)}")
+    steps = 3 if spec.recurrent else None
+    params, inputs, targets = draw(spec, 2, 3, np.random.default_rng(5), initial_state=spec.recurrent)
+    loss, grads = module.gradients(params, inputs, targets, steps=steps)
+    fast_loss, fast = module.gradients(params, inputs, targets, steps=steps, check_inputs=False)
+    assert fast_loss == loss and all(np.array_equal(fast[k], grads[k]) for k in grads)
+    assert module.forward(params, inputs, steps=steps, check_inputs=False).keys() == module.forward(params, inputs, steps=steps).keys()
+    key = next(iter(params))
+    wrong = {**params, key: np.zeros((7, 7))}
+    lists = {k: v.tolist() for k, v in params.items()}
+    assert module.gradients(lists, inputs, targets, steps=steps)[0] == pytest.approx(loss, rel=1e-15)  # converted
+    with pytest.raises(ValueError, match=f"parameter {key!r} has shape"):
+        module.gradients(wrong, inputs, targets, steps=steps)
+    with pytest.raises(KeyError, match="missing parameter"):
+        module.gradients({k: v for k, v in params.items() if k != key}, inputs, targets, steps=steps)
+    main = next(iter(module.INPUTS))
+    bad = {**inputs, main: np.zeros((2, 3, 7) if spec.recurrent else (2, 7))}
+    with pytest.raises(ValueError, match=repr(main)):
+        module.gradients(params, bad, targets, steps=steps)
+
+
 # --------------------------------------------------------------------------- fused gates (issue 14)
 
 

@@ -72,6 +72,9 @@ def _agree(spec, tag):
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, 4)
     assert loss == pytest.approx(ref_loss, rel=1e-8)
     assert_grads_close(grads, ref, rtol=1e-8, what=f"{tag} numba vs autograd", floor=floor_for(spec))
+    fast_loss, fast = nb.gradients(params, inputs, targets, steps=4, check_inputs=False)  # the fast path
+    assert fast_loss == loss
+    assert_grads_close(fast, ref, rtol=1e-8, what=f"{tag} numba check_inputs=False vs autograd", floor=floor_for(spec))
     out, want_out = nb.forward(params, inputs, steps=4), numpy_module.forward(params, inputs, steps=4)
     for key in want_out:
         np.testing.assert_allclose(out[key], want_out[key], rtol=1e-12, atol=1e-14)

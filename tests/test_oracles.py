@@ -48,6 +48,11 @@ def test_generated_matches_autograd(spec, T, B, seed, scale, initial):
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, T)
     assert loss == pytest.approx(ref_loss, rel=1e-10, abs=1e-12)
     assert_grads_close(grads, ref, 1e-8, f"{spec}", floor=floor_for(spec))
+    # the fast path (no argument checks) on the same drawn inputs: against autograd too
+    fast_loss, fast = module.gradients(params, inputs, targets, steps=T, check_inputs=False)
+    assert fast_loss == pytest.approx(ref_loss, rel=1e-10, abs=1e-12)
+    assert_grads_close(fast, ref, 1e-8, f"{spec} check_inputs=False", floor=floor_for(spec))
+    assert fast_loss == loss and all(np.array_equal(fast[k], grads[k]) for k in grads)
 
 
 @settings(max_examples=12)
@@ -71,6 +76,9 @@ def test_catalogue_matches_autograd(name, B, T):
     ref_loss, ref = reference_gradients(spec, params, inputs, targets, _steps(spec, T))
     assert loss == pytest.approx(ref_loss, rel=1e-10)
     assert_grads_close(grads, ref, 1e-8, name)
+    fast_loss, fast = module.gradients(params, inputs, targets, steps=_steps(spec, T), check_inputs=False)
+    assert fast_loss == pytest.approx(ref_loss, rel=1e-10)
+    assert_grads_close(fast, ref, 1e-8, f"{name} check_inputs=False")
 
 
 @pytest.mark.parametrize("name", CATALOGUE)

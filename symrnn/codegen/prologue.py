@@ -20,6 +20,7 @@ from .program import Block, Leaf, Statement
 _PRINTER = NumPyCodePrinter()
 _ARRAY = (ir.T_SYM + 2, Name("B"))  # the shape of a time-indexed array is (T + 2, B, n)
 _DTYPE = Name("dtype")
+_CHECK = Name("check_inputs")  # the module's argument: False trusts the arguments (the fast path)
 
 
 def _assign(target: str, value) -> Statement:
@@ -38,11 +39,11 @@ def _load(leaf: Leaf) -> Statement:
     """``x = _sequence(inputs, "x", T, B, 2, dtype)``: a leaf as an array indexed by the step."""
     T, B, where = Name("T"), Name("B"), _where(leaf)
     args = {
-        "sequence": (where, leaf.key, T, B, leaf.width, _DTYPE),
+        "sequence": (where, leaf.key, T, B, leaf.width, _DTYPE, _CHECK),
         "first": (where, leaf.key, 1, T, B, leaf.width, _DTYPE),
         "last": (where, leaf.key, T, T, B, leaf.width, _DTYPE),
         "initial": (where, leaf.key, T, B, leaf.width, _DTYPE),
-        "static": (where, leaf.key, B, leaf.width, _DTYPE),
+        "static": (where, leaf.key, B, leaf.width, _DTYPE, _CHECK),
     }[leaf.form]
     helper = {"first": "_one_step", "last": "_one_step"}.get(leaf.form, "_" + leaf.form)
     return _assign(leaf.name, Call(helper, args))
@@ -64,10 +65,10 @@ def setup(graph: Graph, recurrent: bool, inputs: list[Leaf], targets: list[Leaf]
     out = [
         _assign("inputs", Call("_as_dict", (Name("inputs"), next(leaf.key for leaf in inputs if leaf.form != "initial")))),
         _assign("targets", Call("_as_dict", (Name("targets"), targets[0].key))),
-        _assign("dtype", Call("_dtype", (Name("params"), Name("inputs"), Name("targets")))),
+        _assign("dtype", Call("_dtype", (Name("params"), Name("inputs"), Name("targets"), _CHECK))),
     ]
     for v in graph.params:
-        out.append(_assign(param_key(v), Call("_param", (Name("params"), param_key(v), v.shape, _DTYPE))))
+        out.append(_assign(param_key(v), Call("_param", (Name("params"), param_key(v), v.shape, _DTYPE, _CHECK))))
     out += [f.weight_statement() for f in fusions]
     out.append(_sizes(recurrent, inputs, targets))
     out += [_load(leaf) for leaf in inputs]

@@ -36,7 +36,10 @@ _BASE: dict[str, tuple[tuple[str, ...], str]] = {
     """Steps lo..hi of a time-indexed array stacked as rows: shape ((hi - lo + 1) * B, n)."""
     return a[lo:hi + 1].reshape(-1, a.shape[-1])
 '''),
-    "_dtype": ((), '''def _dtype(params, inputs, targets):
+    "_dtype": ((), '''def _dtype(params, inputs, targets, check_inputs):
+    """The result type of every array given, at least float32 (unchecked: the first parameter's dtype)."""
+    if not check_inputs:
+        return next(iter(params.values())).dtype
     arrays = list(params.values()) + list(inputs.values()) + list((targets or {}).values())
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None], np.float32)
 '''),
@@ -48,7 +51,11 @@ _BASE: dict[str, tuple[tuple[str, ...], str]] = {
     "_get": ((), '''def _get(values, key):
     return None if values is None else values.get(key)
 '''),
-    "_param": ((), '''def _param(params, key, shape, dtype):
+    "_param": ((), '''def _param(params, key, shape, dtype, check_inputs):
+    """The parameter ``key`` as an array of ``dtype``, its shape checked (unchecked: trusted)."""
+    if not check_inputs:
+        value = params[key]
+        return value if value.dtype == dtype else value.astype(dtype)
     if key not in params:
         raise KeyError(f"missing parameter {key!r}; expected {sorted(PARAM_SHAPES)}")
     value = np.asarray(params[key], dtype=dtype)
@@ -75,10 +82,10 @@ _BASE: dict[str, tuple[tuple[str, ...], str]] = {
         raise ValueError("need at least one step")
     return B, T
 '''),
-    "_sequence": ((), '''def _sequence(values, key, T, B, n, dtype):
+    "_sequence": ((), '''def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
-    value = np.asarray(values[key], dtype=dtype)
-    if value.shape != (B, T, n):
+    value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
+    if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
     out = np.zeros((T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
@@ -98,9 +105,9 @@ _BASE: dict[str, tuple[tuple[str, ...], str]] = {
         out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
     return out
 '''),
-    "_static": ((), '''def _static(values, key, B, n, dtype):
+    "_static": ((), '''def _static(values, key, B, n, dtype, check_inputs):
     value = np.asarray(values[key], dtype=dtype)
-    if value.size != B * n:
+    if check_inputs and value.size != B * n:
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, {n})")
     return value.reshape(B, n)
 '''),
