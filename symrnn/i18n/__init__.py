@@ -96,5 +96,23 @@ def N_(message: str) -> str:
     return message
 
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "UnknownLanguage", "_", "current", "language_from", "ngettext",
-           "set_language", "translations", "use_language"]
+def quoted_english(text: str) -> str:
+    """A third party's text (Python's or a library's exception message) inside a sentence: as it
+    is in English; in another language, quoted and said to be English, since it is data symrnn
+    cannot translate (symrnn's own messages are translated where they are raised)."""
+    if not text or _current.get() == DEFAULT:
+        return text
+    return _("\u201c{text}\u201d (the original message, in English)").format(text=text)
+
+
+def listing(items) -> str:
+    """Items of a sentence as one list: ``a, b, c`` in English; ``a, b y c`` in Spanish."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    # TRANSLATORS: the last item of a list; English keeps its comma ("a, b, c")
+    return _("{items}, {last}").format(items=", ".join(items[:-1]), last=items[-1])
+
+
+__all__ = ["DEFAULT", "LANGUAGES", "N_", "UnknownLanguage", "_", "current", "language_from", "listing", "ngettext",
+           "quoted_english", "set_language", "translations", "use_language"]

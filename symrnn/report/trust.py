@@ -21,12 +21,15 @@ from ..core import limits
 from ..core.derive import Derivation, derive
 from ..core.errors import SymrnnError
 from ..core.labels import Equation
-from ..i18n import N_, _
+from ..i18n import N_, _, quoted_english
 
 DEFAULT_SEEDS = (0, 1, 2)
 
 ORACLE_NAMES = {"chain": N_("chain rule"), "expanded": N_("expanded loss"), "diff": N_("direct Jacobian")}
 """How a status line names the element-level oracles of symrnn.core.prove."""
+TEST_ORACLES = {"finite diff": N_("finite diff")}
+"""How the tests' sentence names the oracles of symrnn.codegen.verify: a description is translated,
+a library's name (autograd, torch.nn) is a name and stays."""
 
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
 
@@ -53,14 +56,30 @@ class TestSummary:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Why a part was not run, translated where it is printed: an English ``template`` (a message
+    id) with an ``{error}`` slot for the exception's text. ``foreign``: that text is a third party's
+    (Python's, a library's), English whatever the reader's language, and quoted as such; symrnn's
+    own errors are already in the reader's language (translated where they are raised)."""
+
+    template: str
+    error: str = ""
+    foreign: bool = False
+
+    def text(self) -> str:
+        error = quoted_english(self.error) if self.foreign else self.error
+        return _(self.template).format(error=error) if self.error else _(self.template)
+
+
+@dataclass(frozen=True)
 class Trust:
     proof: ProofSummary | None = None
-    proof_note: str = N_("the element-level proof was not run for this report")
+    proof_note: Note = Note(N_("the element-level proof was not run for this report"))
     tests: TestSummary | None = None
-    tests_note: str = N_("the generated code was not tested for this report")
+    tests_note: Note = Note(N_("the generated code was not tested for this report"))
     module: str = ""
     code_lines: dict = field(default_factory=dict)  # label -> tuple of line numbers
-    code_note: str = ""
+    code_note: Note | None = None
 
     def proved(self, label: str) -> tuple[str, ...]:
         """Oracles that every instance of equation ``label`` matched (empty when not proved)."""
@@ -83,7 +102,7 @@ def summarize_proof(report) -> ProofSummary:
     return ProofSummary(report.sizes, exact, oracles, tuple(sorted(bad)), len(report.results), report.seconds)
 
 
-def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | None, str]:
+def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | None, Note | None]:
     """Prove the derivation (at a smaller T when its own is too long for element level)."""
     from ..core.prove import prove
 
@@ -91,46 +110,46 @@ def run_proof(derivation: Derivation, seed: int = 0) -> tuple[ProofSummary | Non
     if derivation.spec.recurrent and derivation.steps > limits.PROVE_MAX_STEPS:
         target = derive(derivation.spec, min(3, limits.PROVE_MAX_STEPS))
     try:
-        return summarize_proof(prove(target, seed=seed)), ""
+        return summarize_proof(prove(target, seed=seed)), None
     except SymrnnError as err:
-        return None, f"the element-level proof was not run: {err}"
+        return None, Note(N_("the element-level proof was not run: {error}"), str(err))
 
 
-def run_tests(derivation: Derivation, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> tuple[TestSummary | None, str]:
+def run_tests(derivation: Derivation, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> tuple[TestSummary | None, Note | None]:
     """Verify the generated module against every available oracle, one drawn case per seed."""
     try:
         from ..codegen.verify import verify
     except ImportError as err:  # pragma: no cover - verify is part of the package
-        return None, f"the generated code was not tested: {err}"
+        return None, Note(N_("the generated code was not tested: {error}"), str(err), foreign=True)
     reports = []
     try:
         for seed in seeds:
             reports.append(verify(derivation.spec, seed=seed))
     except (SymrnnError, ImportError) as err:
-        return None, f"the generated code was not tested: {err}"
+        return None, Note(N_("the generated code was not tested: {error}"), str(err), foreign=not isinstance(err, SymrnnError))
     first = reports[0]
     oracles = sorted({o for r in reports for _, errors in r.rows for o, e in errors.items() if e is not None})
     worst = max((e for r in reports for _, errors in r.rows for e in errors.values() if e is not None), default=0.0)
-    return TestSummary(tuple(oracles), tuple(seeds), first.steps, first.batch, worst, all(r.passed for r in reports), dict(first.notes)), ""
+    return TestSummary(tuple(oracles), tuple(seeds), first.steps, first.batch, worst, all(r.passed for r in reports), dict(first.notes)), None
 
 
-def code_citations(derivation: Derivation) -> tuple[str, dict[str, tuple[int, ...]], str]:
+def code_citations(derivation: Derivation) -> tuple[str, dict[str, tuple[int, ...]], Note | None]:
     """The generated module's name and, for each label, the lines whose comment cites it."""
     try:
         from ..codegen.generate import generate, module_name
     except ImportError as err:  # pragma: no cover
-        return "", {}, f"no code generator: {err}"
+        return "", {}, Note(N_("no code generator: {error}"), str(err), foreign=True)
     try:
         source = generate(derivation.spec)
     except SymrnnError as err:
-        return "", {}, f"no code was generated: {err}"
+        return "", {}, Note(N_("no code was generated: {error}"), str(err))
     lines: dict[str, list[int]] = {}
     for number, line in enumerate(source.splitlines(), start=1):
         if "#" not in line:
             continue
         for label in _CITED.findall(line.split("#", 1)[1]):
             lines.setdefault(label, []).append(number)
-    return f"symrnn.derivations.{module_name(derivation.spec.name)}", {k: tuple(v) for k, v in lines.items()}, ""
+    return f"symrnn.derivations.{module_name(derivation.spec.name)}", {k: tuple(v) for k, v in lines.items()}, None
 
 
 def collect(derivation: Derivation, proof: bool = True, tests: bool = True, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> Trust:
@@ -177,4 +196,4 @@ def equation_status(trust: Trust, eq: Equation) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["ProofSummary", "TestSummary", "Trust", "code_citations", "collect", "equation_status", "run_proof", "run_tests"]
+__all__ = ["Note", "ProofSummary", "TestSummary", "Trust", "code_citations", "collect", "equation_status", "run_proof", "run_tests"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy
 
-from ..i18n import N_, _
+from ..i18n import N_, _, listing, quoted_english
 from ..printing.texescape import TeX
 from .document import Run, Section, Table, code, para
 from .equations import Builder, section
 from .say import say
-from .trust import equation_status
+from .trust import TEST_ORACLES, equation_status
 
 
 def _point(b: Builder):
@@ -24,7 +24,7 @@ def _point(b: Builder):
 def _proof_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.proof is None:
-        return para(*say(_("Proof: {note}."), note=_(trust.proof_note)), " ",
+        return para(*say(_("Proof: {note}."), note=trust.proof_note.text()), " ",
                     *say(_("Run {command} to prove every equation at element level."),
                          command=code(f"symrnn prove {d.spec.name}")))
     p = trust.proof
@@ -41,16 +41,28 @@ def _proof_paragraph(b: Builder):
 def _tests_paragraph(b: Builder):
     d, trust = b.d, b.trust
     if trust.tests is None:
-        return para(*say(_("Tests: {note}."), note=_(trust.tests_note)), " ",
+        return para(*say(_("Tests: {note}."), note=trust.tests_note.text()), " ",
                 *say(_("Run {command} to compare the generated code with autograd, torch.nn and finite differences."),
                      command=code(f"symrnn verify {d.spec.name}")))
     t = trust.tests
     worst = "0" if t.max_error == 0 else f"10^{{{int(sympy.floor(sympy.log(t.max_error, 10))) + 1}}}"
     sentence = _(_TESTS[(t.passed, t.max_error == 0)])
     runs = say(sentence, module=code(trust.module), cases=len(t.seeds), seeds=", ".join(str(s) for s in t.seeds),
-               steps=t.steps, batch=t.batch, oracles=", ".join(t.oracles), worst=TeX(worst))
-    notes = [run for o, n in sorted(t.notes.items()) for run in (" ", *say(_("Not compared with {o}: {n}."), o=o, n=n))]
+               steps=t.steps, batch=t.batch, oracles=listing(_oracle(o) for o in t.oracles), worst=TeX(worst))
+    notes = [run for o, n in sorted(t.notes.items()) for run in (" ", *say(_("Not compared with {o}: {n}."), o=_oracle(o), n=_reason(n)))]
     return para(*runs, *notes)
+
+
+def _oracle(name: str) -> str:
+    """An oracle as the sentence names it: a description translated, a library's name as it is."""
+    return _(TEST_ORACLES[name]) if name in TEST_ORACLES else name
+
+
+def _reason(note: str) -> str:
+    """Why an oracle was not compared (``symrnn.codegen.verify``'s note): translated when the
+    catalogue has it; a note written without ``N_`` is shown as English, and said to be."""
+    translated = _(note)
+    return translated if translated != note else quoted_english(note)
 
 
 _TESTS = {
