@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import UnknownName
-from ..i18n import N_, _
+from ..i18n import N_, _, decimal
 from ._common import add_spec_arguments, load_spec
 
 NAME = "derive"
@@ -23,6 +23,8 @@ def register(parser) -> None:
         default=[],
         help=_("also show dL/dNAME[i,j] as a sum over paths of local partials (text format; e.g. 'W_hh[0,1]')"),
     )
+    parser.add_argument("--decimal-comma", action="store_true",
+                        help=_("write decimal numbers with a comma (0,05) in the text and LaTeX formats (json keeps the point)"))
 
 
 def _chains(derivation):
@@ -47,6 +49,12 @@ def _parse_entry(text: str) -> tuple[str, tuple[int, int]]:
     return name, (int(i), int(j)) if i is not None else (0, 0)
 
 
+def _commas(args, write, printed: str) -> str:
+    """``printed`` with decimal commas when asked (``0{,}05`` in LaTeX maths, ``0,05`` in text)."""
+    with decimal.decimal_comma(args.decimal_comma):
+        return write(printed)
+
+
 def run(args) -> int:
     from ..core.derive import derive
     from ..core.paths import chain_view
@@ -61,7 +69,7 @@ def run(args) -> int:
     if args.format == "json":
         print(as_json(derivation, values), end="")
     elif args.format == "latex":
-        print(as_latex(derivation, values), end="")
+        print(_commas(args, decimal.math, as_latex(derivation, values)), end="")
     else:
-        print(as_text(derivation, values, requested or _chains(derivation)), end="")
+        print(_commas(args, decimal.text, as_text(derivation, values, requested or _chains(derivation))), end="")
     return 0

@@ -34,9 +34,18 @@ def register(parser) -> None:
     parser.add_argument("--all", action="store_true", help=_("every catalogue network (SPEC must be omitted)"))
     parser.add_argument("--handout", action="store_true", help=_("a copy for students: no verification lines under the equations, no table of code lines"))
     parser.add_argument("--timeout", type=seconds("--timeout", 0, 3600), default=120.0, help=_("seconds allowed for the LaTeX build (default 120)"))
+    parser.add_argument("--decimal-comma", action="store_true",
+                        help=_("write decimal numbers with a comma (0,05) in the text, the equations and the figures' words"))
 
 
 def run(args) -> int:
+    from ..i18n.decimal import decimal_comma
+
+    with decimal_comma(args.decimal_comma):
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..core import catalogue
     from ..core.derive import derive
     from ..report import collect, write_report

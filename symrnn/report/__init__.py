@@ -24,6 +24,7 @@ from pathlib import Path
 from ..core.derive import Derivation
 from ..printing.latex import glyph_warning
 from ..printing.latex_build import DEFAULT_TIMEOUT, BuildResult, build_pdf
+from .commas import with_decimal_commas
 from .content import build
 from .document import Report
 from .render import render_latex, render_markdown
@@ -83,7 +84,7 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = file_stem(stem or derivation.spec.name)
-    report = build(derivation, trust, title, handout)
+    report = with_decimal_commas(build(derivation, trust, title, handout))  # when --decimal-comma is on
     figures = figure_files(report, stem, fmt)
     if fmt == "md":
         files = [out / f"{stem}.md"]
