@@ -71,6 +71,8 @@ def _cases() -> dict[str, ir.Expr]:
         "MatPow": ir.MatPow(A, ir.T_SYM - 1), "MatPow negative": ir.MatPow(A, -2),
         "TimeSum": ir.TimeSum(K, 1, ir.T_SYM, ir.MatMul(A, H.at(K))),
         "TimeProduct": ir.TimeProduct(K, 2, ir.T_SYM, ir.MatMul(ir.Diag(H.at(K)), A)),
+        "TimeHadamard": ir.TimeHadamard(K, 1, ir.T_SYM, ir.Hadamard(H.at(K), ir.Adjoint(H.at(K)))),
+        "TimeHadamard empty": ir.TimeHadamard(K, ir.T_SYM, ir.T_SYM - 1, ir.OneMinus(H.at(K))),
         "Adjoint beyond the horizon": ir.Adjoint(H.at(ir.T_SYM + 1)),
     }
     for name in ACTIVATIONS:

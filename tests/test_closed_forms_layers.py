@@ -80,8 +80,3 @@ def test_gated_closed_forms_pass_symrnn_prove(cell):
     report = prove(RNNSpec("gated", cell, 2, 2, 2, notation="column", steps=3))
     closed = [r for r in report.results if r.subject.startswith("closed:")]
     assert closed and all(r.passed for r in closed), [r.subject for r in closed if not r.passed]
-
-
-def test_row_notation_has_no_closed_form_yet():
-    """A batch of rows needs an elementwise product over time, which the matrix language does not have."""
-    assert derive(catalogue.load("lstm")).closed_forms == ()

@@ -119,7 +119,7 @@ def _check_recurrent(spec, d, report, everything: str) -> None:
         times = {int(n.var.time) for n in d.graph.nodes if n.var.name in _outputs(d) and n.var.time is not None}
         assert times == set(range(1, d.steps + 1)), spec
     closed_text = _section_text(report, "closed")
-    gates = {v.meaning.of for eq in d.closed_forms for n in ir.walk(eq.rhs) if isinstance(n, ir.TimeProduct)
+    gates = {v.meaning.of for eq in d.closed_forms for n in ir.walk(eq.rhs) if isinstance(n, (ir.TimeProduct, ir.TimeHadamard))
              for v in ir.variables(n.body) if v.meaning is not None and v.meaning.kind == "gate"}
     assert ("gradient highway" in closed_text) == ("forget_gate" in gates), spec
     assert ("update gate lets through" in closed_text) == ("update_gate" in gates), spec

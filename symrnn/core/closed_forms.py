@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import sympy
 
 from . import ir
+from .closed_rows import hcanonical, instantiate_product, row_closed_forms
 from .labels import Equation, Label
 from .rules import backprop
 
@@ -121,6 +122,9 @@ def instantiate(expr: ir.Expr, times: dict) -> ir.Expr:
         for j in range(lo, hi + 1):
             out = ir.matmul(out, instantiate(expr.body, {**times, expr.index: j}))
         return out
+    if isinstance(expr, ir.TimeHadamard):
+        lo, hi = (int(ir.as_sym(b).subs(times)) for b in (expr.lo, expr.hi))
+        return instantiate_product(expr, lo, hi, lambda j: instantiate(expr.body, {**times, expr.index: j}))
     if isinstance(expr, (ir.Var, ir.Adjoint)):
         return ir.retime(expr, times)
     if isinstance(expr, ir.MatPow):
@@ -150,11 +154,11 @@ is the forget gate, the gradient highway), the GRU's hidden state (its factor th
 
 
 def _carrier(derivation) -> str | None:
-    """The name of the gated cell's carried state, found by its meaning (column notation: ``diag`` needs
-    column vectors; a row-notation batch has no closed form in the matrix language)."""
+    """The name of the gated cell's carried state, found by its meaning (in column notation its closed
+    form is a product of ``diag`` matrices, in row notation an elementwise product: ``closed_rows``)."""
     spec = derivation.spec
     kind = CARRIERS.get(spec.cell) if spec.recurrent else None
-    if kind is None or spec.notation != "column" or spec.shape == "encoder-decoder":
+    if kind is None or spec.shape == "encoder-decoder":
         return None
     return next((n.var.name for n in derivation.graph.nodes if n.var.meaning is not None and n.var.meaning.kind == kind
                  and not n.var.meaning.decoder), None)
@@ -185,7 +189,7 @@ def unroll_recurrence(derivation, t: int, layer: int | None = None, quantity: st
         mapping = {adj: resolve(eqs[adj]) for adj in ir.adjoints(expr) if own(adj)}
         return ir.substitute(expr, mapping) if mapping else expr
 
-    start = ir.Adjoint(ir.Var(quantity, (derivation.spec.hidden_size, 1), time=sympy.Integer(t), layer=layer))
+    start = next(adj for adj in eqs if adj.of.name == quantity and adj.of.layer == layer and adj.of.time == t)
     return resolve(eqs[start])
 
 
@@ -240,6 +244,8 @@ def _layer_closed_forms(derivation, layer: int | None, quantity: str = "h") -> l
     read = layer_recurrence(derivation, layer, quantity)
     if read is None:
         return []
+    if derivation.spec.notation == "row":
+        return row_closed_forms(derivation, layer, quantity, read)
     rhs, tail_T, h_next = read
     shape = h_next.shape
     jac, rest = _split_recurrence(rhs, h_next, shape)
@@ -347,10 +353,11 @@ def check_against_recurrence(derivation, eq) -> bool:
     if not isinstance(eq.lhs, ir.Adjoint):
         return True
     steps = derivation.steps
+    terms = hcanonical if derivation.spec.notation == "row" else canonical
     for t in range(1, steps + 1):
         times = {ir.T_SYM: steps, ir.t_SYM: t}
         concrete = instantiate(eq.rhs, times)
         unrolled = unroll_recurrence(derivation, t, eq.lhs.of.layer, eq.lhs.of.name)
-        if canonical(concrete) != canonical(instantiate(unrolled, times)):
+        if terms(concrete) != terms(instantiate(unrolled, times)):
             return False
     return True

@@ -286,6 +286,13 @@ def _time_product(e: ir.TimeProduct, ctx, b):
     return out
 
 
+def _time_hadamard(e: ir.TimeHadamard, ctx, b):
+    out = ctx.arith.full(e.shape, 1)
+    for n in _time_range(e, ctx, b):
+        out = out * _ev(e.body, ctx, {**b, e.index: n})
+    return out
+
+
 def _derivative(e, ctx, b):
     raise EvaluationError(f"the Jacobian d{e.of.name}/d{e.wrt.name} is not evaluated numerically; write it out "
                           "as a product of local Jacobians (w_hh^(T-1))")
@@ -312,6 +319,7 @@ OPS: dict[type, Callable] = {
     ir.Loss: _loss,
     ir.TimeSum: _time_sum,
     ir.TimeProduct: _time_product,
+    ir.TimeHadamard: _time_hadamard,
     ir.Derivative: _derivative,
 }
 """The evaluator: one function per ir class (a test checks every class has one)."""

@@ -22,6 +22,7 @@ import sympy
 
 from . import ir
 from .closed_forms import K, expand, layer_recurrence
+from .induction_rows import prove_rows
 from .labels import Kind
 
 Term = tuple[sympy.Expr, tuple[ir.Expr, ...]]
@@ -94,32 +95,14 @@ def _merge(left: ir.Expr, right: ir.Expr) -> ir.Expr | None:
 
 
 def _same(a: ir.Expr, b: ir.Expr) -> bool:
-    return _key(a) == _key(b)
-
-
-def _key(expr: ir.Expr):
-    """Structural identity with time indices simplified (``t+1`` written any way)."""
-    if isinstance(expr, ir.Var):
-        return ("var", expr.name, expr.layer, expr.axis, None if expr.time is None else sympy.simplify(expr.time))
-    if isinstance(expr, ir.Adjoint):
-        return ("adj", _key(expr.of))
-    if isinstance(expr, ir.MatPow):
-        return ("pow", _key(expr.x), sympy.simplify(expr.exponent))
-    if isinstance(expr, (ir.TimeSum, ir.TimeProduct)):
-        return (type(expr).__name__, expr.index, sympy.simplify(expr.lo), sympy.simplify(expr.hi), _key(expr.body))
-    if isinstance(expr, ir.Scale):
-        return ("scale", sympy.simplify(expr.factor), _key(expr.x))
-    kids = expr.children()
-    if not kids:
-        return ("leaf", expr)
-    return (type(expr).__name__, getattr(expr, "fn", None), tuple(_key(k) for k in kids))
+    return ir.structural_key(a) == ir.structural_key(b)
 
 
 def _terms(expr: ir.Expr) -> dict:
     """Expanded terms (sums over time kept whole, bodies normalised) with summed coefficients."""
     out: dict = {}
     for coeff, factors in _expand_into_sums(expr):
-        key = tuple(_key(f) for f in _normalize_factors(factors))
+        key = tuple(ir.structural_key(f) for f in _normalize_factors(factors))
         out[key] = sympy.simplify(out.get(key, 0) + coeff)
     return {k: v for k, v in out.items() if v != 0}
 
@@ -173,6 +156,8 @@ def prove_by_induction(derivation, eq) -> InductionResult | None:
     read = layer_recurrence(derivation, label.layer, eq.lhs.of.name)
     if read is None:
         return None
+    if derivation.spec.notation == "row":
+        return InductionResult(eq.label, *prove_rows(eq.rhs, read))
     rhs, tail, h_next = read
     closed = eq.rhs
     if eq.label.variant == "d2l":

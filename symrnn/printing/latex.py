@@ -19,7 +19,7 @@ SUM, SCALE, PRODUCT, POSTFIX, ATOM = 10, 20, 30, 40, 50
 def precedence(expr: ir.Expr) -> int:
     if isinstance(expr, (ir.Add, ir.Neg, ir.OneMinus)):
         return SUM
-    if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct)):
+    if isinstance(expr, (ir.Scale, ir.TimeSum, ir.TimeProduct, ir.TimeHadamard)):
         return SCALE
     if isinstance(expr, (ir.MatMul, ir.Hadamard, ir.SumRows, ir.Loss)):
         return PRODUCT
@@ -128,6 +128,9 @@ class LatexPrinter:
 
     def _print_TimeProduct(self, e: ir.TimeProduct) -> str:
         return f"\\prod_{{{e.index}={time_latex(e.lo)}}}^{{{time_latex(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
+
+    def _print_TimeHadamard(self, e: ir.TimeHadamard) -> str:
+        return f"\\bigodot_{{{e.index}={time_latex(e.lo)}}}^{{{time_latex(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
 
 
 _PRINTER = LatexPrinter()

@@ -312,6 +312,9 @@ class NumPyCodePrinter(NumPyPrinter):
     def _print_TimeProduct(self, e: ir.TimeProduct) -> str:
         raise CodegenError("a product over time (closed form) has no loop form; generated code uses the recurrence")
 
+    def _print_TimeHadamard(self, e: ir.TimeHadamard) -> str:
+        raise CodegenError("an elementwise product over time (closed form) has no loop form; generated code uses the recurrence")
+
 
 def numpy_code(expr: ir.Expr, mode: TimeMode | None = None) -> str:
     """The NumPy source of a row-world ir expression."""

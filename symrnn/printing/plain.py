@@ -107,6 +107,9 @@ class PlainPrinter:
     def _print_TimeProduct(self, e):
         return f"prod_{{{e.index}={time_text(e.lo)}}}^{{{time_text(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
 
+    def _print_TimeHadamard(self, e):
+        return f"odot_{{{e.index}={time_text(e.lo)}}}^{{{time_text(e.hi)}}} {self.wrap(e.body, SCALE + 1)}"
+
 
 _PRINTER = PlainPrinter()
 

@@ -29,15 +29,9 @@ def jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
 
 
 def _none_derived(b: Builder) -> Section:
-    f = b.facts
-    if f.cell != "rnn" and f.notation == "row":
-        runs = say(_("For one example in column notation the derivation gives the carried state's closed form, a sum over the "
-                   "later steps of products of the gate's diagonal; for a batch of rows, as here, that product is "
-                   "elementwise over time, and the recurrence above is the result."))
-    else:
-        runs = say(_("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling "
-                   "it by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate "
-                   "and layer."))
+    runs = say(_("The derivation gives no closed form for this network: the recurrence above is the result. Unrolling "
+                 "it by hand gives a sum over the later steps of products of the per-step Jacobians, through every gate "
+                 "and layer."))
     return section(_("Closed forms"), "closed", [para(*runs)])
 
 
@@ -78,11 +72,12 @@ def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
     return runs + [" ", *say(_("This holds only for the identity activation."))]
 
 
-def gate_product(d: Derivation) -> ir.TimeProduct | None:
-    """The product over steps of a gate's ``diag`` in a closed form (a gated cell's carried state), if any."""
+def gate_product(d: Derivation) -> ir.TimeProduct | ir.TimeHadamard | None:
+    """The product over steps of a gate in a closed form (a gated cell's carried state), if any: of its
+    ``diag`` in column notation, elementwise in row notation."""
     for eq in d.closed_forms:
         for node in ir.walk(eq.rhs):
-            if isinstance(node, ir.TimeProduct) and isinstance(node.body, ir.Diag) and any(
+            if (isinstance(node, ir.TimeProduct) and isinstance(node.body, ir.Diag) or isinstance(node, ir.TimeHadamard)) and any(
                     v.meaning is not None and v.meaning.kind == "gate" for v in ir.variables(node.body)):
                 return node
     return None
@@ -110,7 +105,7 @@ def _jacobian_runs(b: Builder, weight) -> list:
     gated = gate_product(d)
     if gated is not None:
         of = next(v.meaning.of for v in ir.variables(gated.body) if v.meaning is not None and v.meaning.kind == "gate")
-        product = ir.TimeProduct(gated.index, gated.lo, ir.INDEX_SYMBOLS["k"], gated.body)
+        product = type(gated)(gated.index, gated.lo, ir.INDEX_SYMBOLS["k"], gated.body)
         runs = list(say(_(_GATED[of]), prod=TeX(latex(product))))
         return runs + [" ", *say(_(_GRU_ADDS[b.facts.state_outputs]))] if of == "update_gate" else runs
     jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])

@@ -58,7 +58,7 @@ from .elementwise import (
     sum_rows,
 )
 from .linear import Add, MatMul, MatPow, Neg, Scale, Transpose, add, matmul, matpow, neg, scale, sub, transpose
-from .time import TimeProduct, TimeSum
-from .traverse import adjoints, map_leaves, retime, shift_time, substitute, variables, walk
+from .time import TimeHadamard, TimeProduct, TimeSum
+from .traverse import adjoints, map_leaves, retime, shift_time, structural_key, substitute, variables, walk
 
-__all__ = ['INDEX_SYMBOLS', 'MEANINGS', 'ROLES', 'T_SYM', 'Add', 'Adjoint', 'Apply', 'Broadcast', 'Const', 'DerivApply', 'Derivative', 'Diag', 'Expr', 'Hadamard', 'Loss', 'MatMul', 'MatPow', 'Meaning', 'Neg', 'OneMinus', 'Scale', 'Shape', 'Softmax', 'SumRows', 'TimeProduct', 'TimeSum', 'Transpose', 'Var', 'add', 'adjoints', 'apply', 'as_sym', 'broadcast', 'eye', 'hadamard', 'is_identity', 'is_one_scalar', 'is_zero', 'map_leaves', 'matmul', 'matpow', 'need', 'neg', 'one_minus', 'ones', 'retime', 'scale', 'shift_time', 'sub', 'substitute', 'sum_rows', 't_SYM', 'transpose', 'variables', 'walk', 'zeros']
+__all__ = ['INDEX_SYMBOLS', 'MEANINGS', 'ROLES', 'T_SYM', 'Add', 'Adjoint', 'Apply', 'Broadcast', 'Const', 'DerivApply', 'Derivative', 'Diag', 'Expr', 'Hadamard', 'Loss', 'MatMul', 'MatPow', 'Meaning', 'Neg', 'OneMinus', 'Scale', 'Shape', 'Softmax', 'SumRows', 'TimeHadamard', 'TimeProduct', 'TimeSum', 'Transpose', 'Var', 'add', 'adjoints', 'apply', 'as_sym', 'broadcast', 'eye', 'hadamard', 'is_identity', 'is_one_scalar', 'is_zero', 'map_leaves', 'matmul', 'matpow', 'need', 'neg', 'one_minus', 'ones', 'retime', 'scale', 'shift_time', 'structural_key', 'sub', 'substitute', 'sum_rows', 't_SYM', 'transpose', 'variables', 'walk', 'zeros']

@@ -1,4 +1,4 @@
-"""Sums and products over a time index with symbolic bounds (``sum_{k=t}^{T}``, ``prod_j``)."""
+"""Sums and products over a time index with symbolic bounds (``sum_{k=t}^{T}``, ``prod_j``, ``⨀_j``)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,27 @@ class TimeProduct(Expr):
 
     def rebuild(self, children):
         return TimeProduct(self.index, self.lo, self.hi, children[0])
+
+
+@dataclass(frozen=True)
+class TimeHadamard(Expr):
+    """``⨀_{index=lo}^{hi} body``: the elementwise product over a time index (its order does not matter).
+
+    A batch in row notation carries a gated state through ``dL/dC_t = dL/dC_{t+1} ⊙ F_{t+1} + ...``:
+    unrolled, the factors meet elementwise, not as matrices. The empty product is all ones.
+    """
+
+    index: sympy.Symbol
+    lo: sympy.Expr
+    hi: sympy.Expr
+    body: Expr
+
+    @property
+    def shape(self) -> Shape:  # type: ignore[override]
+        return self.body.shape
+
+    def children(self):
+        return (self.body,)
+
+    def rebuild(self, children):
+        return TimeHadamard(self.index, self.lo, self.hi, children[0])

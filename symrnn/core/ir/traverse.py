@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import sympy
+
 from .base import Adjoint, Expr, Var, as_sym
 from .linear import MatPow, Scale, matpow, scale
-from .time import TimeProduct, TimeSum
+from .time import TimeHadamard, TimeProduct, TimeSum
 
 
 def walk(expr: Expr) -> Iterable[Expr]:
@@ -79,7 +81,7 @@ def retime(expr: Expr, mapping: dict) -> Expr:
             return matpow(go(node.x), as_sym(node.exponent).subs(mapping))
         if isinstance(node, Scale):
             return scale(as_sym(node.factor).subs(mapping), go(node.x))
-        if isinstance(node, (TimeSum, TimeProduct)):
+        if isinstance(node, (TimeSum, TimeProduct, TimeHadamard)):
             inner = {k: v for k, v in mapping.items() if k != node.index}
             return type(node)(node.index, as_sym(node.lo).subs(inner), as_sym(node.hi).subs(inner), retime(node.body, inner))
         kids = node.children()
@@ -88,3 +90,26 @@ def retime(expr: Expr, mapping: dict) -> Expr:
         return node.rebuild(tuple(go(k) for k in kids))
 
     return go(expr)
+
+
+def _index(x) -> sympy.Expr:
+    """A time index or exponent in one written form: they are integer polynomials, so expanding is enough."""
+    return sympy.expand(as_sym(x))
+
+
+def structural_key(expr: Expr):
+    """Structural identity with time indices simplified (``t+1`` written any way): a hashable key."""
+    if isinstance(expr, Var):
+        return ("var", expr.name, expr.layer, expr.axis, None if expr.time is None else _index(expr.time))
+    if isinstance(expr, Adjoint):
+        return ("adj", structural_key(expr.of))
+    if isinstance(expr, MatPow):
+        return ("pow", structural_key(expr.x), _index(expr.exponent))
+    if isinstance(expr, (TimeSum, TimeProduct, TimeHadamard)):
+        return (type(expr).__name__, expr.index, _index(expr.lo), _index(expr.hi), structural_key(expr.body))
+    if isinstance(expr, Scale):
+        return ("scale", _index(expr.factor), structural_key(expr.x))
+    kids = expr.children()
+    if not kids:
+        return ("leaf", expr)
+    return (type(expr).__name__, getattr(expr, "fn", None), tuple(structural_key(k) for k in kids))
