@@ -14,6 +14,7 @@ import sympy
 
 from .. import __version__
 from ..core.errors import LimitError, UnknownName
+from ..i18n import _
 from .families import FAMILIES, ORDER
 from .model import Problem
 from .registry import variant_seed
@@ -61,14 +62,14 @@ def resolve_families(names: list[str] | tuple[str, ...] | None) -> tuple[str, ..
         return ORDER
     unknown = sorted(set(names) - set(FAMILIES))
     if unknown:
-        raise UnknownName(f"no exam family {unknown[0]!r}; known: {', '.join(ORDER)}")
+        raise UnknownName(_("no exam family {name}; known: {known}").format(name=repr(unknown[0]), known=", ".join(ORDER)))
     return tuple(n for n in ORDER if n in set(names))
 
 
 def build_exam(families: list[str] | tuple[str, ...] | None = None, variants: int = 1, seed: int = 0) -> Exam:
     """Draw ``variants`` versions of the exam with seed ``seed``."""
     if not 1 <= variants <= MAX_VARIANTS:
-        raise LimitError(f"--variants must be between 1 and {MAX_VARIANTS}, got {variants}")
+        raise LimitError(_("--variants must be between 1 and {most}, got {variants}").format(most=MAX_VARIANTS, variants=variants))
     names = resolve_families(families)
     columns = {name: _variants(name, variants, seed) for name in names}
     versions = tuple(Version(k + 1, tuple(columns[name][k] for name in names)) for k in range(variants))

@@ -32,14 +32,14 @@ class Header:
         for name, limit in LIMITS.items():
             text = getattr(self, name)
             if not isinstance(text, str):
-                raise HeaderError(f"--{name} must be text")
+                raise HeaderError(_("--{name} must be text").format(name=name))
             if len(text) > limit:
-                raise HeaderError(f"--{name} is longer than {limit} characters")
+                raise HeaderError(_("--{name} is longer than {limit} characters").format(name=name, limit=limit))
             bad = next((c for c in text if not c.isprintable() and c not in "\n"), None)
             if bad is not None:
-                raise HeaderError(f"--{name} holds a control character (U+{ord(bad):04X})")
+                raise HeaderError(_("--{name} holds a control character ({code})").format(name=name, code=f"U+{ord(bad):04X}"))
         if not self.title.strip():
-            raise HeaderError("--title must not be empty")
+            raise HeaderError(_("--title must not be empty"))
 
     def as_dict(self) -> dict[str, str]:
         return {"title": self.title, "course": self.course, "date": self.date, "instructions": self.instructions}

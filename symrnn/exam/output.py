@@ -29,7 +29,8 @@ def parse_formats(text: str) -> tuple[str, ...]:
     asked = [f.strip() for f in text.split(",") if f.strip()]
     unknown = [f for f in asked if f not in FORMATS]
     if unknown or not asked:
-        raise SymrnnError(f"unknown --format {', '.join(unknown) or text!r}; choose from {', '.join(FORMATS)} (comma-separated)")
+        raise SymrnnError(_("unknown --format {format}; choose from {formats} (comma-separated)").format(
+            format=", ".join(unknown) or repr(text), formats=", ".join(FORMATS)))
     return tuple(f for f in FORMATS if f in asked)
 
 

@@ -13,7 +13,7 @@ import sympy
 
 from ..core.activations import activation
 from ..core.losses import loss_kind
-from ..i18n import N_, _
+from ..i18n import N_, _, listing
 from ..printing.texescape import TeX
 from .document import Paragraph, Run, para
 from .facts import Facts
@@ -94,7 +94,7 @@ def model_paragraph(f: Facts, spec) -> Paragraph:
 
 def mlp_model_paragraph(f: Facts, spec) -> Paragraph:
     sizes = r" \to ".join(str(s) for s in spec.sizes)
-    acts = ", ".join(_(activation(a).words) for a in spec.activations)
+    acts = listing(_(activation(a).words) for a in spec.activations)
     sentences = [say(_("A fully connected network with layer sizes ${sizes}$ and activations {acts}, trained on {loss}."),
                      sizes=TeX(sizes), acts=acts, loss=_(loss_kind(spec.loss).words))]
     if spec.naming == "neuron":
