@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import COMMANDS, load
+from .commands import COMMANDS, budgets, load
 from .core.errors import SymrnnError
 from .i18n import LANGUAGES, UnknownLanguage, _, set_language
 
@@ -32,9 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         module = load(name)
         child = sub.add_parser(module.NAME, help=_(module.HELP), description=_(module.HELP))
         module.register(child)
+        budgets.register(child, module)
         child.add_argument("--lang", choices=tuple(LANGUAGES), metavar="LANG",
                            help=_("language of everything printed: en or es (default: $SYMRNN_LANG, else en)"))
-        child.set_defaults(_run=module.run)
+        child.set_defaults(_run=budgets.bounded_run(module))
     return parser
 
 
@@ -51,6 +52,7 @@ def _requested_language(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    budgets.hard_exit = argv is None  # the program itself: its watchdog may end it past the time limit
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         set_language(_requested_language(argv))

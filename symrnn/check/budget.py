@@ -8,55 +8,35 @@ half-built is cached (the problem cache keeps only finished problems).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import time
 
 from ..core import evaluate as numeric
-from ..core.errors import LimitError
+from ..core.budget import BudgetExceeded, current, within
 from ..i18n import N_, _
 
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("symrnn_check_deadline", default=None)
-"""Per thread (and per task): a check abandoned in another thread, or running beside this one in
-a server, can never leave its deadline on this one (a process-wide value did, and every later
-check in the process then ran out of time at once)."""
-
-
-@contextlib.contextmanager
-def within(deadline: float | None):
-    """Run the block with ``deadline`` (a ``time.monotonic()`` value, or None for no limit)."""
-    previous = _DEADLINE.get()
-    token = _DEADLINE.set(deadline if previous is None or deadline is None else min(previous, deadline))
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-def current() -> float | None:
-    return _DEADLINE.get()
+__all__ = ["current", "instance", "instance_from", "spent", "within"]
 
 
 def spent(what: str) -> None:
     """Refuse when the budget is spent, naming the step that was under way."""
-    deadline = _DEADLINE.get()
+    deadline = current()
     if deadline is not None and time.monotonic() > deadline:
-        raise LimitError(_("the time limit ran out while {step}; a smaller spec (sizes, steps) checks faster").format(step=_(what)))
+        raise BudgetExceeded(_("the time limit ran out while {step}; a smaller spec (sizes, steps) checks faster").format(step=_(what)), _(what))
 
 
 def afford(seconds: float, what: str) -> None:
     """Refuse before a step that is expected to take ``seconds`` (measured on a like step) when
     less than that is left: a derivation cannot be stopped half-way."""
-    deadline = _DEADLINE.get()
+    deadline = current()
     if deadline is not None and time.monotonic() + seconds > deadline:
-        raise LimitError(_("the time limit would run out while {step} (it takes about {seconds} s here); "
-                           "a smaller spec (sizes, steps) checks faster").format(step=_(what), seconds=f"{seconds:.1f}"))
+        raise BudgetExceeded(_("the time limit would run out while {step} (it takes about {seconds} s here); "
+                              "a smaller spec (sizes, steps) checks faster").format(step=_(what), seconds=f"{seconds:.1f}"), _(what))
 
 
 def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
     """An instance drawn within the budget (its later evaluations are not bound by it)."""
     spent(N_("drawing values"))
-    inst = numeric.make_instance(derivation, seed=seed, arithmetic=arithmetic, deadline=_DEADLINE.get())
+    inst = numeric.make_instance(derivation, seed=seed, arithmetic=arithmetic, deadline=current())
     inst.deadline = None
     spent(N_("evaluating the network on drawn values"))
     return inst
@@ -65,7 +45,7 @@ def instance(derivation, seed: int, arithmetic: str) -> numeric.Instance:
 def instance_from(derivation, values: dict, arithmetic: str) -> numeric.Instance:
     """An instance at given values (the worked example), evaluated within the budget."""
     spent(N_("reading the worked example"))
-    inst = numeric.Instance(derivation, numeric.ARITHMETICS[arithmetic], -1, deadline=_DEADLINE.get())
+    inst = numeric.Instance(derivation, numeric.ARITHMETICS[arithmetic], -1, deadline=current())
     inst.values.update(values)
     with numeric.precision(inst.arithmetic):
         numeric.forward(inst)

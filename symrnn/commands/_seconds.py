@@ -22,3 +22,11 @@ def seconds(option: str, lo: float, hi: float):
         return value
 
     return parse
+
+
+def latex_seconds(timeout: float) -> float:
+    """A LaTeX build's timeout: its own option, but never past the command's time limit."""
+    from ..core import budget
+
+    left = budget.remaining()
+    return timeout if left is None else max(0.1, min(timeout, left))

@@ -25,6 +25,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help=_("output format (default: text)"))
 
 
+def budget_seconds(args: argparse.Namespace) -> float:
+    """All of the command's time: the check's own (set-up and verdict, or the function's process) and
+    its start (reading the spec, loading NumPy and SymPy)."""
+    from ..check import limits
+
+    if args.function:
+        return max(limits.FUNCTION_WALL_SECONDS, args.time_limit or 0) + START_SECONDS
+    return (args.time_limit or limits.TIME_LIMIT) + START_SECONDS
+
+
+START_SECONDS = 10.0
+"""Time the command may take beyond its --time-limit to start and print (loaded machine: about 2 s)."""
+
+
 def run(args: argparse.Namespace) -> int:
     from ..check import limits
     from ..check.terminal import safe

@@ -18,6 +18,8 @@ from ..i18n import N_, _
 
 NAME = "codegen"
 HELP = N_("generate the NumPy module (forward loop + reversed loop) of a spec's gradients")
+TIME_LIMIT = 300.0
+"""Default --time-limit (benchmarks/README.md, "Cost of every command"; --all regenerates every module)."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +52,7 @@ def regenerate_all(directory: Path | None = None, check: bool = False) -> list[s
     """Write (or compare) every catalogue module; returns the names of stale or rewritten files."""
     from ..codegen.generate import generate, golden_dir, module_name
     from ..core import catalogue
+    from ._output import write_atomically
 
     directory = Path(directory) if directory else golden_dir()
     changed = []
@@ -60,7 +63,7 @@ def regenerate_all(directory: Path | None = None, check: bool = False) -> list[s
         if current != source:
             changed.append(path.name)
             if not check:
-                path.write_text(source, encoding="utf-8")
+                write_atomically(path, source)
     return changed
 
 
@@ -81,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         raise SymrnnError(_("name a spec (catalogue name or .toml file), or pass --all"))
     source = BACKENDS[args.backend](catalogue.resolve(args.spec))
     if args.output:
-        Path(args.output).write_text(source, encoding="utf-8")
+        from ._output import write_atomically
+
+        write_atomically(args.output, source)
     else:
         sys.stdout.write(source)
     return 0

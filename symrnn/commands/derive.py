@@ -11,6 +11,8 @@ from ._common import add_spec_arguments, load_spec
 NAME = "derive"
 HELP = N_("derive the backprop/BPTT equations of a network (generic recurrence, unrolled, closed forms)")
 FORMATS = ("text", "latex", "json")
+TIME_LIMIT = 120.0
+"""Default --time-limit (benchmarks/README.md, "Cost of every command")."""
 
 
 def register(parser) -> None:

@@ -11,10 +11,13 @@ from ..core import limits
 from ..core.errors import SymrnnError
 from ..i18n import N_, _
 from ._common import bounded
-from ._seconds import seconds
+from ._seconds import latex_seconds, seconds
 
 NAME = "exam"
 HELP = N_("exam problems with seeded variants, worked solutions and keys (PDF, Moodle XML, JSON); stress-test a family")
+TIME_LIMIT = 900.0
+"""Default --time-limit: two LaTeX builds of up to --timeout (300 s) each, and the versions
+(benchmarks/README.md, "Cost of every command")."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +64,14 @@ def run(args: argparse.Namespace) -> int:
         return _benchmark(args, build_exam)
     from ..exam.decimal import decimal_comma
     from ..exam.output import parse_formats, write_exam
+    from ._output import staged, unstaged
 
     formats = parse_formats(args.format)
     exam = build_exam(args.family, args.variants, args.seed)
-    with decimal_comma(args.decimal_comma):
-        lines = write_exam(exam, args.output, formats, timeout=args.timeout, title=args.title, course=args.course,
-                           date=args.date, instructions=args.instructions)
+    with decimal_comma(args.decimal_comma), staged(args.output) as tmp:  # no file under its name until all are done
+        lines = [unstaged(line, tmp, args.output) for line in write_exam(
+            exam, tmp, formats, timeout=latex_seconds(args.timeout), title=args.title, course=args.course,
+            date=args.date, instructions=args.instructions)]
     for line in lines:
         print(line)
     return 0

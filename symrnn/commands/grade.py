@@ -31,10 +31,18 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help=_("worker processes (default: every core; never more than the cores or the rows)"))
     parser.add_argument("--time-limit", type=seconds("--time-limit", 0, 600), default=None,
                         help=_("seconds per answer (default 5)"))
+    parser.add_argument("--total-time-limit", type=seconds("--total-time-limit", 0, 86400), default=None, metavar="SECONDS",
+                        help=_("seconds for the whole run: rows not graded by then are listed as not graded (default: no limit)"))
     parser.add_argument("--summary", metavar="summary.md|summary.csv", help=_("also write the class summary here"))
     parser.add_argument("--chart", metavar="FILE.png", help=_("also draw the class summary as a bar chart (PNG)"))
     parser.add_argument("--dask", metavar="local|tcp://HOST:PORT",
                         help=_("grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')"))
+
+
+def budget_seconds(args: argparse.Namespace) -> float | None:
+    """The whole run's limit (--total-time-limit) and time to write the results; without it each row
+    still has its own (--time-limit and the set-up: a row past it has its worker killed)."""
+    return args.total_time_limit + 30.0 if args.total_time_limit else None
 
 
 def worker_count(requested: int | None, rows: int, cores: int | None = None) -> int:
@@ -82,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymrnnError(_("no gradient named: add a 'grad' column to the CSV or pass --grad NAME"))
     workers = (args.workers or os.cpu_count() or 1) if args.dask else worker_count(args.workers, len(rows))
     results = annotate(table, grade_rows(args.spec, rows, grad=args.grad, workers=workers, dask=args.dask,
-                                         time_limit=args.time_limit or limits.TIME_LIMIT))
+                                         time_limit=args.time_limit or limits.TIME_LIMIT, budget=args.total_time_limit))
     if args.output:  # a file for a spreadsheet: a byte-order mark, the cells as they are
         Path(args.output).write_bytes(write_csv(results, output_fields(table), bom=True).encode("utf-8"))
     else:  # a terminal, maybe: control characters escaped

@@ -7,6 +7,8 @@ from ._common import add_spec_arguments, load_spec
 
 NAME = "prove"
 HELP = N_("prove every derived equation equal to sympy.diff at element level (small sizes)")
+TIME_LIMIT = 300.0
+"""Default --time-limit (benchmarks/README.md, "Cost of every command")."""
 
 
 def register(parser) -> None:

@@ -14,13 +14,15 @@ from ..core import limits
 from ..core.errors import LimitError, SymrnnError
 from ..i18n import N_, _
 from ._common import steps_argument
-from ._seconds import seconds
+from ._seconds import latex_seconds, seconds
 
 FORMATS = ("pdf", "tex", "md")
 """The report formats (``symrnn.report.FORMATS``, spelled here so that ``--help`` loads no report)."""
 
 NAME = "report"
 HELP = N_("write a LaTeX/PDF or Markdown derivation report of a network")
+TIME_LIMIT = 600.0
+"""Default --time-limit (benchmarks/README.md, "Cost of every command"; --all: the whole catalogue)."""
 
 
 def register(parser) -> None:
@@ -46,9 +48,10 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from ..core import catalogue
+    from ..core import budget, catalogue
     from ..core.derive import derive
     from ..report import collect, write_report
+    from ._output import moved, staged, unstaged
 
     if args.all == (args.spec is not None):
         raise SymrnnError("give either SPEC or --all")
@@ -60,19 +63,24 @@ def _run(args) -> int:
             raise LimitError(f"a report typesets every unrolled step; it takes T <= {limits.REPORT_MAX_STEPS}, got {steps}")
         derivation = derive(spec, args.steps)
         trust = collect(derivation, proof=not args.no_proof, tests=not args.no_tests)
-        written = write_report(derivation, args.output, args.format, trust, args.title, timeout=args.timeout, handout=args.handout)
+        budget.spent(N_("proving and testing the equations"))  # collect says "not run" of a step cut short
+        with staged(args.output) as tmp:  # no file under its final name until the report is done
+            written = write_report(derivation, tmp, args.format, trust, args.title, timeout=latex_seconds(args.timeout),
+                                   handout=args.handout)
+            if written.build is not None and not written.build.ok:
+                budget.spent(N_("building the PDF"))  # a build cut short by the time limit (or its watchdog)
         build = written.build
         if build is not None and build.tex_missing:
-            print(f"symrnn: {build.message}", file=sys.stderr)
+            print(f"symrnn: {unstaged(build.message, tmp, args.output)}", file=sys.stderr)
             failures += 1
             continue
         if build is not None and not build.ok:
             print("symrnn: error: " + _("LaTeX build of {name} failed: {summary}").format(name=spec.name, summary=build.summary()),
                   file=sys.stderr)
             if build.tex is not None:
-                print("symrnn: " + _("the LaTeX source is in {path}").format(path=build.tex), file=sys.stderr)
+                print("symrnn: " + _("the LaTeX source is in {path}").format(path=moved(build.tex, tmp, args.output)), file=sys.stderr)
             failures += 1
             continue
         for path in written.files:
-            print(_("wrote {path}").format(path=path))
+            print(_("wrote {path}").format(path=moved(path, tmp, args.output)))
     return 1 if failures else 0

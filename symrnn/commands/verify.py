@@ -8,6 +8,8 @@ from ..i18n import N_, _
 
 NAME = "verify"
 HELP = N_("check the generated NumPy gradients against autograd, torch.nn and finite differences")
+TIME_LIMIT = 600.0
+"""Default --time-limit (benchmarks/README.md, "Cost of every command")."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:

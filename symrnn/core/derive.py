@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
-from . import ir, limits
+from . import budget, ir, limits
 from .closed_forms import closed_forms
 from .errors import LimitError
 from .labels import Equation, Kind, Label, node_key, param_key
@@ -149,6 +149,7 @@ def sweep(graph: Graph) -> tuple[dict[ir.Var, ir.Expr], dict[ir.Var, list[_Contr
         return parts
 
     for node in reversed(graph.nodes):
+        budget.spent(budget.DERIVING)
         if node.var == graph.loss:
             continue
         parts = contributions(node.var)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..i18n import _
-from . import ir, limits
+from . import budget, ir, limits
 from .activations import rational
 from .derive import Derivation, derive
 from .element import evaluate, symbol_matrix
@@ -166,6 +166,7 @@ class ElementGraph:
         adj: dict[sympy.Symbol, sympy.Expr] = {s: sympy.Integer(0) for m in self.symbols.values() for s in m}
         adj[self.symbols[graph.loss][0, 0]] = sympy.Integer(1)
         for node in reversed(graph.nodes):
+            budget.spent(budget.PROVING)
             for sym, expr in zip(self.symbols[node.var], self.local[node.var]):
                 g = adj[sym]
                 if g == 0:
@@ -247,6 +248,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
     results: list[ProofResult] = []
 
     def record(label: Label, oracle: str, mine: sympy.Matrix, truth: sympy.Matrix, detail: str = "") -> None:
+        budget.spent(budget.PROVING)
         ok, err = _compare(mine, truth, exact)
         results.append(ProofResult(label + detail, oracle, mine.rows * mine.cols, exact, err, ok, label))
 

@@ -13,6 +13,7 @@ import numpy as np
 import sympy
 
 from .. import __version__
+from ..core import budget
 from ..core.errors import LimitError, UnknownName
 from ..i18n import _
 from .families import FAMILIES, ORDER
@@ -81,6 +82,7 @@ def _variants(name: str, count: int, seed: int) -> list[Problem]:
     seen: set = set()
     out = []
     for k in range(count):
+        budget.spent(budget.EXAM_VERSIONS)
         # Redraw duplicates only while the family still has unseen variants to give.
         attempts = REDRAWS if family.space is None or len(seen) < family.space else 1
         for attempt in range(attempts):

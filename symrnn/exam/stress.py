@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..core import budget
 from .families import FAMILIES
 from .model import Answer, Problem
 from .registry import variant_seed
@@ -105,6 +106,7 @@ def stress(name: str, variants: int = 1000, seed: int = 0) -> StressReport:
     findings: list[Finding] = []
     seen: dict[tuple, int] = {}
     for k in range(variants):
+        budget.spent(budget.STRESS)
         s = variant_seed(seed, name, k)
         problem = family.generate(s)
         findings += problem_findings(problem)

@@ -1,0 +1,149 @@
+"""Every command has a budget covering all of its work (issue 16, section 1): --time-limit and
+--memory-limit, one line and exit status 2 when either runs out, the processes it started killed,
+and no output file left under its final name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from symrnn.cli import build_parser
+from symrnn.commands import budgets
+from symrnn.commands._output import staged, write_atomically
+from symrnn.i18n import use_language
+
+BIG = textwrap.dedent("""\
+    name = "big-lstm"
+    network = "rnn"
+    cell = "lstm"
+    notation = "row"
+    batch = 2
+    input_size = 2
+    hidden_size = 256
+    output_size = 2
+    layers = 4
+    loss = "half_sq"
+    reduction = "mean"
+    shape = "many-to-many"
+    steps = 20
+""")
+"""The LSTM of issue 16: its report ran for minutes (over 400 s on the shared 2-core machine)."""
+
+LONG = BIG.replace("hidden_size = 256", "hidden_size = 2").replace("steps = 20", "steps = 250")
+"""4 layers x 250 steps: the most a derivation accepts (core/limits.py MAX_UNROLLED_STEPS)."""
+
+START = 12.0
+"""Seconds to start Python and import symrnn on a loaded 2-core machine, and to end."""
+
+LIMIT = 1.0
+
+
+def _cli(argv: list[str], cwd, timeout: float = 120) -> tuple[int, str, str, float]:
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "symrnn.cli", *argv], cwd=cwd, capture_output=True, text=True, check=False,
+                          timeout=timeout)
+    return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start
+
+
+COMMANDS = {
+    "derive": ["derive", "long.toml"],
+    "prove": ["prove", "lstm", "-T", "6"],
+    "verify": ["verify", "big.toml"],
+    "report": ["report", "big.toml", "--format", "tex", "-o", "out"],
+    "codegen": ["codegen", "big.toml", "-o", "out/big.py"],
+    "exam": ["exam", "--variants", "1000", "--format", "json", "-o", "out"],
+    "stress": ["exam", "--stress", "all", "--variants", "10000"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_tiny_time_limit_ends_the_command_on_one_line_soon_after_it(name, tmp_path):
+    (tmp_path / "big.toml").write_text(BIG, encoding="utf-8")
+    (tmp_path / "long.toml").write_text(LONG, encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    status, out, err, seconds = _cli([*COMMANDS[name], "--time-limit", f"{LIMIT:g}"], tmp_path)
+    assert status == 2, (out, err)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"the time limit of {LIMIT:g} s ran out" in err and "--time-limit SECONDS" in err, err
+    assert seconds < LIMIT + budgets.GRACE + budgets.UNWIND + START, seconds
+    assert not list((tmp_path / "out").iterdir())  # nothing written, nothing half-written
+
+
+def test_the_step_under_way_is_named_when_a_checkpoint_sees_the_limit(tmp_path):
+    (tmp_path / "long.toml").write_text(LONG, encoding="utf-8")
+    status, _out, err, _ = _cli(["derive", "long.toml", "--time-limit", "0.01"], tmp_path)
+    assert status == 2 and "ran out while deriving the equations" in err, err
+
+
+def test_a_normal_run_is_unaffected(tmp_path):
+    status, out, err, _ = _cli(["derive", "rnn-tanh"], tmp_path)
+    bounded = _cli(["derive", "rnn-tanh", "--time-limit", "600", "--memory-limit", "8192"], tmp_path)
+    assert status == 0 and not err and "dL_dW_hh" in out
+    assert bounded[:3] == (0, out, "")
+
+
+def test_the_watchdog_kills_what_the_command_started_and_reports_the_time_limit():
+    started = time.monotonic()
+
+    def blocked(_args):  # waits for a child with no time limit of its own (a worker, LaTeX)
+        subprocess.run(["sleep", "60"], check=False)
+        return 0
+
+    with pytest.raises(budgets.budget.BudgetExceeded, match="the time limit of 0.5 s ran out"):
+        budgets.run_within("report", blocked, None, 0.5, None)
+    assert time.monotonic() - started < 0.5 + budgets.GRACE + budgets.UNWIND + 2
+
+
+_HOG = """
+import sys, time
+from symrnn.commands import budgets
+from symrnn.core.errors import LimitError
+budgets.hard_exit = True
+def hog(_args):
+    block = bytearray({size})
+    block[::4096] = b"x" * len(block[::4096])  # resident, not only mapped
+    time.sleep(30)
+    return 0
+try:
+    budgets.run_within("derive", hog, None, None, 256)
+except LimitError as err:
+    print(err, file=sys.stderr)
+    sys.exit(2)
+"""
+
+
+@pytest.mark.parametrize("size, how", [(400 * 1024**2, "watchdog"), (4 * 1024**3, "address space")])
+def test_the_memory_limit_gives_one_line_and_status_2(size, how):
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _HOG.format(size=size)], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert proc.returncode == 2, (how, proc.stderr)
+    assert proc.stderr.strip().endswith("derive: the memory limit of 256 MiB ran out; raise it with --memory-limit MIB"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.monotonic() - start < 20
+
+
+def test_output_is_moved_into_place_only_when_complete(tmp_path):
+    with pytest.raises(RuntimeError), staged(tmp_path / "out") as tmp:
+        (tmp / "report.tex").write_text("half", encoding="utf-8")
+        raise RuntimeError("ran out")
+    assert not list((tmp_path / "out").iterdir())
+    with staged(tmp_path / "out") as tmp:
+        (tmp / "report.tex").write_text("whole", encoding="utf-8")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.tex"]
+    write_atomically(tmp_path / "module.py", "x = 1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["module.py", "out"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "wall-clock seconds"), ("es", "segundos de reloj")])
+@pytest.mark.parametrize("command", ["derive", "prove", "verify", "report", "codegen", "exam"])
+def test_every_command_shows_its_limits_in_help(command, lang, words):
+    with use_language(lang):
+        parser = build_parser()
+        sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+        text = sub.format_help()
+    assert "--time-limit" in text and "--memory-limit" in text and words in text
