@@ -19,7 +19,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from ..core.errors import SymrnnError
 from ..i18n import _
 from . import limits
-from .grammar import ALLOWED_COMMANDS, ALLOWED_SYMBOLS, ALLOWED_UNICODE, GRAMMAR
+from .grammar import ALLOWED_COMMANDS, ALLOWED_SYMBOLS, ALLOWED_UNICODE
 
 
 class AnswerError(SymrnnError):
@@ -47,7 +47,10 @@ class AnswerLimit(AnswerError):
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    """The LALR parser of the answer grammar: loaded from its shipped tables (``tables.py``), else built."""
+    from . import tables
+
+    return tables.parser()
 
 
 _ALLOWED_SHOWN = "\\frac, \\sum, \\prod, \\odot, \\top, \\partial, \\delta, \\sigma, \\tanh, \\operatorname{diag}, \\mathbf, \\left( \\right)"
