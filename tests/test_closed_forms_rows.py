@@ -58,6 +58,17 @@ def test_the_carried_state_through_its_gate_elementwise(cell, carrier, gate, sha
 
 
 @pytest.mark.parametrize("cell,carrier,gate", GATED)
+@pytest.mark.parametrize("hidden,batch", [(1, 1), (1, 3), (3, 1)])
+def test_one_unit_or_one_example_is_still_row_notation(cell, carrier, gate, hidden, batch):
+    """A B x 1 or 1 x H batch keeps its elementwise products (no diag of a column sneaks in)."""
+    for steps in (1, 3):
+        d = derive(RNNSpec("thin", cell, 1, hidden, 1, notation="row", batch=batch, steps=steps))
+        (eq,) = d.closed_forms
+        assert check_against_recurrence(d, eq) and prove_by_induction(d, eq).proved, (hidden, batch, steps)
+        assert _products(eq.rhs) and not any(isinstance(n, ir.Diag) for n in ir.walk(eq.rhs))
+
+
+@pytest.mark.parametrize("cell,carrier,gate", GATED)
 @pytest.mark.parametrize("shape,layers", [("many-to-many", 1), ("many-to-one", 2), ("one-to-many", 1)])
 def test_proved_for_every_t_by_induction_and_a_wrong_one_is_not(cell, carrier, gate, shape, layers):
     """The induction is on a symbolic T: one unroll length is enough to read the recurrence from."""
@@ -116,3 +127,21 @@ def test_the_product_over_time_is_evaluated_elementwise():
     assert [[whole[r][c] for c in range(2)] for r in range(2)] == want
     empty = evaluate(ir.TimeHadamard(j, sympy.Integer(3), sympy.Integer(2), body), scope)
     assert [[empty[r][c] for c in range(2)] for r in range(2)] == [[1, 1], [1, 1]]
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru-d2l", "gru-torch"])
+def test_the_checker_reads_the_closed_form_as_printed_and_names_an_early_product(name):
+    """A student who copies the report's closed form (LaTeX or plain) is right; one whose product of
+    gates starts at j = t instead of t + 1 is told the mistake (off by one) with a counterexample."""
+    from symrnn.check import check_answer
+    from symrnn.printing.plain import plain
+
+    (eq,) = derive(catalogue.load(name)).closed_forms
+    target = f"dL/d{eq.lhs.of.name}_t"
+    for text in (latex(eq.rhs), plain(eq.rhs)):
+        verdict = check_answer(name, target, text)
+        assert verdict.correct, verdict.to_text()
+    first = _products(eq.rhs)[0]
+    early = ir.substitute(eq.rhs, {first: ir.TimeHadamard(first.index, first.lo - 1, first.hi, first.body)})
+    verdict = check_answer(name, target, latex(early))
+    assert verdict.status == "wrong" and "off_by_one" in verdict.mistakes, verdict.to_text()

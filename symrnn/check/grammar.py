@@ -3,7 +3,7 @@
 Matrix semantics: juxtaposition, ``@`` and ``\\cdot`` are matrix products (non-commutative);
 ``\\odot``, ``⊙``, ``\\circ`` and ``*`` are elementwise; all products have one precedence and
 associate to the left, as in NumPy, and the echo ("read as ...") shows the grouping. A big
-operator (``\\sum_{t=1}^{T}``, ``sum_t``, ``\\prod``) takes the whole product that follows it,
+operator (``\\sum_{t=1}^{T}``, ``sum_t``, ``\\prod``, ``\\bigodot``) takes the whole product that follows it,
 up to the next ``+``/``-`` at its level; a factor may precede it (``\\frac{1}{T} \\sum_t ...``).
 
 Postfix on a factor: subscripts ``_x`` / ``_{...}`` (names and time indices), superscripts
@@ -101,7 +101,7 @@ TOP.4: /\\top(?![A-Za-z])|\\intercal(?![A-Za-z])|\\mathsf\s*\{\s*T\s*\}|\\mathrm
 FRAC.3: /\\frac(?![A-Za-z])|\\dfrac(?![A-Za-z])|\\tfrac(?![A-Za-z])/
 PARTIAL.3: /\\partial(?![A-Za-z])|\u2202/
 DELTA.3: /\\delta(?![A-Za-z])|\u03b4/
-SUMOP.3: /\\sum(?![A-Za-z])|\\prod(?![A-Za-z])|\u2211|\u220f|sum(?![A-Za-z0-9])|prod(?![A-Za-z0-9])/
+SUMOP.3: /\\sum(?![A-Za-z])|\\prod(?![A-Za-z])|\\bigodot(?![A-Za-z])|\u2211|\u220f|\u2a00|sum(?![A-Za-z0-9])|prod(?![A-Za-z0-9])|odot(?=\s*_)/
 FUNC.4: /\\(?:operatorname|mathrm|text|mathop|textrm)\s*\{\s*(?:diag|sigmoid|relu|softmax|tanh|sigma|id|sum\\?_rows)\s*\}|\\(?:tanh|sigma|phi)(?![A-Za-z])|\u03c3|(?:tanh|sigmoid|sigma|relu|diag|softmax|sum_rows)(?![A-Za-z0-9_])|f(?=')/
 PRODFN.5: /\\(?:textrm|text|mathrm|operatorname)\s*\{\s*prod\s*\}/
 TEXTWRAP.4: /\\(?:textrm|text|mathrm|mathit|mathsf|textit)\s*\{(?=\s*[A-Za-z0-9]+\s*\})/
@@ -115,7 +115,7 @@ IGNORED: /\\[,;:! ]|\\quad(?![A-Za-z])|\\qquad(?![A-Za-z])|\\displaystyle(?![A-Z
 """
 
 ALLOWED_COMMANDS = frozenset(
-    ["left", "right", "big", "bigl", "bigr", "Big", "Bigl", "Bigr", "bigg", "biggl", "biggr", "Bigg", "Biggl", "Biggr", "odot", "circ", "cdot", "times", "top", "intercal", "mathsf", "frac", "dfrac", "tfrac", "partial", "delta", "sum", "prod", "operatorname", "mathrm", "text", "mathop", "textrm", "tanh", "sigma", "phi", "mathbf", "boldsymbol", "bm", "mathit", "mathcal", "vec", "tilde", "hat", "widetilde", "widehat", "textbf", "mathnormal", "quad", "qquad", "displaystyle", "limits", "nolimits"]
+    ["left", "right", "big", "bigl", "bigr", "Big", "Bigl", "Bigr", "bigg", "biggl", "biggr", "Bigg", "Biggl", "Biggr", "odot", "circ", "cdot", "times", "top", "intercal", "mathsf", "frac", "dfrac", "tfrac", "partial", "delta", "sum", "prod", "bigodot", "operatorname", "mathrm", "text", "mathop", "textrm", "tanh", "sigma", "phi", "mathbf", "boldsymbol", "bm", "mathit", "mathcal", "vec", "tilde", "hat", "widetilde", "widehat", "textbf", "mathnormal", "quad", "qquad", "displaystyle", "limits", "nolimits"]
 )
 """LaTeX commands the grammar knows; any other ``\\word`` is refused with its position."""
 

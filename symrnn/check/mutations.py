@@ -139,7 +139,7 @@ def sign_error(ctx: Context):
 def off_by_one(ctx: Context):
     def edit(e):
         out = []
-        if isinstance(e, (ir.TimeSum, ir.TimeProduct)):
+        if isinstance(e, (ir.TimeSum, ir.TimeProduct, ir.TimeHadamard)):
             for lo, hi in ((e.lo + 1, e.hi), (e.lo - 1, e.hi), (e.lo, e.hi + 1), (e.lo, e.hi - 1)):
                 out.append(type(e)(e.index, lo, hi, e.body))
         if isinstance(e, ir.MatPow):

@@ -31,6 +31,9 @@ __all__ = ["FUNCTIONS", "Builder", "read"]
 
 MATMUL_OPS = {"@", "\\cdot", "\\times", "\u00b7"}
 HADAMARD_OPS = {"*", "\\odot", "\\circ", "\u2299"}
+BIG_KINDS = {"\u2211": "sum", "\u220f": "prod", "\\bigodot": "hprod", "\u2a00": "hprod", "odot": "hprod"}
+"""A big operator's kind by its token (``\\sum`` and ``sum`` are found by name): ``hprod`` is the
+elementwise product over time of row notation's closed forms, ``\\bigodot_{j=t+1}^{k} F_j``."""
 
 
 class Builder(Powers):
@@ -315,7 +318,7 @@ class Builder(Powers):
 
     def big(self, bigop, body_t):
         op_tok = bigop.children[0]
-        kind = "prod" if "prod" in op_tok.value or op_tok.value == "\u220f" else "sum"
+        kind = BIG_KINDS.get(op_tok.value, "prod" if "prod" in op_tok.value else "sum")
         name, lo, hi = "t", sympy.Integer(1), ir.T_SYM
         for part in bigop.children[1:]:
             if part.data == "sub_simple":
@@ -348,6 +351,8 @@ class Builder(Powers):
         body = self._no_ones(body, body_t)
         if isinstance(body, Scalar):
             raise AnswerError(_("a sum over time needs a matrix body"), self.text, op_tok.column)
+        if kind == "hprod":
+            return ir.TimeHadamard(sym, lo, hi, body)
         if kind == "prod":
             if body.rows != body.cols:
                 raise AnswerError(_("a product over time needs a square body"), self.text, op_tok.column)

@@ -173,7 +173,8 @@ def unroll_recurrence(derivation, t: int, layer: int | None = None, quantity: st
     """The concrete ``dL/dh_t`` (of ``layer``) with every later adjoint of that layer substituted: only
     the output adjoints (or, below the top of a stack, the layer above's) remain. For a gated cell's
     carried state (``quantity``) only its own later adjoints are substituted."""
-    eqs = {eq.lhs: hadamard_to_diag(eq.rhs) for eq in derivation.adjoints}
+    rows = derivation.spec.notation == "row"
+    eqs = {eq.lhs: eq.rhs if rows else hadamard_to_diag(eq.rhs) for eq in derivation.adjoints}
     stop = _output_name(derivation)
     above = None if layer is None else layer + 1
 
@@ -216,7 +217,8 @@ def layer_recurrence(derivation, layer: int | None, quantity: str = "h") -> tupl
 
     The adjoint of the pre-activation at ``t+1`` is replaced by its own generic equation (so the
     Jacobian ``J_{t+1}`` is explicit), and so is the layer above's at ``t`` (its derivative factor
-    then shows in the remainder: the product over layers); ``g ⊙ v`` becomes ``diag(v) g``.
+    then shows in the remainder: the product over layers); in column notation ``g ⊙ v`` becomes
+    ``diag(v) g``.
     """
     t = ir.t_SYM
     generic = {eq.label: eq for eq in derivation.generic_adjoints}
@@ -236,7 +238,9 @@ def layer_recurrence(derivation, layer: int | None, quantity: str = "h") -> tupl
     above = [layer + 1] if layer is not None and layer < derivation.spec.layers else []
     rhs = explicit(explicit(interior.rhs, t + 1, [layer]), t, above)
     tail = explicit(boundary.rhs, ir.T_SYM, above)
-    return hadamard_to_diag(rhs), hadamard_to_diag(tail), ir.Adjoint(ir.Var(quantity, shape, time=t + 1, layer=layer))
+    if derivation.spec.notation != "row":  # a batch of rows keeps its elementwise products (even as B x 1)
+        rhs, tail = hadamard_to_diag(rhs), hadamard_to_diag(tail)
+    return rhs, tail, ir.Adjoint(ir.Var(quantity, shape, time=t + 1, layer=layer))
 
 
 def _layer_closed_forms(derivation, layer: int | None, quantity: str = "h") -> list:
