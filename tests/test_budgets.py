@@ -12,7 +12,7 @@ import time
 import pytest
 
 from symrnn.cli import build_parser
-from symrnn.commands import budgets
+from symrnn.commands import budgets, load
 from symrnn.commands._output import staged, write_atomically
 from symrnn.i18n import use_language
 
@@ -137,6 +137,17 @@ def test_output_is_moved_into_place_only_when_complete(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.tex"]
     write_atomically(tmp_path / "module.py", "x = 1\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["module.py", "out"]
+
+
+def test_a_per_answer_time_limit_is_not_the_commands_budget():
+    parser = build_parser()
+    grade = parser.parse_args(["grade", "rnn-linear", "x.csv", "--time-limit", "1"])
+    check = parser.parse_args(["check", "rnn-linear", "--grad", "W_hh", "--answer", "0", "--time-limit", "1"])
+    assert load("grade").budget_seconds(grade) is None
+    assert load("grade").budget_seconds(parser.parse_args(["grade", "rnn-linear", "x.csv", "--total-time-limit", "60"])) > 60
+    assert load("check").budget_seconds(check) > 1  # the check's own limit, and its start
+    serve = next(a for a in parser._actions if a.dest == "command").choices["serve"]
+    assert "--memory-limit" not in serve.format_help()  # a server runs until stopped
 
 
 @pytest.mark.parametrize("lang, words", [("en", "wall-clock seconds"), ("es", "segundos de reloj")])

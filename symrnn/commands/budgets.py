@@ -2,8 +2,10 @@
 
 A command module sets ``TIME_LIMIT`` (its default seconds, measured with ``python -m
 benchmarks.bench_cost``) to get both options; ``check`` keeps its own ``--time-limit`` and says
-with ``budget_seconds(args)`` what the whole command may take. ``BOUNDED = False`` opts out (a
-server runs until stopped; its grading has its own limits).
+with ``budget_seconds(args)`` what the whole command may take (``grade``: only with
+--total-time-limit). ``BOUNDED = False`` opts out (a server runs until stopped; its grading has
+its own limits); ``MEMORY_OF_WORKERS = False`` leaves the worker processes out of the memory
+count (``grade``'s workers have their own limit).
 
 The time limit covers all of the command's work: it opens :func:`symrnn.core.budget.within`, so
 the cooperative checkpoints in long loops (derivation, proof, exam versions) end the command
@@ -82,17 +84,22 @@ def bounded_run(module):
         return module.run
 
     def run(args: argparse.Namespace) -> int:
-        seconds = module.budget_seconds(args) if hasattr(module, "budget_seconds") else getattr(args, "time_limit", None)
-        return run_within(module.NAME, module.run, args, seconds, getattr(args, "memory_limit", None))
+        if hasattr(module, "budget_seconds"):
+            seconds = module.budget_seconds(args)
+        else:  # a --time-limit of the command's own (per answer, say) is not the command's budget
+            seconds = args.time_limit if getattr(module, "TIME_LIMIT", None) is not None else None
+        return run_within(module.NAME, module.run, args, seconds, getattr(args, "memory_limit", None),
+                          tree=getattr(module, "MEMORY_OF_WORKERS", True))
 
     return run
 
 
-def run_within(name: str, run, args, seconds: float | None, memory_mib: int | None) -> int:
+def run_within(name: str, run, args, seconds: float | None, memory_mib: int | None, tree: bool = True) -> int:
+    """``run(args)`` within ``seconds`` and ``memory_mib`` (counting the processes it starts with ``tree``)."""
     if hard_exit:  # a call from Python (a test, a notebook) keeps its process's own limits
         limit_memory(memory_mib)
     deadline = time.monotonic() + seconds if seconds is not None else None
-    dog = Watchdog(name, seconds, deadline, memory_mib)
+    dog = Watchdog(name, seconds, deadline, memory_mib, tree)
     try:
         with budget.within(deadline):
             status = run(args)
@@ -168,8 +175,8 @@ class Watchdog:
     every process the command started; if the command has not ended :data:`UNWIND` seconds later
     (and is the program), it prints the message and exits with status 2."""
 
-    def __init__(self, name: str, seconds: float | None, deadline: float | None, memory_mib: int | None):
-        self.name, self.seconds, self.deadline, self.memory_mib = name, seconds, deadline, memory_mib
+    def __init__(self, name: str, seconds: float | None, deadline: float | None, memory_mib: int | None, tree: bool = True):
+        self.name, self.seconds, self.deadline, self.memory_mib, self.tree = name, seconds, deadline, memory_mib, tree
         self.started = _start_ticks(os.getpid(), now=True) - 1  # a child started in the same clock tick
         self.starved = self.fired = False
         self.done = threading.Event()
@@ -181,7 +188,8 @@ class Watchdog:
     def _watch(self) -> None:
         while not self.done.wait(POLL):
             late = self.deadline is not None and time.monotonic() > self.deadline + GRACE
-            self.starved = bool(self.memory_mib) and resident(os.getpid(), self.started) > self.memory_mib * 1024**2
+            since = self.started if self.tree else None
+            self.starved = bool(self.memory_mib) and resident(os.getpid(), since) > self.memory_mib * 1024**2
             if late or self.starved:
                 break
         else:
@@ -209,10 +217,10 @@ class Watchdog:
         self.done.set()
 
 
-def resident(root: int, since: int = 0) -> int:
-    """Resident bytes of ``root`` and of the processes below it started since ``since``."""
+def resident(root: int, since: int | None = 0) -> int:
+    """Resident bytes of ``root`` and of the processes below it started since ``since`` (None: ``root`` alone)."""
     total = 0
-    for pid in (root, *descendants(root, since)):
+    for pid in (root, *(descendants(root, since) if since is not None else ())):
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
                 total += int(fh.read().split()[1]) * PAGE

@@ -39,6 +39,10 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help=_("grade on Dask distributed: a LocalCluster, or a running scheduler (pip install 'symrnn[dask]')"))
 
 
+MEMORY_OF_WORKERS = False
+"""--memory-limit bounds this process; each grading worker has its own (check/limits.py MEMORY_LIMIT)."""
+
+
 def budget_seconds(args: argparse.Namespace) -> float | None:
     """The whole run's limit (--total-time-limit) and time to write the results; without it each row
     still has its own (--time-limit and the set-up: a row past it has its worker killed)."""

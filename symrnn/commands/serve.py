@@ -16,6 +16,8 @@ from ._seconds import seconds
 
 NAME = "serve"
 HELP = N_("serve a checker page for a class (questions from an exam's JSON or SPEC --grad NAME ...)")
+BOUNDED = False
+"""A server runs until it is stopped; each request's grading has its own time and memory limits."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:
