@@ -22,7 +22,14 @@ FORMATS = ("pdf", "tex", "md")
 NAME = "report"
 HELP = N_("write a LaTeX/PDF or Markdown derivation report of a network")
 TIME_LIMIT = 600.0
-"""Default --time-limit (benchmarks/README.md, "Cost of every command"; --all: the whole catalogue)."""
+"""Default --time-limit (benchmarks/README.md, "Cost of every command")."""
+
+
+def budget_seconds(args) -> float:
+    """The command's budget: --time-limit, for each network with --all (the gallery is many reports)."""
+    from ..core import catalogue
+
+    return args.time_limit * (len(catalogue.names()) if args.all else 1)
 
 
 def register(parser) -> None:
