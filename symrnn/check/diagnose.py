@@ -93,8 +93,8 @@ def diagnose(prob: Problem, expr: ir.Expr, values: dict, verdict: Verdict, deadl
     try:
         table = mutant_table(prob)
     except LimitError as err:
-        verdict.feedback = "Not correct: compare with the counterexample."
-        verdict.teacher_note = f"The known mistakes were not all tried: {err}."
+        verdict.feedback = _("Not correct: compare with the counterexample.")
+        verdict.teacher_note = _("The known mistakes were not all tried: {reason}.").format(reason=err)
         return
     for mv in table:
         ok = True

@@ -105,15 +105,15 @@ def check_size(derivation: Derivation) -> None:
     """Refuse instances too large for element-level work, naming the limit."""
     graph = derivation.graph
     if graph.steps > limits.PROVE_MAX_STEPS:
-        raise LimitError(f"element-level proofs take T <= {limits.PROVE_MAX_STEPS}; got T = {graph.steps}")
+        raise LimitError(_("element-level proofs take T <= {limit}; got T = {steps}").format(limit=limits.PROVE_MAX_STEPS, steps=graph.steps))
     for var in graph.params + graph.leaves:
         if max(var.shape) > limits.PROVE_MAX_SIZE:
-            raise LimitError(
-                f"element-level proofs take sizes <= {limits.PROVE_MAX_SIZE}; {param_key(var)} has shape {var.shape}"
-            )
+            raise LimitError(_("element-level proofs take sizes <= {limit}; {name} has shape {shape}").format(
+                limit=limits.PROVE_MAX_SIZE, name=param_key(var), shape=var.shape))
     scalars = sum(n.var.shape[0] * n.var.shape[1] for n in graph.nodes)
     if scalars > limits.PROVE_MAX_SCALARS:
-        raise LimitError(f"the unrolled graph has {scalars} scalar nodes; proofs take at most {limits.PROVE_MAX_SCALARS}")
+        raise LimitError(_("the unrolled graph has {n} scalar nodes; proofs take at most {limit}").format(
+            n=scalars, limit=limits.PROVE_MAX_SCALARS))
 
 
 class ElementGraph:
@@ -236,7 +236,7 @@ def prove(spec: Spec | Derivation, steps: int | None = None, seed: int = 0, expa
     if not isinstance(spec, Derivation) and spec.recurrent:
         requested = spec.steps if steps is None else steps
         if requested > limits.PROVE_MAX_STEPS:  # refuse before deriving anything
-            raise LimitError(f"element-level proofs take T <= {limits.PROVE_MAX_STEPS}; got T = {requested}")
+            raise LimitError(_("element-level proofs take T <= {limit}; got T = {steps}").format(limit=limits.PROVE_MAX_STEPS, steps=requested))
     derivation = spec if isinstance(spec, Derivation) else derive(spec, steps)
     check_size(derivation)
     exact = is_rational_network(derivation)

@@ -27,7 +27,7 @@ from ..core.catalogue import shown_title
 from ..core.derive import Derivation
 from ..core.labels import Equation
 from ..core.references import citation
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from .latex import condition_latex, equation_latex, latex
 from .plain import condition_plain, equation_plain, plain
 
@@ -143,7 +143,7 @@ def _chain_text(view) -> str:
     name = param_key(view.target) if view.target.role == "param" else plain(view.target)
     entry = "" if view.target.shape == (1, 1) else f"[{view.entry[0]},{view.entry[1]}]"
     where = _("at the worked example") if view.at_example else _("at a seeded random rational point (the spec has no worked example)")
-    total = _("sum over {n} path(s)").format(n=len(view.paths))
+    total = ngettext("sum over {n} path", "sum over {n} paths", len(view.paths)).format(n=len(view.paths))
     out = [f"dL/d{name}{entry} = {total} = {float(view.value):.9g}   ({where})"]
     for path in view.paths:
         factors = [f for f in path.factors if not (f.formula is not None and _is_one(f.formula))]

@@ -34,8 +34,9 @@ def _proof_paragraph(b: Builder):
                      "compared {how} with element-level sympy.diff oracles: the chain rule (a reverse sweep built only from "
                      "the derivative of each scalar node's own expression) and, where tractable, the expanded loss (the "
                      "derivative of the fully inlined scalar loss by each parameter entry), {count} comparisons."),
-                     point=_point(b), how=how, count=p.count), " ", *verdict, " ",
-                *say(_("The generic equations hold for every $T$; they were instantiated at every step of this unroll.")))
+                     point=_point(b), how=how, count=p.count), " ", *verdict,
+                *([" ", *say(_("The generic equations hold for every $T$; they were instantiated at every step of this "
+                               "unroll."))] if d.generic_adjoints or d.generic_gradients else []))
 
 
 def _tests_paragraph(b: Builder):
