@@ -10,7 +10,8 @@ networks are rnn (tanh, column notation), lstm and gru-torch (row notation, batc
 axis at a time from hidden 16, 1 layer, T = 5: hidden size 2 .. 256, layers 1 .. 4, T 3 .. 20,
 and the corner of issue 16 (hidden 256, 4 layers, T = 20). ``exam`` is swept over its number of
 versions instead. A status column says how a run ended: ``ok`` (0, or 1 for a verdict or a
-check that was judged), ``refused`` (2 with a size limit's message, at once), ``time`` or
+check that was judged), ``refused`` (2 with a size limit's message, or a check's verdict that
+refuses the spec), ``time`` or
 ``memory`` (2: the budget ran out) and ``error``. Every line names the load average when the run
 began; the first line names the machine (:mod:`benchmarks.machine`).
 """
@@ -79,17 +80,22 @@ def run(argv: list[str], cwd: str) -> dict:
     """One command in a fresh process: exit status, how it ended, wall seconds, peak MiB."""
     load = os.getloadavg()[0]
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "symrnn.cli", *argv], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, "SYMRNN_LANG": "en"})
-    err = proc.stderr.read().decode("utf-8", "replace")
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-m", "symrnn.cli", *argv], cwd=cwd, stdout=out,
+                                stderr=subprocess.PIPE, env={**os.environ, "SYMRNN_LANG": "en"})
+        err = proc.stderr.read().decode("utf-8", "replace")
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        out.seek(0)
+        head = out.read(2000).decode("utf-8", "replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - start
-    return {"argv": argv, "status": proc.returncode, "ended": ended(proc.returncode, err), "seconds": round(seconds, 2),
+    return {"argv": argv, "status": proc.returncode, "ended": ended(proc.returncode, err, head), "seconds": round(seconds, 2),
             "peak_mib": round(usage.ru_maxrss / 1024, 1), "load": round(load, 2), "message": err.strip()[-300:]}
 
 
-def ended(status: int, err: str) -> str:
+def ended(status: int, err: str, out: str = "") -> str:
+    if status == 1 and "refused:" in out:  # a check's verdict that the spec is too large
+        return "refused"
     if status in (0, 1):
         return "ok"
     if "time limit of" in err:
