@@ -158,3 +158,15 @@ def test_every_command_shows_its_limits_in_help(command, lang, words):
         sub = next(a for a in parser._actions if a.dest == "command").choices[command]
         text = sub.format_help()
     assert "--time-limit" in text and "--memory-limit" in text and words in text
+
+
+def test_verify_refuses_at_once_what_would_run_past_its_budget(tmp_path, capsys):
+    from symrnn.cli import main
+
+    huge = tmp_path / "huge.toml"
+    huge.write_text(BIG.replace("layers = 4", "layers = 16").replace("steps = 20", "steps = 62"), encoding="utf-8")
+    start = time.monotonic()
+    assert main(["verify", str(huge)]) == 2
+    err = capsys.readouterr().err
+    assert "numeric verification takes batch x size^2 x layers x T" in err and "130,023,424" in err, err
+    assert time.monotonic() - start < 10

@@ -23,6 +23,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..core import catalogue
     from ..core.errors import SymrnnError
+    from ..core.spec import with_steps
 
     try:
         from ..codegen.verify import verify
@@ -31,7 +32,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch < 1:
         raise SymrnnError(_("--batch must be at least 1"))
-    report = verify(catalogue.resolve(args.spec), steps=args.steps, batch=args.batch, seed=args.seed,
-                    use_torch=not args.no_torch)
+    spec = with_steps(catalogue.resolve(args.spec), args.steps)
+    refuse_large(spec, args.batch)
+    report = verify(spec, batch=args.batch, seed=args.seed, use_torch=not args.no_torch)
     print(report.table())
     return 0 if report.passed else 1
+
+
+def refuse_large(spec, batch: int, runs: int = 1, hint: str = "") -> None:
+    """Refuse before any work a verification whose work is past :data:`~symrnn.core.limits.VERIFY_MAX_WORK`."""
+    from ..core import limits
+    from ..core.errors import LimitError
+
+    work = limits.verify_work(spec, batch) * runs
+    if work > limits.VERIFY_MAX_WORK:
+        raise LimitError(_("numeric verification takes batch x size^2 x layers x T (times the draws) up to {limit}, "
+                           "got {work}: it would run past its time limit{hint}").format(
+            limit=f"{limits.VERIFY_MAX_WORK:,}", work=f"{work:,}", hint=hint))

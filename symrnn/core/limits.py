@@ -20,6 +20,22 @@ REPORT_MAX_STEPS = 20
 VERIFY_MAX_SIZE = 256
 """Largest layer size (and batch) of the numeric verification of generated code against the oracles."""
 
+VERIFY_MAX_WORK = 2**24
+"""Largest batch x (largest size)^2 x layers x T of a numeric verification: the work of a forward
+pass, which every oracle repeats. Measured with ``python -m benchmarks.bench_cost`` (shared 2-core
+AMD EPYC, load about 4): at 2 x 256^2 x 4 x 20 = 10.5 M (issue 16's LSTM) verify takes 147 s for
+lstm, 41 s for rnn and 39 s for gru-torch; the cap, 1.6 times that, keeps an accepted lstm under
+about 240 s there, inside verify's default 600 s budget (an unbounded 16-layer T = 62 LSTM would
+have taken over an hour)."""
+
+
+def verify_work(spec, batch: int) -> int:
+    """The work :data:`VERIFY_MAX_WORK` bounds, for ``spec`` verified on ``batch`` examples."""
+    if not spec.recurrent:
+        return batch * max(spec.sizes) ** 2 * len(spec.sizes)
+    size = max(spec.input_size, spec.hidden_size, spec.output_size)
+    return batch * size**2 * spec.layers * spec.steps
+
 MAX_LAYERS = 16
 """Largest number of stacked recurrent layers."""
 
