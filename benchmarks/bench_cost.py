@@ -8,7 +8,8 @@ around it and its peak resident memory is the child's own (``os.wait4``'s ``ru_m
 process stays small, since that count starts from the size of the process a child is forked from). The
 networks are rnn (tanh, column notation), lstm and gru-torch (row notation, batch 2), swept one
 axis at a time from hidden 16, 1 layer, T = 5: hidden size 2 .. 256, layers 1 .. 4, T 3 .. 20,
-and the corner of issue 16 (hidden 256, 4 layers, T = 20). ``exam`` is swept over its number of
+and the corner of issue 16 (hidden 256, 4 layers, T = 20); ``prove``, whose caps are far smaller,
+over hidden 1 .. 4, layers 1 .. 2 and T 3 .. 6. ``exam`` is swept over its number of
 versions instead. A status column says how a run ended: ``ok`` (0, or 1 for a verdict or a
 check that was judged), ``refused`` (2 with a size limit's message, or a check's verdict that
 refuses the spec), ``time`` or
@@ -47,8 +48,11 @@ steps = {steps}
 """
 
 
-def sizes(quick: bool) -> list[tuple[int, int, int]]:
-    """(hidden, layers, T): one axis at a time from :data:`BASE`, then the corner."""
+def sizes(quick: bool, command: str = "") -> list[tuple[int, int, int]]:
+    """(hidden, layers, T): one axis at a time from :data:`BASE`, then the corner (for prove, inside
+    its own caps, hidden <= 4 and T <= 6: from hidden 2, 1 layer, T = 3)."""
+    if command == "prove":
+        return [(2, 1, 3), (4, 1, 3)] if quick else [(1, 1, 3), (2, 1, 3), (4, 1, 3), (2, 2, 3), (2, 1, 6), (4, 2, 6)]
     if quick:
         return [(2, 1, 3), (16, 1, 5), (16, 2, 5)]
     hidden, layers, steps = BASE
@@ -119,7 +123,7 @@ def sweep(commands: tuple[str, ...], quick: bool) -> list[dict]:
                     show(rows[-1])
                 continue
             for kind in CELLS:
-                for hidden, layers, steps in sizes(quick):
+                for hidden, layers, steps in sizes(quick, command):
                     spec = Path(tmp) / f"{kind}-{hidden}-{layers}-{steps}.toml"
                     spec.write_text(spec_text(kind, hidden, layers, steps), encoding="utf-8")
                     row = run(argv_of(command, kind, layers, str(spec), tempfile.mkdtemp(dir=tmp)), tmp)
