@@ -102,6 +102,11 @@ def hadamard_to_diag(expr: ir.Expr) -> ir.Expr:
     kids = expr.children()
     if kids:
         expr = expr.rebuild(tuple(hadamard_to_diag(k) for k in kids))
+    if isinstance(expr, ir.Hadamard) and expr.shape == (1, 1):  # scalars: a plain product, no diag of a number
+        if isinstance(expr.left, ir.Adjoint):
+            return ir.matmul(expr.right, expr.left)
+        if isinstance(expr.right, ir.Adjoint):
+            return ir.matmul(expr.left, expr.right)
     if isinstance(expr, ir.Hadamard) and expr.shape[1] == 1:
         if isinstance(expr.left, ir.Adjoint):
             return ir.matmul(ir.Diag(expr.right), expr.left)

@@ -25,7 +25,8 @@ def jacobian(d: Derivation, weight: ir.Var | None, index) -> ir.Expr | None:
                 and n.var.meaning.kind == "preactivation" and not n.var.meaning.decoder), None)
     if weight is None or pre is None:
         return None
-    return ir.matmul(ir.transpose(weight), ir.Diag(ir.DerivApply(d.spec.activation, pre.at(index))))
+    deriv = ir.DerivApply(d.spec.activation, pre.at(index))
+    return ir.matmul(ir.transpose(weight), deriv if pre.shape == (1, 1) else ir.Diag(deriv))
 
 
 def _none_derived(b: Builder) -> Section:
@@ -47,6 +48,10 @@ def _substitution(b: Builder) -> list:
     state_end = next((eq.label for eq in d.generic_adjoints if is_terminal(eq) and recs and eq.lhs.of == recs[0].lhs.of.at(ir.T_SYM)), None)
     refs = {"rec": (b.ref(state_rec),) if state_rec and b.has(state_rec) else (),
             "end": (b.ref(state_end),) if state_end and b.has(state_end) else ()}
+    if refs["rec"] and refs["end"] and single_term(d):
+        return list(say(_("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
+                        "state's adjoint as what step $T$ sends back, the only step with an output, multiplied by one "
+                        "Jacobian per step in between."), **refs))
     if refs["rec"] and refs["end"]:
         return list(say(_("Substituting the recurrence {rec} into itself down to the boundary case {end} gives the "
                         "state's adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
@@ -55,11 +60,52 @@ def _substitution(b: Builder) -> list:
                     "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between.")))
 
 
+def single_term(d: Derivation) -> bool:
+    """Is every closed form of a state's adjoint one term (only step ``T`` sends anything back)?"""
+    forms = [eq for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)]
+    return bool(forms) and not any(isinstance(n, ir.TimeSum) for eq in forms for n in ir.walk(eq.rhs))
+
+
+def _products_runs(b: Builder) -> list:
+    """How to read the products over time: their order, and what an empty one is."""
+    nodes = [n for eq in b.d.closed_forms for n in ir.walk(eq.rhs) if isinstance(n, (ir.TimeProduct, ir.TimeHadamard))]
+    if not nodes:
+        return []
+    if any(isinstance(n, ir.TimeHadamard) for n in nodes):
+        return list(say(_("A product whose upper bound is below its lower bound is empty: all ones.")))
+    if b.facts.scalar:
+        return list(say(_("A product whose upper bound is below its lower bound is empty: one.")))
+    return list(say(_("The products of matrices are ordered from left to right with increasing $j$; one whose upper bound "
+                      "is below its lower bound is empty: the identity.")))
+
+
+def _implicit_runs(b: Builder) -> list:
+    """A gated cell's closed form still holds later adjoints in what each step adds: say so, naming them."""
+    carried = {eq.lhs.of.name for eq in b.d.closed_forms if isinstance(eq.lhs, ir.Adjoint)}
+    inside = []
+    for eq in b.d.closed_forms:
+        for adj in ir.adjoints(eq.rhs):
+            m = adj.of.meaning
+            if adj.of.name not in carried and (m is None or m.kind != "output") and adj not in inside:
+                inside.append(adj)
+    if not inside:
+        return []
+    return list(say(_("That still holds ${adjoints}$, whose own equations read later adjoints, the carried state's among "
+                      "them: the closed form unrolls the gate's direct path, it is not an explicit formula."),
+                    adjoints=TeX(",\\ ".join(latex(a) for a in inside))))
+
+
 def _linear_runs(b: Builder, weight: ir.Var | None, forms) -> list:
     K = ir.INDEX_SYMBOLS["k"]
     if weight is None:
         runs = list(say(_("With the identity activation every Jacobian is the transposed recurrent weight, so the product is a "
                         "matrix power: the power sum.")))
+    elif single_term(b.d):  # one term: a single power, no sum
+        sentence = (N_("With the identity activation every Jacobian is the weight ${w}$, so the product is its power ${power}$.")
+                    if b.facts.scalar else
+                    N_("With the identity activation every Jacobian is ${w}$, so the product is a matrix power, ${power}$."))
+        runs = list(say(_(sentence), w=TeX(latex(ir.transpose(weight))),
+                        power=TeX(latex(ir.matpow(ir.transpose(weight), ir.T_SYM - ir.t_SYM)))))
     else:
         sentence = (N_("With the identity activation every Jacobian is the weight ${w}$, so the product is its power ${power}$: "
                        "the power sum.") if b.facts.scalar else
@@ -107,8 +153,15 @@ def _jacobian_runs(b: Builder, weight) -> list:
         of = next(v.meaning.of for v in ir.variables(gated.body) if v.meaning is not None and v.meaning.kind == "gate")
         product = type(gated)(gated.index, gated.lo, ir.INDEX_SYMBOLS["k"], gated.body)
         runs = list(say(_(_GATED[of]), prod=TeX(latex(product))))
-        return runs + [" ", *say(_(_GRU_ADDS[b.facts.state_outputs]))] if of == "update_gate" else runs
+        if of == "update_gate":
+            runs += [" ", *say(_(_GRU_ADDS[b.facts.state_outputs]))]
+        implicit = _implicit_runs(b)
+        return runs + ([" ", *implicit] if implicit else [])
     jac = jacobian(d, weight, ir.INDEX_SYMBOLS["j"])
+    if jac is not None and b.facts.scalar:
+        return list(say(_("With a nonlinear activation each factor carries the activation's derivative at its own step, "
+                        "${jac}$, so no power appears and the closed form is a product of different numbers."),
+                        jac=TeX(latex(jac))))
     if jac is not None:
         return list(say(_("With a nonlinear activation each Jacobian carries the activation's derivative at its own step, "
                         "${jac}$, so no power appears and the closed form is a product of different matrices."),
@@ -128,6 +181,8 @@ def closed_form_section(b: Builder) -> Section:
         intro += [*say(_("In a lower layer what step $k$ sends back comes down from the layer above, through that layer's "
                        "input weight and its activation's derivative: a product over the layers as well as over time.")), " "]
     intro += _jacobian_runs(b, recurrent_weight(d))
+    products = _products_runs(b)
+    intro += [" ", *products] if products else []
     intro.append(" ")
     if b.trust.proof is not None and not b.trust.proof.failed:
         intro += say(_("The closed forms are proved equal to the recurrence at element level (see the last section)."))

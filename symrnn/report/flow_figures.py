@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ..core.activations import activation
 from ..i18n import N_, _
+from .equations import number_latex
 from .figures import Plot, Series
 from .flows import SEED, Setting, gate_means, last_step_derivation, state_adjoint_norms, state_vars
 
@@ -99,16 +100,43 @@ def _gate_series(d, of: str, states, labels) -> list[Series]:
     return series
 
 
+def _tracks(hidden, cell, skip: int = 5, within: float = 3.0) -> bool:
+    """Does ``hidden`` stay a fixed fraction of ``cell`` (within a factor ``within``) before the last ``skip`` steps?"""
+    ratios = [h / c for h, c in zip(hidden[:-skip], cell[:-skip]) if c > 0 and h > 0]
+    return bool(ratios) and max(ratios) / min(ratios) < within
+
+
+def _hidden_path_words(series) -> str:
+    """What the dashed curves show, read off them (each sentence only where the data bear it out)."""
+    cells, hiddens = series[0::2], series[1::2]
+    words = []
+    if all(_tracks(h.y, c.y) for c, h in zip(cells, hiddens)):
+        words.append(_("The hidden state's adjoint (dashed) starts from the output's direct contribution at $T$, which does "
+                       "not travel back through the hidden state itself: within a few steps it falls to a fraction of its "
+                       "value at $T$, and from there it falls at the cell's pace, since what reaches $H_t$ comes back through "
+                       "the next step's gates, which read the cell's adjoint."))
+    high_c, high_h = cells[-1].y[0], hiddens[-1].y[0]
+    words.append(_("For $b = {b}$, back at $t = 1$ the cell's adjoint keeps ${cell}$ of its value at $T$ and the hidden "
+                   "state's ${hidden}$.").format(b=f"{GATE_BIASES[-1]:g}", cell=number_latex(high_c, 2), hidden=number_latex(high_h, 2)))
+    for bias, c, h in zip(GATE_BIASES, cells, hiddens):
+        factor = max((max(a, b) / min(a, b) for a, b in zip(c.y, h.y) if a > 0 and b > 0), default=float("inf"))
+        if factor <= 3.0:
+            words.append(_("For $b = {b}$ the two curves nearly coincide (within a factor of ${factor}$ at every step), so the "
+                           "dashed one hides under the solid one.").format(b=f"{bias:g}", factor=number_latex(factor, 2)))
+    return " " + " ".join(words)
+
+
 def lstm_plot(spec) -> Plot:
     d = last_step_derivation(spec, STEPS)
     kinds = {kind: (name, layer) for name, layer, kind in state_vars(d) if layer in (None, spec.layers if spec.layers > 1 else None)}
     series = _gate_series(d, "forget_gate", [kinds["memory"], kinds["state"]], [N_("cell $C$"), N_("hidden $H$")])
-    caption = _("The memory-cell path against the hidden path in this LSTM: the norm of $\\partial L/\\partial C_t$ (solid) and "
-               "of $\\partial L/\\partial H_t$ (dashed), each relative to its value at $t = T$, for forget-gate biases $b$ "
-               "that make the forget gate near 0.05, 0.5 and 0.95 (its mean over the steps in the legend). Going back one "
-               "step the cell's adjoint is multiplied elementwise by the forget gate, $F_{t+1}$: with forget gates near one "
-               "the cell carries the gradient over many steps, the lecture's weight of value 1, while the hidden path, "
-               "through the gates' weights, vanishes.")
+    caption = _("The memory cell's adjoint against the hidden state's in this LSTM: the norm of $\\partial L/\\partial C_t$ "
+                "(solid) and of $\\partial L/\\partial H_t$ (dashed), each relative to its value at $t = T$, for forget-gate "
+                "biases $b$ that make the forget gate near 0.05, 0.5 and 0.95 (its mean over the steps in the legend). Going "
+                "back one step the cell's adjoint is multiplied elementwise by the forget gate, $F_{t+1}$: with forget gates "
+                "near one the cell carries the gradient over many steps, the lecture's weight of value 1, and with forget "
+                "gates near zero it vanishes within a few steps.")
+    caption += _hidden_path_words(series)
     return _plot("cell-path", caption, _("adjoint norm relative to $t = T$"), series, (("gate", "forget_gate"),), spec)
 
 
@@ -139,6 +167,9 @@ def deep_plot(spec) -> Plot:
                "for recurrent weights scaled to spectral radius $\\rho$ (solid and dashed). A lower layer's adjoint comes "
                "down from the layer above at each step and then back in time through its own recurrent weight, so it is a "
                "product over layers and over time.").format(act=spec.activation)
+    if activation(spec.activation).saturates:
+        caption += " " + _("A larger weight also drives the activation into saturation, where its derivative is small, so "
+                           "a larger $\\rho$ can make the gradient vanish faster, not explode.")
     return _plot("layers", caption, _("adjoint norm relative to $t = T$"), series,
                  (("activation", spec.activation), ("radii", ", ".join(f"{r:g}" for r in DEEP_RADII))), spec)
 
