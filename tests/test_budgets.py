@@ -170,3 +170,9 @@ def test_verify_refuses_at_once_what_would_run_past_its_budget(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "numeric verification takes batch x size^2 x layers x T" in err and "130,023,424" in err, err
     assert time.monotonic() - start < 10
+
+
+def test_the_watchdogs_message_is_in_the_commands_language(tmp_path):
+    (tmp_path / "big.toml").write_text(BIG, encoding="utf-8")
+    status, _out, err, _ = _cli(["codegen", "big.toml", "--lang", "es", "--time-limit", "0.05"], tmp_path)
+    assert status == 2 and "codegen: se agotó el tiempo límite de 0.05 s" in err, err

@@ -179,6 +179,8 @@ class Watchdog:
         self.name, self.seconds, self.deadline, self.memory_mib, self.tree = name, seconds, deadline, memory_mib, tree
         self.started = _start_ticks(os.getpid(), now=True) - 1  # a child started in the same clock tick
         self.starved = self.fired = False
+        self.messages = {False: str(out_of_time(name, seconds, None)) if seconds is not None else "",  # in the
+                         True: str(out_of_memory(name, memory_mib))}  # command's language: a thread starts in English
         self.done = threading.Event()
         if seconds is None and not memory_mib:
             return
@@ -199,9 +201,8 @@ class Watchdog:
         if self.done.wait(UNWIND) or not hard_exit:
             return
         discard_all()
-        error = out_of_memory(self.name, self.memory_mib) if self.starved else out_of_time(self.name, self.seconds, None)
         sys.stdout.flush()
-        sys.stderr.write("symrnn: error: " + str(error) + "\n")
+        sys.stderr.write("symrnn: error: " + self.messages[self.starved] + "\n")
         sys.stderr.flush()
         os._exit(2)
 
