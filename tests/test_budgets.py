@@ -175,4 +175,9 @@ def test_verify_refuses_at_once_what_would_run_past_its_budget(tmp_path, capsys)
 def test_the_watchdogs_message_is_in_the_commands_language(tmp_path):
     (tmp_path / "big.toml").write_text(BIG, encoding="utf-8")
     status, _out, err, _ = _cli(["codegen", "big.toml", "--lang", "es", "--time-limit", "0.05"], tmp_path)
-    assert status == 2 and "codegen: se agotó el tiempo límite de 0.05 s" in err, err
+    assert status == 2 and "codegen: " in err and "tiempo límite de 0.05 s" in err and "--time-limit SEGUNDOS" in err, err
+    with use_language("es"):
+        dog = budgets.Watchdog("report", 60.0, time.monotonic() + 60, 512)
+    dog.stop()
+    assert dog.messages == {False: "report: se agotó el tiempo límite de 60 s; aumentalo con --time-limit SEGUNDOS",
+                            True: "report: se agotó el límite de memoria de 512 MiB; aumentalo con --memory-limit MIB"}
