@@ -17,9 +17,12 @@ alternation and the lowest median is kept.
 Methods:
   generated   the module symrnn generates for the spec (rnn: row-notation tanh RNN, lstm: D2L LSTM,
               gru: torch's reset-after GRU), called as ``gradients(params, inputs, targets)``
+  fast        the generated module's fast path, ``gradients(..., check_inputs=False)`` (no argument
+              checks), timed in the same process as "generated", calls alternating
   numba       the same spec's module from ``symrnn codegen --backend numba`` (loops over time as
               ``@njit`` kernels); column present when numba is installed. The first call (which
               compiles the kernels) is excluded from the timing and reported as "numba first call"
+  numba fast  the numba module with ``check_inputs=False``, timed in the numba process
   hand        careful hand-written NumPy BPTT (benchmarks/handwritten.py)
   eager       the same equations in torch float64 tensors, ``loss.backward()``
   torch.nn    nn.RNN / nn.LSTM / nn.GRU + nn.Linear (through symrnn.codegen.torch_map), ``loss.backward()``
@@ -47,7 +50,8 @@ import numpy as np
 SIZES = [(1, 2, 2, 5), (8, 16, 32, 20), (32, 64, 128, 50), (64, 128, 256, 100)]
 CELLS = {"rnn": "rnn", "lstm": "lstm", "gru": "gru-torch"}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-METHODS = ("generated", "numba", "hand", "eager", "torch.nn", "jax.jit", "floor")
+METHODS = ("generated", "fast", "numba", "numba fast", "hand", "eager", "torch.nn", "jax.jit", "floor")
+FAST = {"fast": "generated", "numba fast": "numba"}  # timed in the process of the checked call
 PEERS = ("hand", "eager", "torch.nn", "jax.jit")
 JAX_CHILD = Path(__file__).resolve().parent / "jax_child.py"
 
@@ -79,7 +83,8 @@ def runner_generated(cell, B, D, H, T, module_path):
     module = load_module(module_path, "bench_generated")
     _, params, X, Y = make_data(cell, B, D, H, T)
     inputs, targets = {"X": X}, {"Y": Y}
-    return lambda: module.gradients(params, inputs, targets)
+    fast = (lambda: module.gradients(params, inputs, targets, check_inputs=False))
+    return lambda: module.gradients(params, inputs, targets), fast
 
 
 def numba_path(module_path) -> Path:
@@ -207,22 +212,28 @@ def child(method, cell, B, D, H, T, module_path, budget):
         import torch
 
         torch.set_num_threads(int(os.environ["SYMRNN_BENCH_TORCH_THREADS"]))
-    fn = RUNNERS[method](cell, B, D, H, T, module_path)
+    fns = RUNNERS[method](cell, B, D, H, T, module_path)
+    fns = fns if isinstance(fns, tuple) else (fns,)  # (checked call, fast path) for generated modules
     first = time.perf_counter()
-    fn()  # numba compiles its kernels here: reported apart, never timed with the rest
+    fns[0]()  # numba compiles its kernels here: reported apart, never timed with the rest
     first = time.perf_counter() - first
     for _ in range(2):
-        fn()
+        for fn in fns:
+            fn()
     # CPU time of this (single-threaded by default) process: robust to other processes sharing the
     # machine, which wall time is not; with --threads 0 (library thread pools) wall time is used.
     clock = time.process_time if os.environ.get("SYMRNN_BENCH_TORCH_THREADS") == "1" else time.perf_counter
-    times = []
+    times: list[list[float]] = [[] for _ in fns]
     start = time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - start < budget and len(times) < 2000):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-    print(json.dumps({"median": statistics.median(times), "runs": len(times), "clock": clock.__name__, "first": first}))
+    while len(times[0]) < 5 or (time.perf_counter() - start < budget * len(fns) and len(times[0]) < 2000):
+        for fn, got in zip(fns, times):  # the two variants alternate, so load hits both alike
+            t0 = clock()
+            fn()
+            got.append(clock() - t0)
+    out = {"median": statistics.median(times[0]), "runs": len(times[0]), "clock": clock.__name__, "first": first}
+    if len(fns) > 1:
+        out["fast"] = statistics.median(times[1])
+    print(json.dumps(out))
 
 
 # --------------------------------------------------------------------------- parent side
@@ -284,7 +295,7 @@ def _jax_gradients(jax_python, cell, size, tmp: Path):
         return float(npz["L"]), {k: npz[k] for k in npz.files if k != "L"}
 
 
-def measure(method, cell, size, module_path, budget, threads, jax_python=None, firsts=None) -> float:
+def measure(method, cell, size, module_path, budget, threads, jax_python=None, firsts=None, fast=None) -> float:
     if method == "jax.jit":
         cmd = [jax_python, str(JAX_CHILD), cell, str(_jax_data(cell, size, Path(module_path).parent)), str(budget)]
     else:
@@ -298,6 +309,8 @@ def measure(method, cell, size, module_path, budget, threads, jax_python=None, f
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if firsts is not None and "first" in result:
         firsts.append(result["first"])
+    if fast is not None and "fast" in result:
+        fast.append(result["fast"])
     return result["median"]
 
 
@@ -316,26 +329,35 @@ def find_jax(option: str | None) -> tuple[str | None, str]:
     return python, probe.stdout.strip()
 
 
+RATIOS = ("fast", "numba", "numba fast")  # each of these, when measured, also over the best peer
+
+
+def _ratio_key(method: str) -> str:
+    return method.replace(" ", "_") + "_over_best_peer"
+
+
 def table_row(cell, size, t) -> dict:
     peers = {m: t[m] for m in PEERS if m in t}
     best = min(peers, key=peers.get)
     row = {"cell": cell, "B": size[0], "D": size[1], "H": size[2], "T": size[3], "seconds": t, "best_peer": best,
            "gen_over_best_peer": t["generated"] / peers[best], "gen_over_floor": t["generated"] / t["floor"]}
-    if "numba" in t:
-        row["numba_over_best_peer"] = t["numba"] / peers[best]
+    row.update({_ratio_key(m): t[m] / peers[best] for m in RATIOS if m in t})
     return row
 
 
 def markdown(rows, methods) -> list[str]:
-    extra = ("numba / best peer", "numba first call s") if "numba" in methods else ()
+    ratios = [m for m in RATIOS if m in methods]
+    extra = tuple(f"{m} / best peer" for m in ratios) + (("numba first call s",) if "numba" in methods else ())
     head = ("| cell | B, D, H, T | " + " | ".join(f"{m} ms" for m in methods) + " | best peer | gen / best peer | gen / floor |"
             + "".join(f" {e} |" for e in extra))
     lines = [head, "|" + "---|" * (len(methods) + 5 + len(extra))]
     for r in rows:
         ms = " | ".join(f"{r['seconds'][m] * 1e3:.4g}" for m in methods)
+        more = "".join(f" {r[_ratio_key(m)]:.2f} |" for m in ratios)
+        if "numba" in methods:
+            more += f" {r['numba_first_call_s']:.1f} |"
         lines.append(f"| {r['cell']} | {r['B']}, {r['D']}, {r['H']}, {r['T']} | {ms} | {r['best_peer']} | "
-                     f"{r['gen_over_best_peer']:.2f} | {r['gen_over_floor']:.2f} |"
-                     + (f" {r['numba_over_best_peer']:.2f} | {r['numba_first_call_s']:.1f} |" if extra else ""))
+                     f"{r['gen_over_best_peer']:.2f} | {r['gen_over_floor']:.2f} |" + more)
     return lines
 
 
@@ -371,7 +393,7 @@ def main(argv=None) -> int:
     print(f"machine: {machine}")
     if not jax_python:
         print(f"note: jax.jit column skipped: {jax_note}")
-    methods = tuple(m for m in METHODS if (m != "jax.jit" or jax_python) and (m != "numba" or has_numba()))
+    methods = tuple(m for m in METHODS if (m != "jax.jit" or jax_python) and ("numba" not in m or has_numba()))
     if "numba" not in methods:
         print("note: numba column skipped: numba is not installed (pip install 'symrnn[numba]')")
     if args.check:
@@ -392,10 +414,13 @@ def main(argv=None) -> int:
                     numba_path(path).write_text(generate_numba(make_spec(cell, *size[:3])), encoding="utf-8")
                 t = {m: float("inf") for m in methods}
                 firsts: list[float] = []
+                fast: dict[str, list[float]] = {m: [] for m in FAST}
                 for _ in range(args.rounds):  # methods alternate; the least disturbed round counts
-                    for m in methods:
+                    for m in (m for m in methods if m not in FAST):
                         got = firsts if m == "numba" else None
-                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads, jax_python, got))
+                        also = next((fast[f] for f, of in FAST.items() if of == m), None)
+                        t[m] = min(t[m], measure(m, cell, size, path, args.budget, args.threads, jax_python, got, also))
+                t.update({f: min(fast[f]) for f in FAST if f in methods})
                 rows.append(table_row(cell, size, t))
                 if firsts:
                     rows[-1]["numba_first_call_s"] = min(firsts)
