@@ -66,6 +66,7 @@ class EquationBlock:
     citation: str = ""
     number: int = 0
     kind: str = "equation"
+    small: bool = False  # set in a smaller size: its widest line would run into the margin
 
 
 @dataclass(frozen=True)

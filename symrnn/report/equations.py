@@ -24,6 +24,10 @@ from .trust import Trust, equation_status
 SPLIT_AT = 48
 """A right-hand side sum wider than this (in :func:`visible_width` units) is set one term per line."""
 
+SMALL_AT = 70
+"""A display whose widest line is wider than this (in :func:`visible_width` units) is set small: the gated
+cells' closed forms and a stacked layer's fit the text width with their number beside them."""
+
 SCALAR = LatexPrinter()
 """The shared printer (scalar products print plainly in it)."""
 
@@ -102,10 +106,13 @@ class Builder:
         cond = condition_latex(eq.bounds)
         key = self.key(eq.label)
         self.included[eq.label] = eq
+        small = max(visible_width(x) for x in lines) > SMALL_AT
+        if small and len(lines) == 1:  # aligned, so the condition can take a line of its own
+            lines = (lines[0].replace(" = ", " &= ", 1),)
         return replace(
             EquationBlock(eq.label, key, tuple(TeX(x) for x in lines), TeX(f"({cond})") if cond else None,
                           self.status(eq), citation(self.spec, eq) or ""),
-            number=self.numbering.next(key),
+            number=self.numbering.next(key), small=small,
         )
 
     def ref(self, label: str) -> Run:
