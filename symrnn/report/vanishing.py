@@ -28,9 +28,10 @@ def _mlp(b: Builder, figures: dict) -> Section:
     runs = [*say(_("The gradient of a layer near the input is a product of many factors, one per layer above it: with "
                  "factors below one the product vanishes, above one it explodes.")), " ",
             *say(_("Deep networks suffer from it, and recurrent ones unrolled over many steps even more so.")), " ",
-            *(say(_(r"The scalar picture is the lecture's $\mathrm{Input} \times w^{N}$:")) if shared == "identity" else
+            *(say(_(r"The scalar picture is the lecture's $\mathrm{Input} \times w^{N}$.")) if shared == "identity" else
               say(_(r"The scalar picture is the lecture's $\mathrm{Input} \times w^{N}$, and with {act} every layer also "
-                  "multiplies by its derivative:"), act=_(activation(shared).words)))]
+                  "multiplies by its derivative."), act=_(activation(shared).words))), " ",
+            *say(_("The figure shows it."))]
     blocks = [para(*runs), _figure(figures, scalar_power_plot(activation=shared, depth="layers"))]
     return section(_("Vanishing and exploding gradients"), "vanishing", blocks)
 
@@ -99,10 +100,10 @@ def vanishing_section(b: Builder, figures: dict) -> Section:
     if b.facts.scalar:
         runs = [*say(sentence, refs=_ref_list(b, rec)), " ", *_cell_runs(b), " ",
                 *(say(_(r"In this scalar network every factor is the same weight, and the product is the lecture's "
-                      r"$\mathrm{Input} \times w^{N}$:")) if spec.activation == "identity" else
+                      r"$\mathrm{Input} \times w^{N}$.")) if spec.activation == "identity" else
                   say(_("In this scalar network every factor is the same weight times {act}'s derivative at its step, so "
-                      r"the lecture's $\mathrm{Input} \times w^{N}$ gains a factor per step:"),
-                      act=_(activation(spec.activation).words)))]
+                      r"the lecture's $\mathrm{Input} \times w^{N}$ gains a factor per step."),
+                      act=_(activation(spec.activation).words))), " ", *say(_("The figure shows it."))]
         blocks += [para(*runs), _figure(figures, scalar_power_plot(activation=spec.activation))]
     else:
         runs = [*say(sentence, refs=_ref_list(b, rec)), " ",
