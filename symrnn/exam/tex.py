@@ -76,7 +76,12 @@ def part_view(part: Part) -> dict:
     if answer.kind == "choice":
         choices = [{"text": rich_tex(c.text, "\\displaystyle "), "correct": "yes" if c.correct else ""} for c in answer.choices]
     return {"points": answer.points, "prompt": rich_tex(part.prompt), "choices": choices, "key": answer_tex(answer),
-            "space": TeX(part.room)}
+            "space": TeX(part.room), "choices_room": TeX(f"{_choices_room(answer)}\\baselineskip")}
+
+
+def _choices_room(answer: Answer) -> int:
+    """Lines to keep for a part's options: two each (an option with a displayed sum takes more)."""
+    return 2 * len(answer.choices) if answer.kind == "choice" else 0
 
 
 def problem_view(problem: Problem) -> dict:
