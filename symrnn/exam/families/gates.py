@@ -66,7 +66,9 @@ def _wrong(cell: str, gate: str, v: dict) -> tuple[list, list, list]:
         dC_wrong = g * v["O_1"] * (1 - v["C_1"] ** 2)
         gate_value = {"i": v["I_1"], "f": v["F_1"], "o": v["O_1"]}[gate]
         upstream = {"i": v["C_tilde_1"], "f": v["C_0"]}
-        third = [diagnosed(v[f"d:A_{gate}_1"] / (gate_value * (1 - gate_value)),
+        # the gate's own adjoint as the worked solution carries it (not recovered by a division,
+        # which would differ from the key's printed value in the last digit)
+        third = [diagnosed(v[f"d:{gate.upper()}_1"],
                            note=_("Gate's sigmoid derivative missing: dL/dA = dL/dgate * gate * (1 - gate)."))]
         if gate in upstream:
             third.append(diagnosed(dC_wrong * upstream[gate] * gate_value * (1 - gate_value), "wrong_activation_derivative"))
