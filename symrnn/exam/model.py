@@ -122,7 +122,8 @@ class Diagnosis:
 
     @property
     def title(self) -> str:
-        return _(MISTAKES[self.mistake].title) if self.mistake else self.note.split(":")[0]
+        # a note without a colon is a whole sentence: its full stop is the list's to place
+        return _(MISTAKES[self.mistake].title) if self.mistake else self.note.split(":")[0].rstrip(".")
 
 
 @dataclass(frozen=True)

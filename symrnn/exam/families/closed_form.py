@@ -70,7 +70,7 @@ def _draw_once(rng) -> Draft:
     order = shuffled(rng, tuple(range(len(options))))
     choices = tuple(options[n] for n in order)
     parts = (
-        Part(rich(_("Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T > {t}$?").format(t=t)),
+        Part(rich(_("Which expression equals $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ for any sequence length $T \\ge {t}$?").format(t=t)),
              Answer("choice", 2, choices=choices)),
         Part(rich(_("Now $T = {T}$. In the sum of (a), to which power is $\\mathbf{{W}}_{{hh}}^{{\\top}}$ raised in the term containing "
                     "$\\partial L/\\partial \\mathbf{{o}}_{{{k}}}$?").format(T=T, k=k)),
@@ -78,7 +78,7 @@ def _draw_once(rng) -> Draft:
                                      diagnosed(T - k, note=_("Counted from the end of the sequence: the output k reaches h_t through k - t steps."))],
                        integer=True, exact=k - t)),
         Part(rich(_("With $T = {T}$ as in (b), how many terms does the sum of (a) for $\\partial L/\\partial \\mathbf{{h}}_{{{t}}}$ have?").format(T=T, t=t)),
-             numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note=_("Only the outputs at steps t..T depend on h_t."))],
+             numerical(T - t + 1, 0, 1, [diagnosed(T - t, "off_by_one"), diagnosed(T, note=_("Only the outputs at steps t to T depend on h_t."))],
                        integer=True, exact=T - t + 1)),
     )
     statement = rich(

@@ -8,7 +8,7 @@ above. An optional linear output layer adds ``q H + q``.
 
 from __future__ import annotations
 
-from ...i18n import N_, _
+from ...i18n import N_, _, ngettext
 from ..model import Part, diagnosed, display, numerical, rich
 from ..registry import Draft, Family
 from ._draw import pick, retry
@@ -53,24 +53,32 @@ def _draw_once(rng) -> Draft:
     if q:
         wrong.append(diagnosed(count(cell, d, h, layers, 0), note=_("The output layer's weights and bias were left out.")))
     stack = _("{layers} stacked layers").format(layers=layers) if layers > 1 else _("one layer")
-    sentence = (_("A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}, followed by a linear "
-                  "output layer with $q = {q}$ outputs.") if q else
+    sentence = (ngettext("A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}, followed by a linear "
+                         "output layer with $q = {q}$ output.",
+                         "A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack}, followed by a linear "
+                         "output layer with $q = {q}$ outputs.", q) if q else
                 _("A PyTorch nn.{cell} has input size $d = {d}$, hidden size $H = {h}$ and {stack} (no output layer)."))
     statement = rich(sentence.format(cell=cell, d=d, h=h, stack=stack, q=q))
     parts = (Part(rich(_("How many trainable parameters does the model have (weights and biases, as PyTorch stores them)?")),
                   numerical(total, 0, 2, wrong, integer=True, exact=total)),)
-    first, rest, head, total_word = _("layer 1"), _("layers 2..{layers}").format(layers=layers), _("output layer"), _("total")
+    first, head, total_word = _("layer 1"), _("output layer"), _("total")
+    rest = _("layer 2") if layers == 2 else _("layers 2 to {layers}").format(layers=layers)
+    times = "" if layers == 2 else f"{layers - 1} \\cdot "
     lines = [f"\\text{{{first}}} &: {G}\\,({h} \\cdot {d} + {h} \\cdot {h} + 2 \\cdot {h}) = {layer_params(G, d, h)}"]
     if layers > 1:
-        lines.append(f"\\text{{{rest}}} &: {layers - 1} \\cdot {G}\\,({h} \\cdot {h} + {h} \\cdot {h} + 2 \\cdot {h}) "
+        lines.append(f"\\text{{{rest}}} &: {times}{G}\\,({h} \\cdot {h} + {h} \\cdot {h} + 2 \\cdot {h}) "
                      f"= {(layers - 1) * layer_params(G, h, h)}")
     if q:
         lines.append(f"\\text{{{head}}} &: {q} \\cdot {h} + {q} = {q * h + q}")
     lines.append(f"\\text{{{total_word}}} &= {total}")
     solution = rich(
-        _("Each layer has $G = {G}$ gate block(s) (RNN 1, GRU 3, LSTM 4); each block has an input weight "
-          "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
-          "The first layer's input is $\\mathbf{{x}}$ (size $d$); the layers above read the hidden state below (size $H$).").format(G=G),
+        ngettext("Each layer has $G = {G}$ gate block (RNN 1, GRU 3, LSTM 4); each block has an input weight "
+                 "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
+                 "The first layer's input is $\\mathbf{{x}}$ (size $d$); the layers above read the hidden state below (size $H$).",
+                 "Each layer has $G = {G}$ gate blocks (RNN 1, GRU 3, LSTM 4); each block has an input weight "
+                 "($H \\times$ input size), a recurrent weight ($H \\times H$) and two bias vectors of size $H$. "
+                 "The first layer's input is $\\mathbf{{x}}$ (size $d$); the layers above read the hidden state below (size $H$).",
+                 G).format(G=G),
         display(*lines),
     )
     return Draft(statement, parts, solution, (("cell", cell), ("d", d), ("H", h), ("layers", layers), ("q", q)))

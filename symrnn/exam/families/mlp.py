@@ -78,9 +78,9 @@ def _parts(v: dict, exact: dict, eta: float) -> tuple[Part, ...]:
     return (
         Part(rich(_("the output ${out}$;").format(out=_sym('out_o1'))),
              numerical(v["out_o1"], FORWARD_PLACES, 1, out, exact=exact["out_o1"]), space="5cm"),
-        Part(rich(_("$\\partial L / \\partial w_5$, by the chain rule;")),
+        Part(rich(_("$\\partial L / \\partial w_5$, by the chain rule, with the ${out}$ of (a);").format(out=_sym('out_o1'))),
              numerical(v["d:w5"], BACKWARD_PLACES, 2, w5, rel=0.02, exact=exact["d:w5"]), space="5cm"),
-        Part(rich(_("$\\partial L / \\partial w_1$, by the chain rule (both paths to the loss);")),
+        Part(rich(_("$\\partial L / \\partial w_1$, by the chain rule (both paths to the loss), with the ${out}$ of (a);").format(out=_sym('out_o1'))),
              numerical(v["d:w1"], BACKWARD_PLACES, 3, w1, rel=0.02, exact=exact["d:w1"]), space="8cm"),
         Part(rich(_("the new value of $w_1$ after one gradient-descent step with learning rate $\\eta = {eta}$, "
                     "with the $\\partial L / \\partial w_1$ of (c).").format(eta=shown_number(eta))),

@@ -47,12 +47,12 @@ def _draw_once(rng) -> Draft:
         for key, text in VERDICTS
     )
     parts = (
-        Part(rich(_("An input is multiplied by the same weight $w = {w}$ at each of $N = {N}$ unrolled steps "
-                    "(the lecture's $\\text{{Input}} \\times w^{{N}}$). By what factor is the input multiplied?").format(
+        Part(rich(_("An input is multiplied by the same weight $w = {w}$ at each of $T = {N}$ unrolled steps "
+                    "(the lecture's $\\text{{Input}} \\times w^{{T}}$). By what factor is the input multiplied?").format(
                         w=shown_number(w), N=N)),
              numerical(power, places, 1, [
                  diagnosed(w ** (N - 1), "off_by_one"), diagnosed(w ** (N + 1), "off_by_one"),
-                 diagnosed(N * w, note=_("Multiplied instead of raised to a power: the factor is w^N, not N w.")),
+                 diagnosed(N * w, note=_("Multiplied instead of raised to a power: the factor is w^T, not T w.")),
              ], exact=power)),
         Part(rich(_("With $w = {w}$, what is the smallest number of steps $T$ for which $w^{{T}} < {eps}$?").format(
             w=shown_number(decay), eps=shown_number(eps))),
@@ -70,21 +70,24 @@ def _draw_once(rng) -> Draft:
              Answer("choice", 1, choices=shuffled(rng, choices))),
     )
     solution = rich(
-        _("(a) The input is multiplied by $w$ once per step: $w^{{N}} = {w}^{{{N}}} = {power}$.").format(
+        _("(a) The input is multiplied by $w$ once per step: $w^{{T}} = {w}^{{{N}}} = {power}$.").format(
             w=shown_number(w), N=N, power=fmt(power, places)),
         _("(b) $w^{{T}}$ decreases with $T$; $w^{{{before}}} = {above} \\ge {eps}$ "
           "and $w^{{{T}}} = {below} < {eps}$, so $T = {T}$.").format(
             before=T_star - 1, above=fmt(decay ** (T_star - 1), 5), eps=shown_number(eps), T=T_star, below=fmt(decay ** T_star, 5)),
-        _("(c) The symmetric matrix ${matrix}$ has the eigenvectors $(1, 1)$ and $(1, -1)$ with eigenvalues "
+        _("(c) The symmetric matrix ${matrix}$, with diagonal $a = {a}$ and off-diagonal $b = {b}$, has the "
+          "eigenvectors $(1, 1)$ and $(1, -1)$ with eigenvalues "
           "$a + b = {sum}$ and $a - b = {difference}$; the spectral radius is "
           "$\\max(|a + b|, |a - b|) = |a| + |b| = {rho}$.").format(
-            matrix=_matrix(a, b), sum=shown_number(round(a + b, 1)), difference=shown_number(round(a - b, 1)), rho=fmt(rho, 2)),
+            matrix=_matrix(a, b), a=shown_number(a), b=shown_number(b), sum=shown_number(round(a + b, 1)), difference=shown_number(round(a - b, 1)), rho=fmt(rho, 2)),
         (_("(d) $(\\mathbf{{W}}_{{hh}}^{{\\top}})^{{k}}$ scales like $\\rho^{{k}} = {rho}^{{k}}$, which tends to 0: the gradient vanishes.")
          if rho < 1 else
          _("(d) $(\\mathbf{{W}}_{{hh}}^{{\\top}})^{{k}}$ scales like $\\rho^{{k}} = {rho}^{{k}}$, which grows without bound: the gradient explodes.")
          ).format(rho=fmt(rho, 1)),
     )
-    statement = rich(_("The gradient of a recurrent network multiplies the same factor once per unrolled step."))
+    statement = rich(_("In a scalar linear recurrent network (one unit, identity activation) the gradient is multiplied by the "
+                       "same factor, the recurrent weight, once per unrolled step; with a weight matrix, the powers of "
+                       "$\\mathbf{W}_{hh}^{\\top}$ take its place."))
     order = tuple(c.correct for c in parts[3].answer.choices)
     return Draft(statement, parts, solution, (("w", w), ("N", N), ("decay", decay), ("eps", eps), ("a", a), ("b", b), ("order", order)))
 
