@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Display, Para, Problem
+from .model import Display, Para, Problem, Rich
 
 _OPS = re.compile(r"\\cdot|\\times|\\odot|\\frac|\+|(?<=[\w)}\]]) - |\^\{|\^\d|\\sigma|\\tanh|\\exp|e\^")
 
@@ -23,8 +23,13 @@ def operations(tex: str) -> int:
 
 def hand_operations(problem: Problem) -> int:
     """The number of arithmetic operations in the worked solution's displays and inline maths."""
+    return written_operations(problem.solution)
+
+
+def written_operations(blocks: Rich) -> int:
+    """The arithmetic operations in rich text's displays and inline maths."""
     total = 0
-    for block in problem.solution:
+    for block in blocks:
         if isinstance(block, Display):
             total += sum(operations(line) for line in block.lines)
         elif isinstance(block, Para):
@@ -32,4 +37,4 @@ def hand_operations(problem: Problem) -> int:
     return total
 
 
-__all__ = ["hand_operations", "operations"]
+__all__ = ["hand_operations", "operations", "written_operations"]
