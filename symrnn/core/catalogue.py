@@ -20,8 +20,8 @@ TITLES: tuple[str, ...] = (
     N_("LSTM (D2L 10.1 notation)"),
     N_("The seed's 2-2-2 sigmoid network (worked example)"),
     N_("Linear RNN of Dive into Deep Learning 9.7"),
-    N_("Scalar sigmoid RNN: w^N with the derivative factor"),
-    N_("Scalar RNN: the seed's w^N example"),
+    N_("Scalar sigmoid RNN: powers of w with the derivative factor"),
+    N_("Scalar RNN: the seed's powers of w"),
     N_("Vanilla tanh RNN"),
 )
 """The catalogue specs' titles, for translation (a test checks every catalogue title is here)."""
