@@ -81,7 +81,12 @@ def _watch(eq, notation: str = "row") -> tuple[str, ...]:
     return RECURRENCE
 
 
-def _specs():
+SHAPES = ("many-to-many", "many-to-one", "one-to-many")
+"""Each network is also asked in the other notation and in these shapes (where it differs: the
+outputs' steps change the adjoints), graded by hand."""
+
+
+def _bases():
     for name in catalogue.names():
         spec = catalogue.load(name)
         if spec.recurrent:
@@ -91,14 +96,28 @@ def _specs():
         yield f"rnn-{act}", replace(base, activation=act, name=f"rnn-{act}", title=f"Vanilla {act} RNN"), False
 
 
+def _specs():
+    """Every base network as it is (graded by ``symrnn check`` when it is a catalogue one), then in each
+    notation and shape it admits (graded by hand)."""
+    for name, spec, graded in _bases():
+        yield name, name, spec, graded
+        for notation in ("column", "row"):
+            for shape in SHAPES:
+                if (notation, shape) == (spec.notation, spec.shape) or (spec.style == "scalar" and notation == "row"):
+                    continue
+                yield name, f"{name}-{notation}-{shape}", replace(spec, notation=notation, shape=shape), False
+
+
 def _pool() -> tuple[tuple, ...]:
     """Every generic adjoint and gradient of the catalogue's recurrent networks (and of
     the vanilla RNN with the other activations) whose worked solution takes :data:`WORK` operations."""
-    out = []
-    for name, spec, graded in _specs():
+    out, seen = [], set()
+    for base, name, spec, graded in _specs():
         d = derivation(spec)
         for eq in d.generic_adjoints + d.generic_gradients:  # a closed form: the closed-form family
-            if WORK[0] <= written_operations(solution(d, eq)) <= WORK[1]:
+            asked = (base, spec.notation, equation_latex(eq))  # the same equation in another shape is the same question
+            if asked not in seen and WORK[0] <= written_operations(solution(d, eq)) <= WORK[1]:
+                seen.add(asked)
                 out.append((name, spec, eq.label, _watch(eq, spec.notation), graded))
     return tuple(out)
 
