@@ -65,7 +65,7 @@ def test_check_speaks_spanish_and_names_the_mistake_in_spanish(capsys, english_f
     out = run_cli(capsys, "check", "rnn-linear", "--grad", "h", "--answer", "W_qh.T @ dL_do[t]")
     assert "veredicto:" in out and "incorrecta" in out
     assert "Falta el término recurrente (missing_recurrent_term)" in out
-    assert "contraejemplo (float: entrada 2, oculta 2, salida 2, T = 3):" in out
+    assert "contraejemplo (float: entrada 2, oculto 2, salida 2, T = 3):" in out
     assert "devolución:" in out and "docente:" in out
     assert english_left(out, english_fragments) == []
 
@@ -134,7 +134,7 @@ def test_the_cached_set_up_does_not_freeze_the_language():
         spanish = check_text("rnn-linear", "h", answer)
     assert "counterexample (float: input 2, hidden 2, output 2, T = 3):" in english
     assert "where:    adj:h:t: dropped W_hh.T" in english
-    assert "contraejemplo (float: entrada 2, oculta 2, salida 2, T = 3):" in spanish
+    assert "contraejemplo (float: entrada 2, oculto 2, salida 2, T = 3):" in spanish
     assert "adj:h:t: se omitió W_hh.T" in spanish
     assert check_text("rnn-linear", "h", answer) == english
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..core.errors import SymrnnError
 from ..core.spec import MLPSpec, RNNSpec, Spec
+from ..i18n import _
 from ..oracles.reference import Names, input_keys, layer_ids, state_keys, suffix
 
 MODULES = {"rnn": "RNN", "lstm": "LSTM", "gru-torch": "GRU"}
@@ -48,12 +49,12 @@ class NoTorchModule(SymrnnError):
 def torch_support(spec: Spec) -> str | None:
     """``None`` when a torch.nn model of ``spec`` exists, else the reason why not."""
     if isinstance(spec, MLPSpec):
-        return "an MLP is not compared with torch.nn recurrent modules"
+        return _("an MLP is not compared with torch.nn recurrent modules")
     if spec.cell == "gru-d2l":
-        return ("gru-d2l has no torch module: D2L's GRU applies the reset gate to H_{t-1} before the "
-                "matmul, torch.nn.GRU (symrnn's gru-torch) after it, with b_hn inside the product")
+        return _("gru-d2l has no torch module; D2L's GRU applies the reset gate to the previous hidden state before "
+                 "the matrix product, torch.nn.GRU (symrnn's gru-torch) after it, with the hidden bias inside the product")
     if spec.cell == "rnn" and spec.activation not in ("tanh", "relu"):
-        return f"torch.nn.RNN supports tanh and relu only, not {spec.activation}"
+        return _("torch.nn.RNN supports tanh and relu only, not {activation}").format(activation=spec.activation)
     return None
 
 

@@ -35,6 +35,8 @@ from .torch_map import torch_support
 
 ORACLES = ("autograd", "torch.nn", "finite diff")
 TOLERANCES = {"autograd": 1e-8, "torch.nn": 1e-8, "finite diff": 1e-8}
+ORACLE_WORDS = {"autograd": "autograd", "torch.nn": "torch.nn", "finite diff": N_("finite diff")}
+"""An oracle's column header in the reader's language (the libraries keep their names)."""
 FD_FLOOR = 1e-3
 
 
@@ -80,18 +82,19 @@ class Report:
         head = f"symrnn verify {self.spec.name}: " + _("T = {T}, batch = {batch}, seed = {seed}, float64").format(
             T=self.steps, batch=self.batch, seed=self.seed)
         width = max(12, *(len(name) for name, _ in self.rows)) + 2
-        lines = [head, "", _("parameter").ljust(width) + "".join(o.rjust(14) for o in ORACLES)]
+        cols = {o: max(14, len(_(ORACLE_WORDS[o])) + 2) for o in ORACLES}
+        lines = [head, "", _("parameter").ljust(width) + "".join(_(ORACLE_WORDS[o]).rjust(cols[o]) for o in ORACLES)]
         for name, errors in self.rows:
             cells = []
             for oracle in ORACLES:
                 err = errors.get(oracle)
-                cells.append(("n/a" if err is None else f"{err:.2e}").rjust(14))
+                cells.append(("n/a" if err is None else f"{err:.2e}").rjust(cols[oracle]))
             lines.append(name.ljust(width) + "".join(cells))
-        lines.append(_("tolerance").ljust(width) + "".join(f"{TOLERANCES[o]:.0e}".rjust(14) for o in ORACLES))
+        lines.append(_("tolerance").ljust(width) + "".join(f"{TOLERANCES[o]:.0e}".rjust(cols[o]) for o in ORACLES))
         if self.judged:
             lines.append(_("note: finite differences are judged beyond their own error bound (from two step sizes)"))
         for oracle, note in sorted(self.notes.items()):
-            lines.append(_("note: {oracle} not compared: {note}").format(oracle=oracle, note=_(note)))
+            lines.append(_("note: {oracle} not compared: {note}").format(oracle=_(ORACLE_WORDS[oracle]), note=_(note)))
         lines.append(_("verdict: PASS (every gradient within tolerance of every oracle)") if self.passed
                      else _("verdict: FAIL (not every gradient within tolerance of every oracle)"))
         return "\n".join(lines)
