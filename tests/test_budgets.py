@@ -181,3 +181,14 @@ def test_the_watchdogs_message_is_in_the_commands_language(tmp_path):
     dog.stop()
     assert dog.messages == {False: "report: se agotó el tiempo límite de 60 s; aumentalo con --time-limit SEGUNDOS",
                             True: "report: se agotó el límite de memoria de 512 MiB; aumentalo con --memory-limit MIB"}
+
+
+def test_report_refuses_at_once_tests_that_would_run_past_its_budget(tmp_path, capsys):
+    from symrnn.cli import main
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text(BIG.replace("layers = 4", "layers = 8"), encoding="utf-8")
+    assert main(["report", str(deep), "--format", "tex", "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "got 62,914,560" in err and "pass --no-tests" in err, err
+    assert not (tmp_path / "out").exists()

@@ -39,13 +39,15 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
-def refuse_large(spec, batch: int, runs: int = 1, hint: str = "") -> None:
-    """Refuse before any work a verification whose work is past :data:`~symrnn.core.limits.VERIFY_MAX_WORK`."""
+def refuse_large(spec, batch: int, runs: int = 1, cap: int | None = None, hint: str = "") -> None:
+    """Refuse before any work ``runs`` verifications whose work is past ``cap``
+    (:data:`~symrnn.core.limits.VERIFY_MAX_WORK` by default)."""
     from ..core import limits
     from ..core.errors import LimitError
 
+    cap = limits.VERIFY_MAX_WORK if cap is None else cap
     work = limits.verify_work(spec, batch) * runs
-    if work > limits.VERIFY_MAX_WORK:
+    if work > cap:
         raise LimitError(_("numeric verification takes batch x size^2 x layers x T (times the draws) up to {limit}, "
                            "got {work}: it would run past its time limit{hint}").format(
-            limit=f"{limits.VERIFY_MAX_WORK:,}", work=f"{work:,}", hint=hint))
+            limit=f"{cap:,}", work=f"{work:,}", hint=hint))
