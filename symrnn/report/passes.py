@@ -71,8 +71,9 @@ def _output_layer_prose(d: Derivation):
     outs = [v for v in _nodes_of(d, "neuron_output") if v.name in read]
     act = activation(d.spec.activations[-1])
     if outs and act.from_output is not None:
-        return para(*say(_("The adjoints of the output layer come straight from the loss; a neuron with {act} multiplies by its "
-                         "derivative, written with its own output as ${form}$."),
+        return para(*say(_("The adjoints of the output layer come straight from the loss. Going on to a neuron's net input "
+                         "(the next section), a neuron with {act} multiplies by its derivative, written with its own output "
+                         "as ${form}$."),
                          act=_(act.words), form=TeX(SCALAR.doprint(act.from_output(outs[0])))))
     return para(*say(_("The adjoints of the output layer come straight from the loss.")))
 
