@@ -47,7 +47,7 @@ def refuse_large(spec, batch: int, runs: int = 1, cap: int | None = None, hint: 
 
     cap = limits.VERIFY_MAX_WORK if cap is None else cap
     work = limits.verify_work(spec, batch) * runs
-    if work > cap:
+    if work > cap and limits.verify_size(spec, batch) <= limits.VERIFY_MAX_SIZE:  # else verify names the size
         raise LimitError(_("numeric verification takes batch x size^2 x layers x T (times the draws) up to {limit}, "
                            "got {work}: it would run past its time limit{hint}").format(
             limit=f"{cap:,}", work=f"{work:,}", hint=hint))

@@ -24,8 +24,8 @@ VERIFY_MAX_WORK = 2**24
 """Largest batch x (largest size)^2 x layers x T of a numeric verification: the work of a forward
 pass, which every oracle repeats. Measured with ``python -m benchmarks.bench_cost`` (shared 2-core
 AMD EPYC, load about 4): at 2 x 256^2 x 4 x 20 = 10.5 M (issue 16's LSTM) verify takes 147 s for
-lstm, 41 s for rnn and 39 s for gru-torch; the cap, 1.6 times that, keeps an accepted lstm under
-about 240 s there, inside verify's default 600 s budget (an unbounded 16-layer T = 62 LSTM would
+lstm, 41 s for rnn and 39 s for gru-torch; at the cap, 1.6 times that (lstm 256, 4, T = 32), it took
+52 to 80 s at load 2, inside verify's default 600 s budget (an unbounded 16-layer T = 62 LSTM would
 have taken over an hour)."""
 
 
@@ -33,6 +33,11 @@ REPORT_MAX_TEST_WORK = 2**25
 """The same work, summed over the three draws on which a report tests the generated code: issue 16's
 LSTM (3 x 10.5 M) is admitted, and its report took 372 s at load 3.4, inside the report's default
 900 s budget; a larger one is refused at once, with --no-tests named."""
+
+
+def verify_size(spec, batch: int) -> int:
+    """The largest size (or batch) :data:`VERIFY_MAX_SIZE` bounds."""
+    return max(*(spec.sizes if not spec.recurrent else (spec.input_size, spec.hidden_size, spec.output_size)), batch)
 
 
 def verify_work(spec, batch: int) -> int:
