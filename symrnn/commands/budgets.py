@@ -46,7 +46,7 @@ accepted run measured peaks well under it (benchmarks/README.md, "Cost of every 
 MIN_MEMORY_MIB, MAX_MEMORY_MIB = 256, 1_048_576
 """Python with NumPy, SymPy and torch is about 300 MiB resident; below 256 nothing starts."""
 
-POLL = 0.25
+POLL = 0.5
 """Seconds between the watchdog's looks at the clock and at the memory."""
 
 ADDRESS_FACTOR, ADDRESS_EXTRA_MIB = 2, 1024
@@ -232,23 +232,40 @@ def resident(root: int, since: int | None = 0) -> int:
 
 def descendants(root: int, since: int = 0) -> list[int]:
     """Processes below ``root`` (Linux ``/proc``) started at or after ``since`` (clock ticks after boot)."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:  # pragma: no cover - not on Linux
-        return []
-    for entry in entries:
-        if entry.isdigit():
-            stat = _stat(int(entry))
-            if stat:
-                children.setdefault(int(stat[1]), []).append(int(entry))
     found, todo = [], [root]
+    children = _children if os.path.exists(f"/proc/{root}/task/{root}/children") else _children_by_scan()
     while todo:
-        for pid in children.get(todo.pop(), ()):
+        for pid in children(todo.pop()):
             todo.append(pid)
             if _start_ticks(pid) >= since:
                 found.append(pid)
     return found
+
+
+def _children(pid: int) -> list[int]:
+    """``pid``'s children, from each of its threads' ``children`` file (cheap: no scan of ``/proc``)."""
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _children_by_scan():
+    """Where the kernel keeps no ``children`` files: every process's parent, read once."""
+    table: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # pragma: no cover - not on Linux
+        entries = []
+    for entry in entries:
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat:
+            table.setdefault(int(stat[1]), []).append(int(entry))
+    return lambda pid: table.get(pid, [])
 
 
 def _stat(pid: int) -> list[str] | None:
