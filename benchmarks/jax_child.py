@@ -1,6 +1,6 @@
 """The jax.jit peer of ``bench_codegen``, run by the interpreter of a separate jax environment.
 
-    /tmp/venv-jax/bin/python benchmarks/jax_child.py CELL DATA.npz BUDGET [--grads OUT.npz]
+    "$JAX_PYTHON" benchmarks/jax_child.py CELL DATA.npz BUDGET [--grads OUT.npz]
 
 It imports only jax and NumPy (symrnn is not installed beside jax): ``DATA.npz`` holds the
 parameters under symrnn's row-notation names and time-major ``X`` (T, B, D), ``Y`` (T, B, D),

@@ -8,6 +8,8 @@ an entry point (a prefix, a wrapper, a field), and keeps the first occurrence of
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 
 PAYLOADS = [
     "__import__('os').system('touch pwned')",
@@ -119,6 +121,9 @@ def function_refs(tmp) -> list[str]:
     return _unique(out)
 
 
+MARKER = os.path.join(tempfile.gettempdir(), "pwned-by-function")
+"""Where the "writes a file" function tries to write: the test checks it never appears."""
+
 FUNCTION_BODIES = {
     "sys.exit at load": "import sys\nsys.exit(0)\n",
     "sys.exit in call": "import sys\ndef grads(p, d):\n    sys.exit(3)\n",
@@ -147,7 +152,7 @@ FUNCTION_BODIES = {
     "fork bomb": "import os\ndef grads(p, d):\n    for _ in range(50):\n        if os.fork() == 0:\n            import time\n"
                  "            time.sleep(100)\n    return {}\n",
     "reads a file": "def grads(p, d):\n    open('/etc/shadow').read()\n    return {}\n",
-    "writes a file": "def grads(p, d):\n    open('/tmp/pwned-by-function', 'w').write('x')\n    return {}\n",
+    "writes a file": f"def grads(p, d):\n    open({MARKER!r}, 'w').write('x')\n    return {{}}\n",
     "prints escapes": "import sys\nprint('\\x1b[2J')\nsys.stderr.write('\\x1b]0;x\\x07')\ndef grads(p, d):\n    return {}\n",
     "patches the tolerance": "def grads(p, d):\n    import symrnn.check.function as f\n    f.RTOL = 1e300\n    return {}\n",
     "deep recursion": "def grads(p, d):\n    return grads(p, d)\n",

@@ -348,7 +348,7 @@ def test_hostile_function_reference_is_refused_before_anything_runs(index, ref_d
 def test_hostile_function_file_is_contained(name, tmp_path):
     path = tmp_path / "mine.py"
     path.write_text(corpus.FUNCTION_BODIES[name], encoding="utf-8")
-    marker = "/tmp/pwned-by-function"
+    marker = corpus.MARKER
     with contextlib.suppress(FileNotFoundError):
         os.remove(marker)
     start = time.monotonic()
