@@ -254,7 +254,7 @@ def _layer_closed_forms(derivation, layer: int | None, quantity: str = "h") -> l
     if read is None:
         return []
     if derivation.spec.notation == "row":
-        return row_closed_forms(derivation, layer, quantity, read)
+        return row_closed_forms(layer, quantity, read)
     rhs, tail_T, h_next = read
     shape = h_next.shape
     jac, rest = _split_recurrence(rhs, h_next, shape)

@@ -88,7 +88,7 @@ def split_elementwise(rhs: ir.Expr, next_adjoint: ir.Adjoint) -> tuple[ir.Expr, 
     return gate, (ir.add(*rest) if rest else ir.zeros(next_adjoint.shape))
 
 
-def row_closed_forms(derivation, layer: int | None, quantity: str, read) -> list:
+def row_closed_forms(layer: int | None, quantity: str, read) -> list:
     """The closed form of a gated state's adjoint in row notation, from its recurrence ``read``
     (``(rhs, boundary, next)`` of :func:`closed_forms.layer_recurrence`)."""
     t, T = ir.t_SYM, ir.T_SYM

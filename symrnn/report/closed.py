@@ -40,6 +40,11 @@ def _substitution(b: Builder) -> list:
     d = b.d
     carried = next((eq.lhs.of.name for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)), None)
     recs = [eq for eq in state_recurrences(d) if eq.lhs.of.layer is None and eq.lhs.of.name == carried]
+    if not recs and _one_term_forms(d):  # a stack whose top layer hears only step T
+        return list(say(_("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
+                        "hidden-state adjoint as what the later steps send back, multiplied by one Jacobian per step in "
+                        "between: a single term where only step $T$ sends anything, a sum over the steps $k$ where each "
+                        "step does.")))
     if not recs:  # a stack: each layer has its own recurrence
         return list(say(_("Substituting each layer's recurrence into itself down to its boundary case gives that layer's "
                         "hidden-state adjoint as a sum over the later steps $k$ of what step $k$ sends back, multiplied by "
@@ -60,10 +65,16 @@ def _substitution(b: Builder) -> list:
                     "sum over the later steps $k$ of what step $k$ sends back, multiplied by one Jacobian per step in between.")))
 
 
+def _one_term_forms(d: Derivation) -> list:
+    """The closed forms of a state's adjoint that are one term (only step ``T`` sends anything back)."""
+    return [eq for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)
+            and not any(isinstance(n, ir.TimeSum) for n in ir.walk(eq.rhs))]
+
+
 def single_term(d: Derivation) -> bool:
-    """Is every closed form of a state's adjoint one term (only step ``T`` sends anything back)?"""
+    """Is every closed form of a state's adjoint one term?"""
     forms = [eq for eq in d.closed_forms if isinstance(eq.lhs, ir.Adjoint)]
-    return bool(forms) and not any(isinstance(n, ir.TimeSum) for eq in forms for n in ir.walk(eq.rhs))
+    return bool(forms) and len(_one_term_forms(d)) == len(forms)
 
 
 def _products_runs(b: Builder) -> list:
