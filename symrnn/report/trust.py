@@ -27,10 +27,6 @@ DEFAULT_SEEDS = (0, 1, 2)
 
 ORACLE_NAMES = {"chain": N_("chain rule"), "expanded": N_("expanded loss"), "diff": N_("direct Jacobian")}
 """How a status line names the element-level oracles of symrnn.core.prove."""
-TEST_ORACLES = {"finite diff": N_("finite diff")}
-"""How the tests' sentence names the oracles of symrnn.codegen.verify: a description is translated,
-a library's name (autograd, torch.nn) is a name and stays."""
-
 _CITED = re.compile(r"\b((?:fwd|adj|grad|closed):[A-Za-z0-9_:]+)")
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sympy
 
+from ..codegen.verify import ORACLE_WORDS
 from ..i18n import N_, _, listing, quoted_english
 from ..printing.texescape import TeX
 from .document import Run, Section, Table, code, para
 from .equations import Builder, section
 from .say import say
-from .trust import TEST_ORACLES, equation_status
+from .trust import equation_status
 
 
 def _point(b: Builder):
@@ -56,7 +57,7 @@ def _tests_paragraph(b: Builder):
 
 def _oracle(name: str) -> str:
     """An oracle as the sentence names it: a description translated, a library's name as it is."""
-    return _(TEST_ORACLES[name]) if name in TEST_ORACLES else name
+    return _(ORACLE_WORDS[name]) if name in ORACLE_WORDS else name
 
 
 def _reason(note: str) -> str:
