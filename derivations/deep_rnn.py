@@ -142,14 +142,16 @@ def _forward(params, inputs, targets, steps, check_inputs):
     a_l1 = np.zeros((T + 2, B, 2), dtype)
     a_l2 = np.zeros((T + 2, B, 2), dtype)
     o = np.zeros((T + 2, B, 2), dtype)
-    _steps(a_l1, 1, T)[:] = _steps(x, 1, T) @ W_hx_l1.T + b_h_l1.T  # fwd:a_l1:t
+    np.matmul(_steps(x, 1, T), W_hx_l1.T, out=_steps(a_l1, 1, T))  # fwd:a_l1:t
+    _steps(a_l1, 1, T)[:] += b_h_l1.T  # fwd:a_l1:t
     _steps(a_l2, 1, T)[:] = b_h_l2.T  # fwd:a_l2:t
     for t in range(1, T + 1):
         a_l1[t] += h_l1[t - 1] @ W_hh_l1.T  # fwd:a_l1:t
         h_l1[t] = np.tanh(a_l1[t])  # fwd:h_l1:t
         a_l2[t] += h_l1[t] @ W_hx_l2.T + h_l2[t - 1] @ W_hh_l2.T  # fwd:a_l2:t
         h_l2[t] = np.tanh(a_l2[t])  # fwd:h_l2:t
-    _steps(o, 1, T)[:] = _steps(h_l2, 1, T) @ W_qh.T + b_q.T  # fwd:o:t
+    np.matmul(_steps(h_l2, 1, T), W_qh.T, out=_steps(o, 1, T))  # fwd:o:t
+    _steps(o, 1, T)[:] += b_q.T  # fwd:o:t
     outputs = {
         "o": o[1:T + 1].transpose(1, 0, 2).copy(),
     }
@@ -194,7 +196,7 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     d_h_l2 = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
     _steps(d_o, 1, T)[:] = (1/T) * (_steps(o, 1, T) - _steps(y, 1, T))  # adj:o:t
-    _steps(d_h_l2, 1, T)[:] = _steps(d_o, 1, T) @ W_qh  # adj:h_l2:T, adj:h_l2:t
+    np.matmul(_steps(d_o, 1, T), W_qh, out=_steps(d_h_l2, 1, T))  # adj:h_l2:T, adj:h_l2:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_h_l2[t] += d_a_l2[t + 1] @ W_hh_l2  # adj:h_l2:t

@@ -45,9 +45,8 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|; one exp and one division."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """1 / (1 + exp(-x)); exp's argument capped at 80, so no overflow in float32 either (sigmoid(-80) is 1.8e-35)."""
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 80.0)))
 
 
 def _half_sq(pred, target):
@@ -158,9 +157,12 @@ def _forward(params, inputs, targets, steps, check_inputs):
     A_h = np.zeros((T + 2, B, 2), dtype)
     H_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
-    _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_xr + b_r  # fwd:A_r:t
-    _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_xz + b_z  # fwd:A_z:t
-    _steps(A_h, 1, T)[:] = _steps(X, 1, T) @ W_xh + b_h  # fwd:A_h:t
+    np.matmul(_steps(X, 1, T), W_xr, out=_steps(A_r, 1, T))  # fwd:A_r:t
+    _steps(A_r, 1, T)[:] += b_r  # fwd:A_r:t
+    np.matmul(_steps(X, 1, T), W_xz, out=_steps(A_z, 1, T))  # fwd:A_z:t
+    _steps(A_z, 1, T)[:] += b_z  # fwd:A_z:t
+    np.matmul(_steps(X, 1, T), W_xh, out=_steps(A_h, 1, T))  # fwd:A_h:t
+    _steps(A_h, 1, T)[:] += b_h  # fwd:A_h:t
     for t in range(1, T + 1):
         A_rz[t] += H[t - 1] @ W_h_rz  # fwd:A_r:t, fwd:A_z:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
@@ -168,7 +170,8 @@ def _forward(params, inputs, targets, steps, check_inputs):
         A_h[t] += (R[t] * H[t - 1]) @ W_hh  # fwd:A_h:t
         H_tilde[t] = np.tanh(A_h[t])  # fwd:H_tilde:t
         H[t] = Z[t] * H[t - 1] + (1 - Z[t]) * H_tilde[t]  # fwd:H:t
-    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
+    np.matmul(_steps(H, 1, T), W_hq, out=_steps(Yhat, 1, T))  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] += b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": Yhat[1:T + 1].transpose(1, 0, 2).copy(),
     }
@@ -214,7 +217,7 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
-    _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
+    np.matmul(_steps(d_Yhat, 1, T), W_hq.T, out=_steps(d_H, 1, T))  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_H[t] += d_A_rz[t + 1] @ W_h_rz.T  # adj:H:t

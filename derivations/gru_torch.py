@@ -49,9 +49,8 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|; one exp and one division."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """1 / (1 + exp(-x)); exp's argument capped at 80, so no overflow in float32 either (sigmoid(-80) is 1.8e-35)."""
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 80.0)))
 
 
 def _half_sq(pred, target):
@@ -166,9 +165,12 @@ def _forward(params, inputs, targets, steps, check_inputs):
     N = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
     H_W_hn = np.zeros((T + 2, B, 2), dtype)
-    _steps(A_r, 1, T)[:] = _steps(X, 1, T) @ W_ir + b_ir + b_hr  # fwd:A_r:t
-    _steps(A_z, 1, T)[:] = _steps(X, 1, T) @ W_iz + b_iz + b_hz  # fwd:A_z:t
-    _steps(A_n, 1, T)[:] = _steps(X, 1, T) @ W_in + b_in  # fwd:A_n:t
+    np.matmul(_steps(X, 1, T), W_ir, out=_steps(A_r, 1, T))  # fwd:A_r:t
+    _steps(A_r, 1, T)[:] += b_ir + b_hr  # fwd:A_r:t
+    np.matmul(_steps(X, 1, T), W_iz, out=_steps(A_z, 1, T))  # fwd:A_z:t
+    _steps(A_z, 1, T)[:] += b_iz + b_hz  # fwd:A_z:t
+    np.matmul(_steps(X, 1, T), W_in, out=_steps(A_n, 1, T))  # fwd:A_n:t
+    _steps(A_n, 1, T)[:] += b_in  # fwd:A_n:t
     for t in range(1, T + 1):
         A_rz[t] += H[t - 1] @ W_h_rz  # fwd:A_r:t, fwd:A_z:t
         R[t] = _sigmoid(A_r[t])  # fwd:R:t
@@ -177,7 +179,8 @@ def _forward(params, inputs, targets, steps, check_inputs):
         A_n[t] += R[t] * (H_W_hn[t] + b_hn)  # fwd:A_n:t
         N[t] = np.tanh(A_n[t])  # fwd:N:t
         H[t] = (1 - Z[t]) * N[t] + Z[t] * H[t - 1]  # fwd:H:t
-    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
+    np.matmul(_steps(H, 1, T), W_hq, out=_steps(Yhat, 1, T))  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] += b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": Yhat[1:T + 1].transpose(1, 0, 2).copy(),
     }
@@ -223,7 +226,7 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
-    _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
+    np.matmul(_steps(d_Yhat, 1, T), W_hq.T, out=_steps(d_H, 1, T))  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_H[t] += d_A_rz[t + 1] @ W_h_rz.T  # adj:H:t

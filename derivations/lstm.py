@@ -50,9 +50,8 @@ TARGETS = {'Y': 'sequence'}
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|; one exp and one division."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """1 / (1 + exp(-x)); exp's argument capped at 80, so no overflow in float32 either (sigmoid(-80) is 1.8e-35)."""
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 80.0)))
 
 
 def _half_sq(pred, target):
@@ -170,10 +169,14 @@ def _forward(params, inputs, targets, steps, check_inputs):
     C_tilde = np.zeros((T + 2, B, 2), dtype)
     Yhat = np.zeros((T + 2, B, 2), dtype)
     tanh_C = np.zeros((T + 2, B, 2), dtype)
-    _steps(A_i, 1, T)[:] = _steps(X, 1, T) @ W_xi + b_i  # fwd:A_i:t
-    _steps(A_f, 1, T)[:] = _steps(X, 1, T) @ W_xf + b_f  # fwd:A_f:t
-    _steps(A_o, 1, T)[:] = _steps(X, 1, T) @ W_xo + b_o  # fwd:A_o:t
-    _steps(A_c, 1, T)[:] = _steps(X, 1, T) @ W_xc + b_c  # fwd:A_c:t
+    np.matmul(_steps(X, 1, T), W_xi, out=_steps(A_i, 1, T))  # fwd:A_i:t
+    _steps(A_i, 1, T)[:] += b_i  # fwd:A_i:t
+    np.matmul(_steps(X, 1, T), W_xf, out=_steps(A_f, 1, T))  # fwd:A_f:t
+    _steps(A_f, 1, T)[:] += b_f  # fwd:A_f:t
+    np.matmul(_steps(X, 1, T), W_xo, out=_steps(A_o, 1, T))  # fwd:A_o:t
+    _steps(A_o, 1, T)[:] += b_o  # fwd:A_o:t
+    np.matmul(_steps(X, 1, T), W_xc, out=_steps(A_c, 1, T))  # fwd:A_c:t
+    _steps(A_c, 1, T)[:] += b_c  # fwd:A_c:t
     for t in range(1, T + 1):
         A_ifoc[t] += H[t - 1] @ W_h_ifoc  # fwd:A_i:t, fwd:A_f:t, fwd:A_o:t, fwd:A_c:t
         I[t] = _sigmoid(A_i[t])  # fwd:I:t
@@ -183,7 +186,8 @@ def _forward(params, inputs, targets, steps, check_inputs):
         C[t] = F[t] * C[t - 1] + I[t] * C_tilde[t]  # fwd:C:t
         tanh_C[t] = np.tanh(C[t])  # shared by fwd:H:t, adj:O:t, adj:C:t, adj:C:T
         H[t] = O[t] * tanh_C[t]  # fwd:H:t
-    _steps(Yhat, 1, T)[:] = _steps(H, 1, T) @ W_hq + b_q  # fwd:Yhat:t
+    np.matmul(_steps(H, 1, T), W_hq, out=_steps(Yhat, 1, T))  # fwd:Yhat:t
+    _steps(Yhat, 1, T)[:] += b_q  # fwd:Yhat:t
     outputs = {
         "Yhat": Yhat[1:T + 1].transpose(1, 0, 2).copy(),
     }
@@ -231,7 +235,7 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     d_H = np.zeros((T + 2, B, 2), dtype)
     d_Yhat = np.zeros((T + 2, B, 2), dtype)
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
-    _steps(d_H, 1, T)[:] = _steps(d_Yhat, 1, T) @ W_hq.T  # adj:H:T, adj:H:t
+    np.matmul(_steps(d_Yhat, 1, T), W_hq.T, out=_steps(d_H, 1, T))  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_H[t] += d_A_ifoc[t + 1] @ W_h_ifoc.T  # adj:H:t

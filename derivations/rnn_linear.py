@@ -127,10 +127,10 @@ def _forward(params, inputs, targets, steps, check_inputs):
     x = _sequence(inputs, "x", T, B, 2, dtype, check_inputs)
     h = _initial(inputs, "h_0", T, B, 2, dtype)
     o = np.zeros((T + 2, B, 2), dtype)
-    _steps(h, 1, T)[:] = _steps(x, 1, T) @ W_hx.T  # fwd:h:t
+    np.matmul(_steps(x, 1, T), W_hx.T, out=_steps(h, 1, T))  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ W_hh.T  # fwd:h:t
-    _steps(o, 1, T)[:] = _steps(h, 1, T) @ W_qh.T  # fwd:o:t
+    np.matmul(_steps(h, 1, T), W_qh.T, out=_steps(o, 1, T))  # fwd:o:t
     outputs = {
         "o": o[1:T + 1].transpose(1, 0, 2).copy(),
     }
@@ -168,7 +168,7 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     d_h = np.zeros((T + 2, B, 2), dtype)
     d_o = np.zeros((T + 2, B, 2), dtype)
     _steps(d_o, 1, T)[:] = (1/T) * (_steps(o, 1, T) - _steps(y, 1, T))  # adj:o:t
-    _steps(d_h, 1, T)[:] = _steps(d_o, 1, T) @ W_qh  # adj:h:T, adj:h:t
+    np.matmul(_steps(d_o, 1, T), W_qh, out=_steps(d_h, 1, T))  # adj:h:T, adj:h:t
     for t in range(T, 0, -1):
         if t <= T - 1:
             d_h[t] += d_h[t + 1] @ W_hh  # adj:h:t

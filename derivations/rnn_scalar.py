@@ -135,7 +135,7 @@ def _forward(params, inputs, targets, steps, check_inputs):
     x = _sequence(inputs, "x", T, B, 1, dtype, check_inputs)
     h = _initial(inputs, "h_0", T, B, 1, dtype)
     o = np.zeros((T + 2, B, 1), dtype)
-    _steps(h, 1, T)[:] = _steps(x, 1, T) @ w_hx  # fwd:h:t
+    np.matmul(_steps(x, 1, T), w_hx, out=_steps(h, 1, T))  # fwd:h:t
     for t in range(1, T + 1):
         h[t] += h[t - 1] @ w_hh  # fwd:h:t
     o[T] = h[T] @ w_qh  # fwd:o:T

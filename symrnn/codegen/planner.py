@@ -257,7 +257,9 @@ def emit(p: Planner, var: ir.Var, adjoint: bool, label: str, terms: list, mode: 
             terms = [ir.add(*local)] + [term for term in terms if ir.adjoints(term)]
     out = []
     for i, term in enumerate(terms):
-        if i == 0 and not accumulate:
+        if i == 0 and not accumulate and mode.how == "flat" and _step_product(printer, term, mode):
+            out += _product_in_place(printer, target, term, mode, label)
+        elif i == 0 and not accumulate:
             out.append(Statement(target, "=", printer.code(term), label))
         elif indexed:
             op, term = ("-=", term.x) if isinstance(term, ir.Neg) else ("+=", term)
@@ -266,6 +268,33 @@ def emit(p: Planner, var: ir.Var, adjoint: bool, label: str, terms: list, mode: 
             shape = var.shape if p.row else (var.shape[1], var.shape[0])
             plain = ir.Var(adjoint_code(var) if adjoint else name_code(var), shape, "node")
             out.append(Statement(target, "=", printer.code(ir.add(plain, term)), label))
+    return out
+
+
+def _step_product(printer: NumPyCodePrinter, term: ir.Expr, mode: TimeMode) -> ir.MatMul | None:
+    """The product of ``S @ W`` or ``S @ W + b`` over every step (S read at the steps summed over), else None."""
+    products = [term] if isinstance(term, ir.MatMul) else [
+        k for k in term.terms if isinstance(k, ir.MatMul)] if isinstance(term, ir.Add) else []
+    if len(products) != 1 or printer.kind(products[0]) != "rows" or printer._matmul_form(products[0])[1] != "@":
+        return None
+    stepped = [v for v in ir.walk(products[0].left) if isinstance(v, (ir.Var, ir.Adjoint))
+               and (v.of if isinstance(v, ir.Adjoint) else v).time is not None
+               and mode.index in sympy.sympify((v.of if isinstance(v, ir.Adjoint) else v).time).free_symbols]
+    return products[0] if stepped else None
+
+
+def _product_in_place(printer: NumPyCodePrinter, target: str, term: ir.Expr, mode: TimeMode,
+                      label: str) -> list[Statement]:
+    """``np.matmul(S, W, out=view)`` then ``view[:] += b``: the product written straight into the
+    stacked steps, with no temporary of all steps for it nor for its sum with the bias."""
+    product = _step_product(printer, term, mode)
+    view = target.removesuffix("[:]")
+    call = f"np.matmul({printer.code(product.left)}, {printer.code(product.right)}, out={view})"
+    out = [Statement(call, "", "", label)]
+    rest = [k for k in term.terms if k is not product] if isinstance(term, ir.Add) else []
+    if rest:
+        op, rest_term = ("-=", rest[0].x) if len(rest) == 1 and isinstance(rest[0], ir.Neg) else ("+=", ir.add(*rest))
+        out.append(Statement(target, op, printer.code(rest_term), label))
     return out
 
 

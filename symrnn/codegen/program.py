@@ -18,7 +18,11 @@ def module_name(spec_name: str) -> str:
 
 @dataclass(frozen=True)
 class Statement:
-    """``target op value``, citing the equation it implements (``label``) when it implements one."""
+    """``target op value``, citing the equation it implements (``label``) when it implements one.
+
+    ``op`` empty: the statement is a call, all of it in ``target``
+    (``np.matmul(_steps(X, 1, T), W_xh, out=_steps(A, 1, T))``).
+    """
 
     target: str
     op: str
@@ -26,9 +30,12 @@ class Statement:
     label: str | None = None
 
     @property
+    def code(self) -> str:
+        return f"{self.target} {self.op} {self.value}" if self.op else self.target
+
+    @property
     def text(self) -> str:
-        line = f"{self.target} {self.op} {self.value}"
-        return line if self.label is None else f"{line}  # {self.label}"
+        return self.code if self.label is None else f"{self.code}  # {self.label}"
 
 
 @dataclass(frozen=True)

@@ -128,12 +128,12 @@ def kept(setup_: tuple[Statement, ...], forward: tuple[Block, ...], later: list[
 
 def code_of(statements, blocks: tuple[Block, ...] = ()) -> list[str]:
     """The code of statements and blocks without their comments (the labels)."""
-    out = [f"{s.target} = {s.value}" for s in statements]
+    out = [s.code for s in statements]
     for block in blocks:
         out.append(block.header or "")
         for branch in block.branches:
             out.append(branch.head or "")
-            out += [f"{s.target} = {s.value}" for s in branch.statements]
+            out += [s.code for s in branch.statements]
     return out
 
 
