@@ -151,6 +151,16 @@ def test_a_per_answer_time_limit_is_not_the_commands_budget():
     assert "--memory-limit" not in serve.format_help()  # a server runs until stopped
 
 
+def test_check_out_of_time_exits_2_as_every_command(capsys):
+    """A check whose time limit runs out is refused, not judged: exit 2 (a wrong answer is 1)."""
+    from symrnn.cli import main
+
+    assert main(["check", "rnn-linear", "--grad", "W_hh", "--answer", "0", "--time-limit", "0.001"]) == 2
+    out = capsys.readouterr().out
+    assert "refused" in out and "time limit" in out, out
+    assert main(["check", "rnn-linear", "--grad", "W_hh", "--answer", "0"]) == 1  # judged: wrong
+
+
 @pytest.mark.parametrize("lang, words", [("en", "wall-clock seconds"), ("es", "segundos de reloj")])
 @pytest.mark.parametrize("command", ["derive", "prove", "verify", "report", "codegen", "exam"])
 def test_every_command_shows_its_limits_in_help(command, lang, words):

@@ -67,6 +67,7 @@ class Verdict:
     detail: str = ""
     counterexample: Counterexample | None = None
     checks: list = field(default_factory=list)  # the settings checked, in order
+    limited: bool = False  # refused because the time limit ran out (``symrnn check`` exits 2, as every command)
 
     @property
     def correct(self) -> bool:
@@ -77,7 +78,9 @@ class Verdict:
         return self.mistakes[0] if len(self.mistakes) == 1 else ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["limited"]  # the exit status says it; the record keeps its fields
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -133,6 +136,7 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
         prob = prepared(spec, grad, deadline, time_limit)
     except LimitError as err:
         verdict.message = _("refused: {reason}").format(reason=err)
+        verdict.limited = True
         return verdict
     if isinstance(text, str):
         text = numbers.decimal_points(text)  # 0,082 in Spanish (the echo shows the point)
@@ -153,6 +157,7 @@ def check_answer(spec, grad: str, text: str, time_limit: float | None = limits.T
     except LimitError as err:
         verdict.status = "invalid"
         verdict.message = _("refused: {reason}").format(reason=err)
+        verdict.limited = True
     except numeric.EvaluationError as err:
         verdict.status = "invalid"
         verdict.message = _("cannot evaluate the answer: {reason}").format(reason=err)

@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     verdict = check_answer(args.spec, args.grad, args.answer, time_limit=args.time_limit or limits.TIME_LIMIT)
     out = verdict.to_json() if args.format == "json" else safe(verdict.to_text())
     sys.stdout.write(out + "\n")
+    if verdict.limited:
+        return 2  # out of time, as every command (not a judged answer)
     return 0 if verdict.correct else 1
 
 
