@@ -319,10 +319,15 @@ def draw(spec: Spec, batch: int, steps: int, rng: np.random.Generator, scale: fl
          initial_state: bool = False) -> tuple[dict, dict, dict]:
     """Random ``(params, inputs, targets)`` in the layout of generated modules.
 
+    A parameter's entries have standard deviation ``scale`` up to size 4 and ``scale * sqrt(4 / n)``
+    beyond, ``n`` its larger dimension (as a Glorot or PyTorch initialisation shrinks with the
+    width): a 256-wide network is drawn where it is used, not with every gate saturated and
+    gradients of 1e5 that no finite difference can follow. Sizes up to 4 draw what they always did.
     Targets of a softmax cross-entropy loss are nonnegative rows of any sum (see :func:`soft_targets`):
     probability rows, soft labels that do not sum to one, scaled one-hot rows and zero rows.
     """
-    params = {k: rng.normal(scale=scale, size=s) for k, s in param_shapes(spec).items()}
+    params = {k: rng.normal(scale=scale * min(1.0, float(np.sqrt(4 / max(s)))), size=s)
+              for k, s in param_shapes(spec).items()}
     if isinstance(spec, MLPSpec):
         if spec.naming == "neuron":
             inputs = {f"i{j}": rng.normal(size=(batch, 1)) for j in range(1, spec.sizes[0] + 1)}
