@@ -120,7 +120,8 @@ def render_latex(report: Report, figure_prefix: str) -> str:
     _check_prefix(figure_prefix)
     template = latex_environment().get_template("report.tex.j2")
     return template.render(report=report, version=__version__, figure_prefix=TeX(figure_prefix),
-                           intro=_intro(report, tex=True), babel=BABEL.get(current(), ""))
+                           intro=_intro(report, tex=True), babel=BABEL.get(current(), ""),
+                           continued=_("(continued)"))
 
 
 def render_markdown(report: Report, figure_prefix: str) -> str:
