@@ -132,12 +132,13 @@ def test_derivation_time_grows_linearly():
 
 @pytest.mark.parametrize("activation, factor", [
     ("identity", "dh[T]/dh[1] = w_hh^(T-1)"),
-    ("tanh", "dh[T]/dh[1] = prod_{j=2}^{T} (1 - tanh(a[j]) * tanh(a[j])) * w_hh"),
-    ("sigmoid", "dh[T]/dh[1] = prod_{j=2}^{T} (sigmoid(a[j]) * (1 - sigmoid(a[j]))) * w_hh"),
-    ("relu", "dh[T]/dh[1] = prod_{j=2}^{T} relu'(a[j]) * w_hh"),
+    ("tanh", "dh[T]/dh[1] = prod_{j=2}^{T} w_hh * (1 - h[j] * h[j])"),
+    ("sigmoid", "dh[T]/dh[1] = prod_{j=2}^{T} w_hh * (h[j] * (1 - h[j]))"),
+    ("relu", "dh[T]/dh[1] = prod_{j=2}^{T} w_hh * relu'(a[j])"),
 ])
 def test_scalar_rnn_factor_carries_the_activation_derivative(activation, factor):
-    """The seed's Input x w^N, and its next step: with f != identity each factor is f'(a_j) w_hh."""
+    """The seed's Input x w^N, and its next step: with f != identity each factor is w_hh f'(a_j),
+    written as the adjoints write it (tanh' and sigma' from the activation's output h_j)."""
     spec = RNNSpec("scalar", "rnn", 1, 1, 1, activation=activation, style="scalar", shape="many-to-one", steps=4)
     d = derive(spec)
     assert _eq(d, "closed:dhT_dh1") == factor

@@ -319,9 +319,9 @@ def _local_jacobian(fwd: dict, target: ir.Var, prev: ir.Var) -> ir.Expr:
         inner = _local_jacobian(fwd, var, prev)
         if ir.is_zero(inner):
             continue
-        outer = [c for c, _ in backprop(rhs, ir.ones((1, 1)), var)]
+        outer = [c for c, _ in backprop(rhs, ir.ones((1, 1)), var, out=target)]  # sigma' as h (1 - h), as the adjoints
         if outer:
-            parts.append(ir.matmul(ir.add(*outer), inner))
+            parts.append(ir.matmul(inner, ir.add(*outer)))  # scalars: w_hh first, as the adjoints print it
     return ir.add(*parts) if parts else ir.zeros((1, 1))
 
 
