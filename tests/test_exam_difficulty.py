@@ -119,3 +119,9 @@ def test_header_options_are_data_and_bad_ones_are_refused(tmp_path, capsys):
 
 def test_every_family_is_in_the_order():
     assert sorted(ORDER) == sorted(FAMILIES)
+
+
+def test_every_version_of_the_default_exam_totals_30_points():
+    """A round total the lecturer can grade on; every version the same (equal work, equal marks)."""
+    exam = build_exam(None, 4, 11)
+    assert {sum(p.points for p in v.problems) for v in exam.versions} == {30}

@@ -53,9 +53,10 @@ WORK = (8, 10)
 uses, the key) writes between this many arithmetic operations (``symrnn.exam.difficulty``): the
 pool's variants are of equal work, so the versions of one exam are of equal difficulty."""
 
-POINTS = 2
+POINTS = 3
 """What a question is worth: every one asks the same work, one step read off the derivation (a
-local derivative or an adjoint) and the chain rule's sum; a one-line key is not in the pool."""
+local derivative or an adjoint) and the chain rule's sum; a one-line key is not in the pool.
+Three, as the scalar BPTT derivation, so a version of the default exam totals 30 points."""
 
 
 def _watch(eq, notation: str = "row") -> tuple[str, ...]:
