@@ -14,6 +14,7 @@ the torch tests.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import subprocess
@@ -25,12 +26,15 @@ import numpy as np
 import pytest
 
 from symrnn.codegen import numba_backend
-from symrnn.codegen.generate import compile_spec, generate, load_module, module_name
+from symrnn.codegen.generate import compile_spec, generate, load_module, module_name, plan
 from symrnn.codegen.numba_backend import NumbaMissing, generate_numba
+from symrnn.codegen.numba_passes import plan_numba
 from symrnn.codegen.numba_runtime import NUMBA_HELPERS, compiled_source
+from symrnn.codegen.program import Block, Branch, Statement
 from symrnn.codegen.runtime import HELPERS
 from symrnn.core import catalogue
-from symrnn.core.spec import RNNSpec
+from symrnn.core.derive import GENERIC_STEPS, derive
+from symrnn.core.spec import RNNSpec, with_steps
 from symrnn.oracles.reference import draw, reference_gradients
 from symrnn.printing.numba_code import COMPILED_HELPERS, code_names, numba_code
 from symrnn.printing.numpy_code import CodegenError
@@ -152,6 +156,17 @@ def test_non_recurrent_spec_is_refused_in_one_line():
     assert out.returncode == 2
     line = "symrnn: error: numba backend: mlp-2-2-2 has no loop over time to compile (not recurrent)"
     assert out.stderr.strip().splitlines() == [line]
+
+
+@pytest.mark.parametrize("statement, message", [
+    (("x", "=", "x + 1.0"), "the forward pass binds x again, which it is given"),
+    (("h[1]", "=", "q[1]"), "the forward pass reads q, which nothing before it binds"),
+])
+def test_a_pass_that_cannot_be_cut_is_refused_in_one_line(statement, message):
+    program = plan(derive(with_steps(catalogue.load("rnn-tanh"), GENERIC_STEPS)))
+    extra = Block(None, (Branch(None, (Statement(*statement),)),))
+    with pytest.raises(CodegenError, match=re.escape(f"numba backend: {message}")):
+        plan_numba(dataclasses.replace(program, forward=(*program.forward, extra)))
 
 
 def test_missing_numba_is_a_one_line_error(monkeypatch):

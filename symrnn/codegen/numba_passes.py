@@ -166,13 +166,17 @@ def _reading(program: Program) -> tuple[tuple[Statement, ...], tuple[Statement, 
 # --------------------------------------------------------------------------- passes
 
 
-def _ordered(reads: tuple[str, ...], sources: list[tuple[str, ...]], where: str) -> tuple[str, ...]:
-    """``reads`` in the order the names are bound: given names first, then earlier passes' results."""
-    order = [n for names in sources for n in names]
-    missing = [n for n in reads if n not in order]
+def _ordered(names, sources: list[tuple[str, ...]], where: str) -> tuple[str, ...]:
+    """A pass's arguments: the names it reads, in the order they are bound (given names first, then
+    earlier passes' results); refuses a name nothing before binds, and a pass rebinding one."""
+    order = [n for names_ in sources for n in names_]
+    missing = [n for n in names.reads if n not in order]
     if missing:
         raise CodegenError(f"numba backend: the {where} reads {missing[0]}, which nothing before it binds")
-    return tuple(n for n in dict.fromkeys(order) if n in reads)
+    rebound = [n for n in names.binds if n in order]
+    if rebound:
+        raise CodegenError(f"numba backend: the {where} binds {rebound[0]} again, which it is given")
+    return tuple(n for n in dict.fromkeys(order) if n in names.reads)
 
 
 def _given(reading: tuple[Statement, ...]) -> tuple[str, ...]:
@@ -193,7 +197,9 @@ def plan_numba(program: Program) -> NumbaProgram:
     lo = code_names(source(loss_blocks), "loss")
     b = code_names(source(bwd_blocks), "reversed pass")
     shown = names_in("\n".join(o.code for o in program.outputs))
-    _ordered(tuple(n for n in shown if n not in f.binds), [given], "outputs")
+    missing = [n for n in shown if n not in f.binds and n not in given]
+    if missing:
+        raise CodegenError(f"numba backend: the outputs read {missing[0]}, which nothing before them binds")
     fwd_returns = tuple(n for n in f.binds if n in set(lo.reads) | set(b.reads) | shown)
     if "L" not in lo.binds:
         raise CodegenError("numba backend: the loss blocks do not bind L")
@@ -202,11 +208,11 @@ def plan_numba(program: Program) -> NumbaProgram:
     missing = [g for g in grads if g not in b.binds]
     if missing:
         raise CodegenError(f"numba backend: the reversed pass binds no {missing[0]}")
-    forward = Pass("_forward_pass", "the forward pass, every step kept", _ordered(f.reads, [given], "forward pass"),
+    forward = Pass("_forward_pass", "the forward pass, every step kept", _ordered(f, [given], "forward pass"),
                    fwd_blocks, fwd_returns)
-    loss = Pass("_loss_pass", "the loss", _ordered(lo.reads, [given, fwd_returns], "loss"), loss_blocks, loss_returns)
+    loss = Pass("_loss_pass", "the loss", _ordered(lo, [given, fwd_returns], "loss"), loss_blocks, loss_returns)
     backward = Pass("_backward_pass", "the reversed pass and the parameter gradients",
-                    _ordered(b.reads, [given, fwd_returns, loss_returns], "reversed pass"), bwd_blocks, grads)
+                    _ordered(b, [given, fwd_returns, loss_returns], "reversed pass"), bwd_blocks, grads)
     read = set(forward.args) | set(loss.args) | set(backward.args)
     compiled = source(fwd_blocks) + source(loss_blocks) + source(bwd_blocks)
     python = "\n".join([s.code for s in reading] + [o.code for o in program.outputs])
