@@ -5,8 +5,8 @@ A numba module runs two kinds of code: the argument reading in Python (``_param`
 activations' helpers (their NumPy source compiles as written), ``_half_sq``, and the helpers below,
 written for numba: a step range stacked as rows (a copy when the array is a gate's view, which
 numba cannot reshape), a step range written from such rows (what ``np.matmul(out=)`` and
-``_steps(a, lo, hi)[:] = ...`` do in the NumPy module), sums that keep a dimension, and the
-softmax row by row. :func:`module_helpers` picks, for the code a module holds, each helper it
+``_steps(a, lo, hi)[:] = ...`` do in the NumPy module), sums that keep a dimension (loops: numba
+compiles ``x.sum(axis=0)`` six times slower), and the softmax row by row. :func:`module_helpers` picks, for the code a module holds, each helper it
 calls (with what those call) and whether it is compiled.
 """
 
@@ -39,11 +39,19 @@ NUMBA_HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     "_sub_steps": ((), _INTO.format(name="_sub_steps", verb="minus", op="-=")),
     "_sum_rows": ((), '''def _sum_rows(x):
     """The sum of the rows of x, as one row (1, n): a sum over the examples (and the steps stacked)."""
-    return x.sum(axis=0).reshape(1, x.shape[1])
+    out = np.zeros((1, x.shape[1]), x.dtype)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[0, j] += x[i, j]
+    return out
 '''),
     "_sum_cols": ((), '''def _sum_cols(x):
     """The sum of each row of x, as a column (m, 1)."""
-    return x.sum(axis=1).reshape(x.shape[0], 1)
+    out = np.zeros((x.shape[0], 1), x.dtype)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, 0] += x[i, j]
+    return out
 '''),
     "_softmax": ((), '''def _softmax(x):
     """Softmax over the last axis (each example's row), shifted by the row maximum."""
