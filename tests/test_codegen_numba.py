@@ -122,6 +122,22 @@ def test_every_statement_is_compiled_and_cites_its_label():
     assert not [n for n in ast.walk(python["forward"]) if isinstance(n, (ast.For, ast.MatMult))]
 
 
+def test_checked_call_refuses_bad_arguments_with_the_numpy_modules_messages():
+    spec = catalogue.load("lstm")
+    nb, numpy_module = _numba_module(spec, "messages"), compile_spec(spec, Path(_TMP.name))  # refused before compiling
+    params, inputs, targets = draw(spec, 2, 3, np.random.default_rng(1))
+    bad = [({**params, "W_hi": np.zeros((3, 2))}, inputs, targets, {}),
+           ({k: v for k, v in params.items() if k != "b_q"}, inputs, targets, {}),
+           (params, {"X": np.zeros((2, 3, 5))}, targets, {}),
+           (params, inputs, {"Y": np.zeros((2, 4, 2))}, {}),
+           (params, inputs, targets, {"steps": 5})]
+    for args in bad:
+        with pytest.raises((KeyError, ValueError)) as want:
+            numpy_module.gradients(*args[:3], **args[3])
+        with pytest.raises(want.type, match=re.escape(str(want.value.args[0]))):
+            nb.gradients(*args[:3], **args[3])
+
+
 @pytest.mark.parametrize("name", ["rnn-tanh", "lstm", "gru-torch"])
 def test_float32_in_float32_out(name):
     spec = catalogue.load(name)
