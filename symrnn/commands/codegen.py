@@ -1,6 +1,6 @@
 """``symrnn codegen SPEC [-o FILE] [--backend numpy|numba]``: the NumPy module of a spec's gradients.
 
-``--backend numba`` writes the same module with its loops over time compiled by numba
+``--backend numba`` writes the same module with everything after the argument checks compiled by numba
 (:mod:`symrnn.codegen.numba_backend`).
 
 ``symrnn codegen --all [--check]`` regenerates (or checks) the committed modules of the whole
@@ -30,7 +30,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help=_("with --all: only report stale modules (exit 1 if any)"))
     parser.add_argument("--dir", metavar="DIR", help=_("with --all: write into DIR instead of the catalogue folder"))
     parser.add_argument("--backend", choices=tuple(BACKENDS), default="numpy",
-                        help=_("numpy (default) or numba: the loops over time as @njit kernels (needs numba)"))
+                        help=_("numpy (default) or numba: the whole call after the argument checks compiled with @njit "
+                               "(needs numba; fastest at small sizes)"))
 
 
 def _numpy(spec):
