@@ -355,9 +355,24 @@ def test_column_notation_gates_fuse_along_the_rows_and_match_the_oracle(tmp_path
     assert_grads_close(grads, ref)
 
 
+def test_a_product_is_written_in_place_only_into_an_array_it_does_not_read():
+    """``np.matmul(S, W, out=view)`` with the view inside S would read what it overwrites."""
+    from symrnn.codegen.planner import _step_product
+    from symrnn.core import ir
+    from symrnn.printing.numpy_code import NumPyCodePrinter, TimeMode
+
+    mode = TimeMode("flat", ir.t_SYM, 1, ir.T_SYM)
+    product = ir.MatMul(ir.Var("A", (2, 3), "node", time=ir.t_SYM), ir.Var("W", (3, 3), "param"))
+    term = ir.add(product, ir.Var("b", (2, 3), "param"))
+    printer = NumPyCodePrinter(mode)
+    assert _step_product(printer, term, mode, "_steps(B, 1, T)[:]") == product
+    assert _step_product(printer, term, mode, "_steps(A, 1, T)[:]") is None
+    assert _step_product(printer, term, TimeMode(), "B[t]") is None  # one step: an ordinary statement
+
+
 def test_generated_sigmoid_is_one_capped_exp_and_one_division():
-    """One expression, fast on both machines measured (benchmarks/README.md): np.tanh is SIMD with
-    AVX-512 (1.3 ns an element) but scalar elsewhere (36 ns on the AMD EPYC), so the sigmoid is not
+    """One expression, fast on both machines measured (benchmarks/README.md): np.tanh costs 1.3 ns an
+    element on the Intel Xeon (AVX-512) but 36 ns on the AMD EPYC (no AVX-512), so the sigmoid is not
     0.5 tanh(x / 2) + 0.5; capping exp's argument at 80 (float32 holds exp(80)) replaces the where of
     the -|x| form (6.0 -> 2.1 ns an element, 3.3 -> 1.7 us a call at (1, 2), on the Xeon)."""
     text = _golden_path("lstm").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ every step of planning reads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import sympy
@@ -257,8 +258,9 @@ def emit(p: Planner, var: ir.Var, adjoint: bool, label: str, terms: list, mode: 
             terms = [ir.add(*local)] + [term for term in terms if ir.adjoints(term)]
     out = []
     for i, term in enumerate(terms):
-        if i == 0 and not accumulate and mode.how == "flat" and _step_product(printer, term, mode):
-            out += _product_in_place(printer, target, term, mode, label)
+        product = _step_product(printer, term, mode, target) if i == 0 and not accumulate else None
+        if product is not None:
+            out += _product_in_place(printer, target, term, product, label)
         elif i == 0 and not accumulate:
             out.append(Statement(target, "=", printer.code(term), label))
         elif indexed:
@@ -271,23 +273,33 @@ def emit(p: Planner, var: ir.Var, adjoint: bool, label: str, terms: list, mode: 
     return out
 
 
-def _step_product(printer: NumPyCodePrinter, term: ir.Expr, mode: TimeMode) -> ir.MatMul | None:
-    """The product of ``S @ W`` or ``S @ W + b`` over every step (S read at the steps summed over), else None."""
+def _time_of(node: ir.Expr):
+    """The time index of a variable or of the variable an adjoint is of (None without one)."""
+    var = node.of if isinstance(node, ir.Adjoint) else node
+    return var.time if isinstance(var, ir.Var) else None
+
+
+def _step_product(printer: NumPyCodePrinter, term: ir.Expr, mode: TimeMode, target: str) -> ir.MatMul | None:
+    """The product of ``S @ W`` or ``S @ W + b`` in a statement over every step (``mode`` flat, S
+    read at the steps summed over, the target not among its operands), else None."""
+    if mode.how != "flat":
+        return None
     products = [term] if isinstance(term, ir.MatMul) else [
         k for k in term.terms if isinstance(k, ir.MatMul)] if isinstance(term, ir.Add) else []
     if len(products) != 1 or printer.kind(products[0]) != "rows" or printer._matmul_form(products[0])[1] != "@":
         return None
-    stepped = [v for v in ir.walk(products[0].left) if isinstance(v, (ir.Var, ir.Adjoint))
-               and (v.of if isinstance(v, ir.Adjoint) else v).time is not None
-               and mode.index in sympy.sympify((v.of if isinstance(v, ir.Adjoint) else v).time).free_symbols]
-    return products[0] if stepped else None
+    product = products[0]
+    stepped = any(_time_of(v) is not None and mode.index in sympy.sympify(_time_of(v)).free_symbols
+                  for v in ir.walk(product.left))
+    written = re.findall(r"\w+", target)[1]  # _steps(NAME, lo, hi)[:]
+    read = set(re.findall(r"\w+", printer.code(product)))
+    return product if stepped and written not in read else None  # out= must not alias an operand
 
 
-def _product_in_place(printer: NumPyCodePrinter, target: str, term: ir.Expr, mode: TimeMode,
+def _product_in_place(printer: NumPyCodePrinter, target: str, term: ir.Expr, product: ir.MatMul,
                       label: str) -> list[Statement]:
     """``np.matmul(S, W, out=view)`` then ``view[:] += b``: the product written straight into the
     stacked steps, with no temporary of all steps for it nor for its sum with the bias."""
-    product = _step_product(printer, term, mode)
     view = target.removesuffix("[:]")
     call = f"np.matmul({printer.code(product.left)}, {printer.code(product.right)}, out={view})"
     out = [Statement(call, "", "", label)]
