@@ -38,11 +38,14 @@ def test_a_worker_killed_mid_run_loses_no_row_and_grades_none_twice(baseline):
     def kill_a_busy_worker(client):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            busy = [w for w, keys in client.processing().items() if keys]
+            busy = {w: len(keys) for w, keys in client.processing().items() if keys}
             if busy:
-                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                worker, held = next(iter(busy.items()))
+                pid = client.run(os.getpid, workers=[worker])[worker]
+                # What it held is read before the kill: once the worker dies the scheduler drops
+                # it from processing(), and reading it afterwards races the scheduler.
                 os.kill(pid, signal.SIGKILL)
-                killed.append((pid, len(client.processing()[busy[0]])))
+                killed.append((pid, held))
                 return
             time.sleep(0.05)
 
