@@ -113,3 +113,21 @@ def test_student_sheet_prints_the_tool_versions_only_in_the_key():
     footer = next(line for line in source.splitlines() if line.startswith(r"\footer"))
     assert "NumPy" in footer[footer.index(r"\ifprintanswers"):footer.index(r"\fi")]
     assert r"\else" not in footer
+
+
+def test_key_notes_typeset_their_maths_in_both_languages():
+    # the reviewed key printed the catalogue's plain notes: "W{\ttfamily\char94}T delta"
+    from symrnn.core.mistakes import MISTAKES
+    from symrnn.exam.model import para
+    from symrnn.exam.moodle import render_moodle
+
+    for lang in ("en", "es"):
+        with use_language(lang):
+            for m in MISTAKES.values():
+                assert m.teacher_note_tex != m.teacher_note or not re.search(r"[_^]|delta|sigma", m.teacher_note), m.id
+                words = "".join(p for p in para(m.teacher_note_tex).parts if isinstance(p, str))
+                assert not re.search(r"[_^\\]", words), (lang, m.id, words)
+            exam = build_exam(["derive-formula"], 30, 7)
+            source = render_tex(exam)
+            assert r"\char94" not in source and r"\(W^\top \delta\)" in source, lang
+            assert r"\(W^\top \delta\)" in render_moodle(exam), lang

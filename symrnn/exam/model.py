@@ -154,7 +154,7 @@ class Answer:
       ``wrong`` are diagnosed wrong values (zero-credit answers with feedback).
     * ``choice``: ``choices`` with exactly one correct option.
     * ``formula``: ``formula`` is the key (LaTeX), graded by hand or by the checker; ``note`` is
-      for the grader.
+      for the grader, its maths between ``$`` signs (read by :func:`para`; the JSON keeps it so).
 
     ``exact`` is the key computed without rounding the intermediates; the stress test checks
     that it lies within the tolerance of ``value`` (a draw where rounding as displayed moves the

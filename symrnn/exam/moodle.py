@@ -27,7 +27,7 @@ from markupsafe import Markup
 from ..i18n import DEFAULT, _, current
 from . import decimal
 from .exam import Exam
-from .model import Answer, Display, Para, Part, Problem, Rich, fmt
+from .model import Answer, Display, Para, Part, Problem, Rich, fmt, rich
 
 CATEGORY_ROOT = "$course$/top/symrnn"
 
@@ -145,7 +145,7 @@ def question_view(problem: Problem, version: int, provenance: str = "") -> dict:
     if qtype == "essay":
         key = html_text(_("Key:"))
         view["graderinfo"] = _in_language(f"<p>{key}</p><p>\\[{html.escape(part.answer.formula, quote=False)}\\]</p>"
-                                          f"<p>{html_text(part.answer.note)}</p>")
+                                          + rich_html(rich(part.answer.note)))
     return view
 
 

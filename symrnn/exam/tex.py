@@ -21,7 +21,7 @@ from ..printing.texescape import TeX, escape, finalize
 from . import decimal
 from .exam import Exam
 from .header import Header, header
-from .model import Answer, Display, Para, Part, Problem, Rich, fmt
+from .model import Answer, Display, Para, Part, Problem, Rich, fmt, rich
 
 SOURCE_NAME = "exam.tex"
 KEY_WRAPPER = "\\def\\symrnnkey{}\n\\input{exam.tex}\n"
@@ -67,7 +67,7 @@ def answer_tex(answer: Answer) -> TeX:
         return TeX(text)
     if answer.kind == "choice":
         return TeX(f"\\textbf{{{said}}} " + rich_tex(answer.choices[answer.correct_index].text))
-    return TeX(f"\\textbf{{{said}}} \\[ {answer.formula} \\] {escape(answer.note)}")
+    return TeX(f"\\textbf{{{said}}} \\[ {answer.formula} \\] " + rich_tex(rich(answer.note)))
 
 
 def part_view(part: Part) -> dict:

@@ -219,7 +219,7 @@ def _draw_once(rng) -> Draft:
         _("Consider the {network}. {notation} The network is").format(network=network_words(spec), notation=_(NOTATION[spec.notation])),
         display(*model),
     )
-    notes = "; ".join(f"{_(MISTAKES[m].title)}: {_(MISTAKES[m].teacher_note).rstrip('.')}" for m in watch) + "."
+    notes = "; ".join(f"{MISTAKES[m].title}: {MISTAKES[m].teacher_note_tex.rstrip('.')}" for m in watch) + "."
     checker = (spec_name, _checker_target(eq)) if graded and _checker_target(eq) else ()
     how = (_("Grade with: symrnn check {spec} --grad {grad} --answer '<the answer>' "
              "(a class: symrnn grade {spec} answers.csv --grad {grad}).").format(spec=checker[0], grad=checker[1])
