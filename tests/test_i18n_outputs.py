@@ -25,12 +25,19 @@ ENGLISH = re.compile(r"\b(the|of the|with the|is|are|and|which|from|through|each
 """English words that Spanish prose never uses (maths and code are taken out before looking)."""
 
 
+def _quotes(text: str) -> str:
+    """``text`` with LaTeX's escaped quotation marks written as the characters."""
+    return text.replace(r"\textquotedblleft{}", "“").replace(r"\textquotedblright{}", "”")
+
+
 def _prose(text: str) -> str:
     """``text`` without maths, TeX commands, code, labels, tags and the specs' own (English) data."""
     for spec in catalogue.names():
         loaded = catalogue.load(spec)
         text = text.replace(loaded.title, " ")
     text = re.sub(r"\\(title|author)\{[^\n]*\}|^# [^\n]*|^\*[^\n]*\*$", " ", text, flags=re.MULTILINE)
+    text = _quotes(text)
+    text = re.sub(r"en inglés “[^”]*”(?:(?:, | y )“[^”]*”)*", " ", text)  # a gate's English name, given on purpose
     text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", " ", text, flags=re.DOTALL)
     text = re.sub(r"\\begin\{(equation|align\*?|gather\*?|aligned)\}.*?\\end\{\1\}", " ", text, flags=re.DOTALL)
     text = re.sub(r"\\(label|eqref|ref|texttt|includegraphics|usepackage|documentclass|input|def)(\[[^]]*\])?\{[^}]*\}", " ", text)
@@ -95,6 +102,9 @@ def test_the_spanish_report_speaks_the_lecture_s_words(spanish_outputs):
         assert words in lstm, words
     gru = spanish_outputs["report gru-d2l tex"]
     assert "compuerta de reinicio" in gru and "compuerta de actualización" in gru and "estado oculto candidato" in gru
+    # the lecture names the gates in English ("Forget gate"): the cell's description gives both, once
+    assert "en inglés “input gate”, “forget gate” y “output gate”" in _quotes(lstm)
+    assert "en inglés “reset gate” y “update gate”" in _quotes(gru)
 
 
 def test_babel_spanish_only_in_spanish():
