@@ -24,6 +24,8 @@ The loss is the sum over the batch of each example's loss. Each statement cites 
 equation of the derivation it implements (``symrnn derive deep-rnn``).
 """
 
+import threading
+
 import numpy as np
 
 SPEC = "deep-rnn"
@@ -104,19 +106,40 @@ def _sizes(steps, sequences, others):
     return B, T
 
 
+_WORKSPACE = threading.local()
+"""Each thread's arrays of the last call, by name: see ``_zeros``."""
+
+
+def _zeros(name, shape, dtype):
+    """A zeroed array for ``name``, reused by this thread's next call of the same sizes and dtype.
+
+    A fresh array costs a page fault per 4 KiB touched, on every call; a reused one costs one fill.
+    Nothing returned is one of these arrays (outputs and gradients are new arrays), and each thread
+    has its own, so calls from several threads at once do not share them. They stay allocated
+    between calls; ``_WORKSPACE.__dict__.clear()`` frees the calling thread's.
+    """
+    buffers = _WORKSPACE.__dict__
+    out = buffers.get(name)
+    if out is None or out.shape != shape or out.dtype != dtype:
+        out = buffers[name] = np.zeros(shape, dtype)
+    else:
+        out.fill(0)
+    return out
+
+
 def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
     value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
     if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
 
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     if values.get(key) is not None:
         out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
     return out
@@ -139,9 +162,9 @@ def _forward(params, inputs, targets, steps, check_inputs):
     x = _sequence(inputs, "x", T, B, 2, dtype, check_inputs)
     h_l1 = _initial(inputs, "h_l1_0", T, B, 2, dtype)
     h_l2 = _initial(inputs, "h_l2_0", T, B, 2, dtype)
-    a_l1 = np.zeros((T + 2, B, 2), dtype)
-    a_l2 = np.zeros((T + 2, B, 2), dtype)
-    o = np.zeros((T + 2, B, 2), dtype)
+    a_l1 = _zeros("a_l1", (T + 2, B, 2), dtype)
+    a_l2 = _zeros("a_l2", (T + 2, B, 2), dtype)
+    o = _zeros("o", (T + 2, B, 2), dtype)
     np.matmul(_steps(x, 1, T), W_hx_l1.T, out=_steps(a_l1, 1, T))  # fwd:a_l1:t
     _steps(a_l1, 1, T)[:] += b_h_l1.T  # fwd:a_l1:t
     _steps(a_l2, 1, T)[:] = b_h_l2.T  # fwd:a_l2:t
@@ -190,11 +213,11 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     ) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.), last step first
-    d_a_l1 = np.zeros((T + 2, B, 2), dtype)
-    d_h_l1 = np.zeros((T + 2, B, 2), dtype)
-    d_a_l2 = np.zeros((T + 2, B, 2), dtype)
-    d_h_l2 = np.zeros((T + 2, B, 2), dtype)
-    d_o = np.zeros((T + 2, B, 2), dtype)
+    d_a_l1 = _zeros("d_a_l1", (T + 2, B, 2), dtype)
+    d_h_l1 = _zeros("d_h_l1", (T + 2, B, 2), dtype)
+    d_a_l2 = _zeros("d_a_l2", (T + 2, B, 2), dtype)
+    d_h_l2 = _zeros("d_h_l2", (T + 2, B, 2), dtype)
+    d_o = _zeros("d_o", (T + 2, B, 2), dtype)
     _steps(d_o, 1, T)[:] = (1/T) * (_steps(o, 1, T) - _steps(y, 1, T))  # adj:o:t
     np.matmul(_steps(d_o, 1, T), W_qh, out=_steps(d_h_l2, 1, T))  # adj:h_l2:T, adj:h_l2:t
     for t in range(T, 0, -1):

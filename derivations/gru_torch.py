@@ -24,6 +24,8 @@ The loss is the sum over the batch of each example's loss. Each statement cites 
 equation of the derivation it implements (``symrnn derive gru-torch``).
 """
 
+import threading
+
 import numpy as np
 
 SPEC = "gru-torch"
@@ -115,19 +117,40 @@ def _sizes(steps, sequences, others):
     return B, T
 
 
+_WORKSPACE = threading.local()
+"""Each thread's arrays of the last call, by name: see ``_zeros``."""
+
+
+def _zeros(name, shape, dtype):
+    """A zeroed array for ``name``, reused by this thread's next call of the same sizes and dtype.
+
+    A fresh array costs a page fault per 4 KiB touched, on every call; a reused one costs one fill.
+    Nothing returned is one of these arrays (outputs and gradients are new arrays), and each thread
+    has its own, so calls from several threads at once do not share them. They stay allocated
+    between calls; ``_WORKSPACE.__dict__.clear()`` frees the calling thread's.
+    """
+    buffers = _WORKSPACE.__dict__
+    out = buffers.get(name)
+    if out is None or out.shape != shape or out.dtype != dtype:
+        out = buffers[name] = np.zeros(shape, dtype)
+    else:
+        out.fill(0)
+    return out
+
+
 def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
     value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
     if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
 
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     if values.get(key) is not None:
         out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
     return out
@@ -156,15 +179,15 @@ def _forward(params, inputs, targets, steps, check_inputs):
     B, T = _sizes(steps, (_get(inputs, "X"), _get(targets, "Y")), (_get(inputs, "H_0"),))
     X = _sequence(inputs, "X", T, B, 2, dtype, check_inputs)
     H = _initial(inputs, "H_0", T, B, 2, dtype)
-    A_rz = np.zeros((T + 2, B, 4), dtype)
+    A_rz = _zeros("A_rz", (T + 2, B, 4), dtype)
     A_r = A_rz[:, :, 0:2]
     A_z = A_rz[:, :, 2:4]
-    R = np.zeros((T + 2, B, 2), dtype)
-    Z = np.zeros((T + 2, B, 2), dtype)
-    A_n = np.zeros((T + 2, B, 2), dtype)
-    N = np.zeros((T + 2, B, 2), dtype)
-    Yhat = np.zeros((T + 2, B, 2), dtype)
-    H_W_hn = np.zeros((T + 2, B, 2), dtype)
+    R = _zeros("R", (T + 2, B, 2), dtype)
+    Z = _zeros("Z", (T + 2, B, 2), dtype)
+    A_n = _zeros("A_n", (T + 2, B, 2), dtype)
+    N = _zeros("N", (T + 2, B, 2), dtype)
+    Yhat = _zeros("Yhat", (T + 2, B, 2), dtype)
+    H_W_hn = _zeros("H_W_hn", (T + 2, B, 2), dtype)
     np.matmul(_steps(X, 1, T), W_ir, out=_steps(A_r, 1, T))  # fwd:A_r:t
     _steps(A_r, 1, T)[:] += b_ir + b_hr  # fwd:A_r:t
     np.matmul(_steps(X, 1, T), W_iz, out=_steps(A_z, 1, T))  # fwd:A_z:t
@@ -219,12 +242,12 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     ) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.), last step first
-    d_A_rz = np.zeros((T + 2, B, 4), dtype)
+    d_A_rz = _zeros("d_A_rz", (T + 2, B, 4), dtype)
     d_A_r = d_A_rz[:, :, 0:2]
     d_A_z = d_A_rz[:, :, 2:4]
-    d_A_n = np.zeros((T + 2, B, 2), dtype)
-    d_H = np.zeros((T + 2, B, 2), dtype)
-    d_Yhat = np.zeros((T + 2, B, 2), dtype)
+    d_A_n = _zeros("d_A_n", (T + 2, B, 2), dtype)
+    d_H = _zeros("d_H", (T + 2, B, 2), dtype)
+    d_Yhat = _zeros("d_Yhat", (T + 2, B, 2), dtype)
     _steps(d_Yhat, 1, T)[:] = (1/T) * (_steps(Yhat, 1, T) - _steps(Y, 1, T))  # adj:Yhat:t
     np.matmul(_steps(d_Yhat, 1, T), W_hq.T, out=_steps(d_H, 1, T))  # adj:H:T, adj:H:t
     for t in range(T, 0, -1):

@@ -22,6 +22,8 @@ The loss is the sum over the batch of each example's loss. Each statement cites 
 equation of the derivation it implements (``symrnn derive rnn-scalar-sigmoid``).
 """
 
+import threading
+
 import numpy as np
 
 SPEC = "rnn-scalar-sigmoid"
@@ -102,12 +104,33 @@ def _sizes(steps, sequences, others):
     return B, T
 
 
+_WORKSPACE = threading.local()
+"""Each thread's arrays of the last call, by name: see ``_zeros``."""
+
+
+def _zeros(name, shape, dtype):
+    """A zeroed array for ``name``, reused by this thread's next call of the same sizes and dtype.
+
+    A fresh array costs a page fault per 4 KiB touched, on every call; a reused one costs one fill.
+    Nothing returned is one of these arrays (outputs and gradients are new arrays), and each thread
+    has its own, so calls from several threads at once do not share them. They stay allocated
+    between calls; ``_WORKSPACE.__dict__.clear()`` frees the calling thread's.
+    """
+    buffers = _WORKSPACE.__dict__
+    out = buffers.get(name)
+    if out is None or out.shape != shape or out.dtype != dtype:
+        out = buffers[name] = np.zeros(shape, dtype)
+    else:
+        out.fill(0)
+    return out
+
+
 def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
     value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
     if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 
@@ -115,14 +138,14 @@ def _sequence(values, key, T, B, n, dtype, check_inputs):
 def _one_step(values, key, step, T, B, n, dtype):
     """A (B, n) input given at one step only (step 1 or T)."""
     value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[step] = value
     return out
 
 
 def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     if values.get(key) is not None:
         out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
     return out
@@ -139,8 +162,8 @@ def _forward(params, inputs, targets, steps, check_inputs):
     B, T = _sizes(steps, (_get(inputs, "x"),), (_get(inputs, "h_0"), _get(targets, "y")))
     x = _sequence(inputs, "x", T, B, 1, dtype, check_inputs)
     h = _initial(inputs, "h_0", T, B, 1, dtype)
-    a = np.zeros((T + 2, B, 1), dtype)
-    o = np.zeros((T + 2, B, 1), dtype)
+    a = _zeros("a", (T + 2, B, 1), dtype)
+    o = _zeros("o", (T + 2, B, 1), dtype)
     np.matmul(_steps(x, 1, T), w_hx, out=_steps(a, 1, T))  # fwd:a:t
     for t in range(1, T + 1):
         a[t] += h[t - 1] @ w_hh  # fwd:a:t
@@ -180,9 +203,9 @@ def gradients(params, inputs, targets, steps=None, check_inputs=True):
     L, _, (dtype, w_hh, w_qh, B, T, x, h, o, y) = _forward(params, inputs, targets, steps, check_inputs)
 
     # backward: adjoints dL/d(.), last step first
-    d_a = np.zeros((T + 2, B, 1), dtype)
-    d_h = np.zeros((T + 2, B, 1), dtype)
-    d_o = np.zeros((T + 2, B, 1), dtype)
+    d_a = _zeros("d_a", (T + 2, B, 1), dtype)
+    d_h = _zeros("d_h", (T + 2, B, 1), dtype)
+    d_o = _zeros("d_o", (T + 2, B, 1), dtype)
     d_o[T] = o[T] - y[T]  # adj:o:T
     for t in range(T, 0, -1):
         if t == T:

@@ -98,7 +98,7 @@ def test_provenance_header_without_timestamps(name):
 
 
 @pytest.mark.parametrize("name", CATALOGUE)
-def test_imports_only_numpy(name):
+def test_imports_only_numpy_and_the_standard_library(name):
     tree = ast.parse(_golden_path(name).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
@@ -106,7 +106,7 @@ def test_imports_only_numpy(name):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
-    assert imported == {"numpy"}
+    assert "numpy" in imported and imported <= {"numpy", "threading"}  # threading: each thread's arrays
 
 
 def test_generated_modules_are_clean_under_ruff():
@@ -132,7 +132,7 @@ def test_every_statement_cites_an_equation_of_the_derivation(name):
     text = _golden_path(name).read_text(encoding="utf-8")
     # the forward pass is written once, in _forward; forward() only calls it
     body = text[text.index("def _forward"):text.index("def forward(")] + text[text.index("def gradients"):]
-    setup = re.compile(r"_param\(|_sizes\(|_batch\(|= _(sequence|initial|one_step|static)\(|np\.zeros\(\(T \+ 2"
+    setup = re.compile(r"_param\(|_sizes\(|_batch\(|= _(sequence|initial|one_step|static)\(|_zeros\(\"\w+\", \(T \+ 2"
                        r"|^(inputs|targets|dtype|grads|B|outputs) = |= _forward\("
                        r"|^\w+ = \w+\[:, :, \d+:\d+\]$")  # a gate's view of its fusion's array
     cited = set()

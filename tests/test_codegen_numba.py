@@ -179,7 +179,7 @@ def test_non_recurrent_spec_is_refused_in_one_line():
     (("h[1]", "=", "q[1]"), "the forward pass reads q, which nothing before it binds"),
 ])
 def test_a_pass_that_cannot_be_cut_is_refused_in_one_line(statement, message):
-    program = plan(derive(with_steps(catalogue.load("rnn-tanh"), GENERIC_STEPS)))
+    program = plan(derive(with_steps(catalogue.load("rnn-tanh"), GENERIC_STEPS)), workspace=False)
     extra = Block(None, (Branch(None, (Statement(*statement),)),))
     with pytest.raises(CodegenError, match=re.escape(f"numba backend: {message}")):
         plan_numba(dataclasses.replace(program, forward=(*program.forward, extra)))

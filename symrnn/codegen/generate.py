@@ -46,7 +46,7 @@ from .blocks import blocks, fusions
 from .planner import Planner, by_template, cases, gradient_statements, is_loop, local_adjoints, segments
 from .program import Program, module_name
 from .rows import cols_of, rows_of
-from .runtime import helpers_used
+from .runtime import helpers_used, imports_used
 
 
 def _planner(derivation: Derivation, hoist: bool) -> Planner:
@@ -75,11 +75,13 @@ def _adjoint_nodes(p: Planner) -> list:
             if n.var != p.graph.loss and not layout.inline_constant(list(p.adj), n.var)]
 
 
-def plan(derivation: Derivation, hoist: bool = True) -> Program:
+def plan(derivation: Derivation, hoist: bool = True, workspace: bool = True) -> Program:
     """Order the derivation's generic equations into printed blocks.
 
     ``hoist``: compute the loop-free part of a recurrent equation (``X_t W_xh + b_h``) for every
-    step at once before the loop (one product instead of T).
+    step at once before the loop (one product instead of T). ``workspace``: the arrays indexed by
+    step are the thread's arrays of its last call of the same sizes, zeroed (``_zeros``), not new
+    ones; the numba back end allocates them inside its compiled pass instead.
     """
     p = _planner(derivation, hoist)
     graph, spec = p.graph, derivation.spec
@@ -93,13 +95,14 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
     inputs, targets = layout.leaves(graph, p.row)
     arrays = layout.arrays(graph, p.row, False) + layout.stored_arrays(graph, p.stored, p.row)
     arrays += [(k.code, k.expr.shape[1]) for k in p.products]
-    setup = prologue.setup(graph, spec.recurrent, inputs, targets, arrays, p.fusions)
+    setup = prologue.setup(graph, spec.recurrent, inputs, targets, arrays, p.fusions, workspace)
     target_setup = prologue.target_setup(targets)
     skip = layout.inline_names(graph, list(p.adj)) | prologue.local_names(p.locals)
-    adjoint_setup = prologue.adjoint_setup(layout.arrays(graph, p.row, True), skip, p.fusions)
+    adjoint_setup = prologue.adjoint_setup(layout.arrays(graph, p.row, True), skip, p.fusions, workspace)
     later = prologue.code_of(adjoint_setup + gradients, backward)
     outputs = tuple(layout.outputs(graph, p.row))
     code = prologue.code_of(setup + target_setup + adjoint_setup + gradients, forward + loss + backward)
+    helpers = helpers_used("\n".join(code + [o.code for o in outputs]))
     return Program(
         spec=spec, version=__version__, notation="row" if p.row else "column", recurrent=spec.recurrent,
         params=tuple((param_key(v), v.shape) for v in graph.params),
@@ -107,7 +110,8 @@ def plan(derivation: Derivation, hoist: bool = True) -> Program:
         setup=setup, target_setup=target_setup, forward=forward, loss=loss,
         adjoint_setup=adjoint_setup, backward=backward, gradients=gradients,
         kept=prologue.kept(setup + target_setup, forward + loss, later),
-        helpers=helpers_used("\n".join(code + [o.code for o in outputs])),
+        helpers=helpers,
+        imports=imports_used(helpers),
     )
 
 

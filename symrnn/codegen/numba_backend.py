@@ -8,7 +8,7 @@ pass (its arrays, the products over every step, the loop over time), the loss, a
 pass with the parameter gradients, each statement as planned and citing its equation label;
 ``_gradients_pass`` runs the three in one compiled call::
 
-    program = plan(derive(spec))                   # the NumPy back end's plan
+    program = plan(derive(spec), workspace=False)  # the NumPy back end's plan, arrays allocated in place
     n = plan_numba(program)                        # statements rewritten for numba, cut into passes
     source = render_numba(n)                       # module_numba.py.j2
 
@@ -61,7 +61,7 @@ def generate_numba(spec: Spec, hoist: bool = True) -> str:
     require_numba()
     if spec.recurrent:
         spec = with_steps(spec, GENERIC_STEPS)
-    return render_numba(plan_numba(plan(derive(spec), hoist=hoist)))
+    return render_numba(plan_numba(plan(derive(spec), hoist=hoist, workspace=False)))
 
 
 __all__ = ["NumbaMissing", "NumbaProgram", "Pass", "generate_numba", "plan_numba", "render_numba", "require_numba"]

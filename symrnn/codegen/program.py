@@ -105,6 +105,7 @@ class Program:
     gradients: tuple[Statement, ...]
     kept: tuple[str, ...]  # what the forward pass hands the reversed loop, in order
     helpers: tuple[str, ...]  # the sources of the helpers the module calls, and only those
+    imports: tuple[str, ...] = ()  # the modules those helpers use beyond numpy (``import threading``)
 
     @property
     def filename(self) -> str:

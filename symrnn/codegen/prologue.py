@@ -27,7 +27,12 @@ def _assign(target: str, value) -> Statement:
     return Statement(target, "=", _PRINTER.code(value))
 
 
-def _zeros(name: str, n: int) -> Statement:
+def _zeros(name: str, n: int, workspace: bool) -> Statement:
+    """``name = np.zeros((T + 2, B, n), dtype)``; with ``workspace``, ``_zeros("name", ...)``: the
+    array of the thread's last call of these sizes, zeroed (the NumPy module; numba allocates its
+    own inside the compiled pass)."""
+    if workspace:
+        return _assign(name, Call("_zeros", (name, (*_ARRAY, n), _DTYPE)))
     return _assign(name, Call("np.zeros", ((*_ARRAY, n), _DTYPE)))
 
 
@@ -60,7 +65,7 @@ def _sizes(recurrent: bool, inputs: list[Leaf], targets: list[Leaf]) -> Statemen
 
 
 def setup(graph: Graph, recurrent: bool, inputs: list[Leaf], targets: list[Leaf],
-          arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...] = ()) -> tuple[Statement, ...]:
+          arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...] = (), workspace: bool = False) -> tuple[Statement, ...]:
     """Everything the forward pass needs before its first statement."""
     out = [
         _assign("inputs", Call("_as_dict", (Name("inputs"), next(leaf.key for leaf in inputs if leaf.form != "initial")))),
@@ -73,11 +78,12 @@ def setup(graph: Graph, recurrent: bool, inputs: list[Leaf], targets: list[Leaf]
     out.append(_sizes(recurrent, inputs, targets))
     out += [_load(leaf) for leaf in inputs]
     provided = {leaf.name for leaf in inputs}
-    out += _allocate([(name, n) for name, n in arrays if name not in provided], fusions, adjoint=False)
+    out += _allocate([(name, n) for name, n in arrays if name not in provided], fusions, False, workspace)
     return tuple(out)
 
 
-def _allocate(arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...], adjoint: bool) -> list[Statement]:
+def _allocate(arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...], adjoint: bool,
+              workspace: bool) -> list[Statement]:
     """An array of zeros per name; the gates of a fusion as views of one array, where the first was."""
     code = adjoint_code if adjoint else name_code
     names = {name for name, _ in arrays}
@@ -89,10 +95,10 @@ def _allocate(arrays: list[tuple[str, int]], fusions: tuple[Fusion, ...], adjoin
     out: list[Statement] = []
     for name, n in arrays:
         if name not in fused:
-            out.append(_zeros(name, n))
+            out.append(_zeros(name, n, workspace))
         elif fused[name][1]:
             f = fused[name][0]
-            out += [_zeros(code(f.array), sum(f.widths)), *f.view_statements(adjoint)]
+            out += [_zeros(code(f.array), sum(f.widths), workspace), *f.view_statements(adjoint)]
     return out
 
 
@@ -101,9 +107,9 @@ def target_setup(targets: list[Leaf]) -> tuple[Statement, ...]:
 
 
 def adjoint_setup(adjoint_arrays: list[tuple[str, int]], skip: set[str],
-                  fusions: tuple[Fusion, ...] = ()) -> tuple[Statement, ...]:
+                  fusions: tuple[Fusion, ...] = (), workspace: bool = False) -> tuple[Statement, ...]:
     """An array per adjoint, bar ``skip`` (per-step locals and inline constants)."""
-    return tuple(_allocate([(name, n) for name, n in adjoint_arrays if name not in skip], fusions, adjoint=True))
+    return tuple(_allocate([(name, n) for name, n in adjoint_arrays if name not in skip], fusions, True, workspace))
 
 
 def local_names(locals_: frozenset) -> set[str]:

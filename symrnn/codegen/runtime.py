@@ -82,25 +82,45 @@ _BASE: dict[str, tuple[tuple[str, ...], str]] = {
         raise ValueError("need at least one step")
     return B, T
 '''),
-    "_sequence": ((), '''def _sequence(values, key, T, B, n, dtype, check_inputs):
+    "_zeros": ((), '''_WORKSPACE = threading.local()
+"""Each thread's arrays of the last call, by name: see ``_zeros``."""
+
+
+def _zeros(name, shape, dtype):
+    """A zeroed array for ``name``, reused by this thread's next call of the same sizes and dtype.
+
+    A fresh array costs a page fault per 4 KiB touched, on every call; a reused one costs one fill.
+    Nothing returned is one of these arrays (outputs and gradients are new arrays), and each thread
+    has its own, so calls from several threads at once do not share them. They stay allocated
+    between calls; ``_WORKSPACE.__dict__.clear()`` frees the calling thread's.
+    """
+    buffers = _WORKSPACE.__dict__
+    out = buffers.get(name)
+    if out is None or out.shape != shape or out.dtype != dtype:
+        out = buffers[name] = np.zeros(shape, dtype)
+    else:
+        out.fill(0)
+    return out
+'''),
+    "_sequence": (("_zeros",), '''def _sequence(values, key, T, B, n, dtype, check_inputs):
     """A (B, T, n) input as a (T + 2, B, n) array indexed by the step t = 1..T."""
     value = np.asarray(values[key], dtype=dtype) if check_inputs else values[key]
     if check_inputs and value.shape != (B, T, n):
         raise ValueError(f"{key!r} has shape {value.shape}, expected (B, T, n) = {(B, T, n)}")
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[1:T + 1] = value.transpose(1, 0, 2)  # (B, T, n) -> (T, B, n)
     return out
 '''),
-    "_one_step": ((), '''def _one_step(values, key, step, T, B, n, dtype):
+    "_one_step": (("_zeros",), '''def _one_step(values, key, step, T, B, n, dtype):
     """A (B, n) input given at one step only (step 1 or T)."""
     value = np.asarray(values[key], dtype=dtype).reshape(B, n)
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     out[step] = value
     return out
 '''),
-    "_initial": ((), '''def _initial(values, key, T, B, n, dtype):
+    "_initial": (("_zeros",), '''def _initial(values, key, T, B, n, dtype):
     """Initial state at index 0 (zeros unless ``key`` is given), steps 1..T filled in later."""
-    out = np.zeros((T + 2, B, n), dtype)
+    out = _zeros("input " + key, (T + 2, B, n), dtype)
     if values.get(key) is not None:
         out[0] = np.asarray(values[key], dtype=dtype).reshape(B, n)
     return out
@@ -123,6 +143,15 @@ HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     **_BASE,
 }
 """Every helper by name: the activations' own (from their registry) and the ones above."""
+
+
+IMPORTS: tuple[tuple[str, str], ...] = (("threading.", "import threading"),)
+"""(what a helper's source uses, the import it needs): the module imports only what its helpers use."""
+
+
+def imports_used(sources: tuple[str, ...]) -> tuple[str, ...]:
+    """The import lines the helper ``sources`` need, beyond ``numpy``."""
+    return tuple(line for used, line in IMPORTS if any(used in source for source in sources))
 
 
 def helpers_used(code: str) -> tuple[str, ...]:
